@@ -1,0 +1,97 @@
+"""Paths anchored on the project root, and the frozen settings objects of each stage.
+
+Notebooks take every path from here: nbval runs a notebook from its own folder while papermill runs it from
+the caller's folder, so a relative path written in a notebook would mean two different things.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+LEXICONS_DIR = PACKAGE_DIR / "lexicons"
+
+
+def _looks_like_root(path: Path) -> bool:
+    return (path / "pyproject.toml").is_file() and (path / "notebooks").is_dir()
+
+
+def find_project_root(start: Path | None = None) -> Path:
+    """Return the project root.
+
+    Order: the ``FRAMING_PROJECT_ROOT`` environment variable; the nearest parent of ``start`` (default: the
+    current folder) holding ``pyproject.toml`` and ``notebooks/``; the checkout this package was installed
+    from (editable installs); finally the current folder.
+    """
+    env = os.environ.get("FRAMING_PROJECT_ROOT")
+    if env:
+        return Path(env).resolve()
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if _looks_like_root(candidate):
+            return candidate
+    checkout = PACKAGE_DIR.parents[1]
+    if _looks_like_root(checkout):
+        return checkout
+    return here
+
+
+PROJECT_ROOT = find_project_root()
+DATA_DIR = PROJECT_ROOT / "data"
+RAW_DIR = DATA_DIR / "raw"
+EXTERNAL_DIR = DATA_DIR / "external"
+INTERIM_DIR = DATA_DIR / "interim"
+PROCESSED_DIR = DATA_DIR / "processed"
+REPORTS_DIR = PROJECT_ROOT / "reports"
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+PARAMS_DIR = NOTEBOOKS_DIR / "params"
+DEFAULT_PARAMS = PARAMS_DIR / "default.yaml"
+
+
+def resolve(path: str | os.PathLike[str]) -> Path:
+    """Resolve ``path`` against the project root unless it is absolute.
+
+    >>> resolve("/tmp").as_posix()
+    '/tmp'
+    >>> resolve("data/raw") == PROJECT_ROOT / "data" / "raw"
+    True
+    """
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else (PROJECT_ROOT / p)
+
+
+@dataclass(frozen=True)
+class DedupeSettings:
+    """Settings for :func:`framing.dedupe.find_duplicates`."""
+
+    shingle_words: int = 5  # words per shingle for near-duplicate detection
+    min_jaccard: float = 0.8  # shingle-set Jaccard at or above which two texts count as one
+    min_words: int = 30  # texts shorter than this are only matched exactly
+    sketch_size: int = 8  # smallest shingle hashes kept per text to find candidate pairs
+
+
+@dataclass(frozen=True)
+class SentimentSettings:
+    """Settings for sentence sentiment (VADER) and its document aggregation."""
+
+    negative_below: float = -0.05  # VADER's own convention for a negative compound score
+    positive_above: float = 0.05
+
+
+@dataclass(frozen=True)
+class CompareSettings:
+    """Settings for per-outlet comparisons."""
+
+    n_resamples: int = 2000  # bootstrap resamples over documents
+    confidence_level: float = 0.95
+    min_docs: int = 5  # outlets (or cells) with fewer documents are marked small-n
+    seed: int = 20190123  # the day Guaidó declared himself interim president
+
+
+@dataclass(frozen=True)
+class TopicSettings:
+    """Settings for topic tagging from ``lexicons/topics.yaml``."""
+
+    min_hits: int = 2  # a document needs this many cue matches to carry a topic tag

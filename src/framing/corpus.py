@@ -1,0 +1,135 @@
+"""The document, sentence and rejects schemas: validation, load and save.
+
+The CSV files a run writes (``tables/documents.csv``, ``sentences.csv``, ``rejects.csv``) are a stable
+contract: their columns are exactly those below, in this order.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+SOURCE_KINDS = ("news", "opinion", "editorial_comment", "blog", "forum_comment", "quoted")
+VOICES = ("author", "quoted")
+
+DOCUMENT_COLUMNS: dict[str, str] = {
+    "doc_id": "string",
+    "outlet": "string",
+    "outlet_name": "string",
+    "via": "string",
+    "source_kind": "string",
+    "voice": "string",
+    "quoted_from": "string",
+    "title": "string",
+    "published_date": "string",  # ISO 8601 date (YYYY-MM-DD) or missing
+    "text": "string",
+    "n_words": "int64",
+    "lang": "string",
+    "source_file": "string",
+    "source_lines": "string",  # line ranges in the raw file, e.g. "3-5,9"
+    "duplicate_of": "string",
+}
+SENTENCE_COLUMNS: dict[str, str] = {
+    "doc_id": "string",
+    "sent_idx": "int64",
+    "char_start": "int64",
+    "char_end": "int64",
+    "text": "string",
+    "voice": "string",
+}
+REJECT_COLUMNS: dict[str, str] = {
+    "source_file": "string",
+    "source_lines": "string",
+    "reason": "string",
+    "excerpt": "string",
+}
+SCHEMAS = {"documents": DOCUMENT_COLUMNS, "sentences": SENTENCE_COLUMNS, "rejects": REJECT_COLUMNS}
+_REQUIRED = {
+    "documents": ("doc_id", "outlet", "source_kind", "voice", "text", "source_file", "source_lines"),
+    "sentences": ("doc_id", "text", "voice"),
+    "rejects": ("source_file", "source_lines", "reason"),
+}
+
+
+class SchemaError(ValueError):
+    """A table does not match its schema."""
+
+
+def empty(name: str) -> pd.DataFrame:
+    """An empty table with the columns and dtypes of schema ``name``."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in SCHEMAS[name].items()})
+
+
+def conform(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Return ``df`` with exactly the columns of schema ``name``, in order, with their dtypes."""
+    schema = SCHEMAS[name]
+    missing = [c for c in schema if c not in df.columns]
+    if missing:
+        raise SchemaError(f"{name}: missing columns {missing}")
+    out = df.loc[:, list(schema)].copy()
+    for col, dtype in schema.items():
+        out[col] = out[col].astype(dtype)
+    return out.reset_index(drop=True)
+
+
+def validate(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Check a table against schema ``name`` and return it conformed.
+
+    Raises:
+        SchemaError: naming the column and the first offending rows.
+    """
+    out = conform(df, name)
+    for col in _REQUIRED[name]:
+        bad = out[col].isna()
+        if bad.any():
+            raise SchemaError(f"{name}.{col} has {int(bad.sum())} missing values (first rows {_rows(bad)})")
+    if name == "documents":
+        _check_values(out, "source_kind", SOURCE_KINDS, name)
+        _check_values(out, "voice", VOICES, name)
+        dupes = out["doc_id"].duplicated()
+        if dupes.any():
+            raise SchemaError(f"documents.doc_id is not unique (first rows {_rows(dupes)})")
+        dates = out["published_date"].dropna()
+        bad_dates = ~dates.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
+        if bad_dates.any():
+            raise SchemaError(f"documents.published_date must be YYYY-MM-DD: {dates[bad_dates].head(3).tolist()}")
+        orphans = out["duplicate_of"].dropna()
+        orphans = orphans[~orphans.isin(out["doc_id"])]
+        if len(orphans):
+            raise SchemaError(f"documents.duplicate_of points at unknown doc_ids {orphans.head(3).tolist()}")
+    if name == "sentences":
+        _check_values(out, "voice", VOICES, name)
+        if (out["char_end"] < out["char_start"]).any():
+            raise SchemaError("sentences: char_end before char_start")
+        if out.duplicated(["doc_id", "sent_idx"]).any():
+            raise SchemaError("sentences: (doc_id, sent_idx) is not unique")
+    return out
+
+
+def _check_values(df: pd.DataFrame, col: str, allowed: tuple[str, ...], name: str) -> None:
+    bad = ~df[col].isin(allowed)
+    if bad.any():
+        raise SchemaError(
+            f"{name}.{col} has values outside {list(allowed)}: {sorted(df.loc[bad, col].astype(str).unique())[:5]}"
+        )
+
+
+def _rows(mask: pd.Series) -> list[int]:
+    return [int(i) for i in mask[mask].index[:5]]
+
+
+def save_table(df: pd.DataFrame, path: Path, name: str) -> Path:
+    """Validate and write a table as CSV (UTF-8, ``\\n`` line ends), atomically."""
+    out = validate(df, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    out.to_csv(tmp, index=False, lineterminator="\n")
+    tmp.replace(path)
+    return path
+
+
+def load_table(path: Path, name: str) -> pd.DataFrame:
+    """Read a CSV written by :func:`save_table` and validate it."""
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    return validate(df, name)

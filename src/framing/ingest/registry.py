@@ -1,0 +1,101 @@
+"""Choosing a reader by content, and the per-folder manifest of hints."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from framing.ingest.base import Reader
+from framing.ingest.feed import FeedReader
+from framing.ingest.plaintext import ArticleReader, ForumReader
+from framing.ingest.sott import SottReader
+from framing.ingest.substack import SubstackReader
+from framing.outlets import OutletRegistry
+
+log = logging.getLogger(__name__)
+
+READERS: dict[str, Reader] = {
+    r.name: r for r in (FeedReader(), SottReader(), SubstackReader(), ForumReader(), ArticleReader())
+}
+MANIFEST_NAME = "manifest.yaml"
+# Fields a manifest entry may fill in (when the reader found nothing) or force (under ``override:``).
+DOCUMENT_FIELDS = ("outlet", "via", "source_kind", "voice", "quoted_from", "title", "published_date", "lang")
+_ENTRY_KEYS = {*DOCUMENT_FIELDS, "reader", "quoted_blocks", "override", "description", "notes"}
+
+
+class ManifestError(ValueError):
+    """The corpus manifest is malformed."""
+
+
+def choose_reader(text: str, *, forced: str | None = None) -> Reader:
+    """The reader whose :meth:`sniff` scores ``text`` highest, or the one named by ``forced``.
+
+    >>> choose_reader("date 2026-01-05 Some post text.").name
+    'blog_post'
+    >>> choose_reader("Just one paragraph of an article.").name
+    'plain_article'
+    """
+    if forced:
+        if forced not in READERS:
+            raise ManifestError(f"unknown reader {forced!r}; choose one of {sorted(READERS)}")
+        return READERS[forced]
+    scored = sorted(((r.sniff(text), -i, r) for i, r in enumerate(READERS.values())), key=lambda t: t[:2])
+    return scored[-1][2]
+
+
+@dataclass
+class FileContext:
+    """Per-file context handed to a reader."""
+
+    source_file: str
+    hints: dict[str, Any] = field(default_factory=dict)
+    outlets: OutletRegistry = field(default_factory=OutletRegistry.default)
+
+
+def load_manifest(corpus_dir: Path) -> dict[str, dict[str, Any]]:
+    """Read ``manifest.yaml`` in ``corpus_dir`` (optional): file name -> hints.
+
+    Raises:
+        ManifestError: for invalid YAML (with its line) or unknown keys.
+    """
+    path = corpus_dir / MANIFEST_NAME
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ManifestError(f"{path}:{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from exc
+    files = data.get("files", {}) if isinstance(data, dict) else None
+    if not isinstance(files, dict):
+        raise ManifestError(f"{path}: expected a top-level 'files:' mapping of file name -> hints")
+    for name, entry in files.items():
+        if not isinstance(entry, dict):
+            raise ManifestError(f"{path}: entry for {name!r} must be a mapping")
+        unknown = set(entry) - _ENTRY_KEYS
+        if unknown:
+            raise ManifestError(f"{path}: {name!r} has unknown keys {sorted(unknown)}; allowed: {sorted(_ENTRY_KEYS)}")
+        override = entry.get("override") or {}
+        bad = set(override) - set(DOCUMENT_FIELDS)
+        if bad:
+            raise ManifestError(f"{path}: {name!r} override has unknown fields {sorted(bad)}")
+        for key in ("published_date",):
+            for value in (entry.get(key), override.get(key)):
+                if value is not None and not _is_iso_date(str(value)):
+                    raise ManifestError(f"{path}: {name!r} {key} must be YYYY-MM-DD, got {value!r}")
+    return {str(k): v for k, v in files.items()}
+
+
+def _is_iso_date(value: str) -> bool:
+    from datetime import date
+
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10

@@ -1,0 +1,46 @@
+"""Versioned lexicon files shipped with the package, and their loader.
+
+Each YAML file carries a ``version`` and a source/licence header. :func:`file_hash` lets a run manifest
+record exactly which lexicon it used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from framing.config import LEXICONS_DIR
+
+
+class LexiconError(ValueError):
+    """A lexicon file is missing or malformed."""
+
+
+def lexicon_path(name: str, *, directory: Path | None = None) -> Path:
+    """Path of a lexicon file by name (``"topics"`` or ``"topics.yaml"``)."""
+    base = directory or LEXICONS_DIR
+    path = base / (name if "." in name else f"{name}.yaml")
+    if not path.is_file():
+        raise LexiconError(f"lexicon {name!r} not found at {path}")
+    return path
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    """Load a YAML lexicon, naming the file and line of any syntax error."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise LexiconError(f"{path}:{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from exc
+    if not isinstance(data, dict):
+        raise LexiconError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+    return data
+
+
+def file_hash(path: Path) -> str:
+    """SHA-256 of a file's bytes, as hex."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()

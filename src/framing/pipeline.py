@@ -1,0 +1,263 @@
+"""The stages, as pure functions from tables to tables, and a cached runner for the whole study.
+
+``raw files → records/rejects (ingest) → documents (normalise, dedupe) → sentences (segment) → features``.
+:func:`run` caches its result in ``data/interim/`` under a key made of the corpus files' hashes, the package
+version, the lexicon files' hashes and the parameters, so a notebook that calls it after ``framing run``
+(or a rerun on an unchanged corpus) reads the tables back instead of recomputing them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from framing import __version__
+from framing.config import INTERIM_DIR, DedupeSettings, TopicSettings, resolve
+from framing.corpus import conform, empty, validate
+from framing.dedupe import find_duplicates
+from framing.features.sentiment import aggregate_documents, score_sentences
+from framing.features.topics import TopicLexicon, tag_topics
+from framing.ingest import FileReport, Record, Reject, read_corpus
+from framing.ingest.base import format_ranges
+from framing.lexicons import file_hash, lexicon_path
+from framing.outlets import OutletRegistry
+from framing.text import count_words, guess_language, normalise_text, split_sentences
+
+log = logging.getLogger(__name__)
+LEXICON_FILES = ("outlets", "topics")
+
+
+@dataclass
+class StudyTables:
+    """Every table of one run, keyed as in DESIGN.md."""
+
+    documents: pd.DataFrame
+    sentences: pd.DataFrame
+    rejects: pd.DataFrame
+    files: pd.DataFrame
+    doc_topics: pd.DataFrame
+    sentence_sentiment: pd.DataFrame
+    doc_sentiment: pd.DataFrame
+    meta: dict[str, object] = field(default_factory=dict)
+
+    TABLES = ("documents", "sentences", "rejects", "files", "doc_topics", "sentence_sentiment", "doc_sentiment")
+
+    def save(self, folder: Path) -> dict[str, Path]:
+        """Write every table as CSV (deterministic: fixed column order, sorted rows, ``\\n`` line ends)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = {}
+        for name in self.TABLES:
+            path = folder / f"{name}.csv"
+            tmp = path.with_name(path.name + ".part")
+            getattr(self, name).to_csv(tmp, index=False, lineterminator="\n", float_format="%.6g")
+            tmp.replace(path)
+            paths[name] = path
+        return paths
+
+    @classmethod
+    def load(cls, folder: Path) -> StudyTables:
+        """Read tables written by :meth:`save`."""
+        frames = {}
+        for name in cls.TABLES:
+            df = pd.read_csv(folder / f"{name}.csv", keep_default_na=False, na_values=[""])
+            frames[name] = df
+        for name in ("documents", "sentences", "rejects"):
+            frames[name] = validate(frames[name].astype({c: "string" for c in frames[name].columns
+                                                         if frames[name][c].dtype == object}), name)
+        for name in ("doc_topics", "sentence_sentiment", "doc_sentiment", "files"):
+            df = frames[name]
+            for col in df.columns:
+                if df[col].dtype == object or str(df[col].dtype) == "str":
+                    df[col] = df[col].astype("string")
+        return cls(**frames)
+
+
+# ---------------------------------------------------------------- stages
+
+def normalise(records: Iterable[Record], *, outlets: OutletRegistry | None = None) -> pd.DataFrame:
+    """Records → documents: repair and tidy text, map outlets to slugs, fill kinds, count words, hash ids."""
+    outlets = outlets or OutletRegistry.default()
+    rows = []
+    seen: dict[str, int] = {}
+    for rec in records:
+        text = normalise_text(rec.text)
+        outlet = outlets.lookup(rec.outlet)
+        quoted = outlets.lookup(rec.quoted_from).slug if rec.quoted_from else None
+        kind = rec.source_kind or ("quoted" if rec.voice == "quoted" else outlet.kind)
+        base = f"{outlet.slug}\x1f{rec.source_file}\x1f{text}"
+        seen[base] = seen.get(base, 0) + 1
+        key = base if seen[base] == 1 else f"{base}\x1f{seen[base]}"  # identical copies in one file
+        rows.append({
+            "doc_id": hashlib.sha1(key.encode("utf-8")).hexdigest()[:16],
+            "outlet": outlet.slug,
+            "outlet_name": outlet.name,
+            "via": rec.via,
+            "source_kind": kind,
+            "voice": rec.voice,
+            "quoted_from": quoted,
+            "title": normalise_text(rec.title) if rec.title else None,
+            "published_date": rec.published_date,
+            "text": text,
+            "n_words": count_words(text),
+            "lang": guess_language(text),
+            "source_file": rec.source_file,
+            "source_lines": format_ranges(rec.lines),
+            "duplicate_of": None,
+        })
+    if not rows:
+        return empty("documents")
+    return conform(pd.DataFrame(rows), "documents")
+
+
+def dedupe(documents: pd.DataFrame, *, settings: DedupeSettings = DedupeSettings()) -> pd.DataFrame:
+    """Fill ``duplicate_of`` with the first copy's doc_id (corpus order: file, then first line)."""
+    if documents.empty:
+        return documents
+    order = documents.assign(_first=documents["source_lines"].str.extract(r"^(\d+)", expand=False).astype(float))
+    order = order.sort_values(["source_file", "_first"], kind="stable").drop(columns="_first")
+    dup = find_duplicates(order.set_index("doc_id")["text"], settings=settings)
+    out = order.copy()
+    out["duplicate_of"] = dup.reindex(out["doc_id"]).to_numpy()
+    return conform(out, "documents")
+
+
+def segment(documents: pd.DataFrame) -> pd.DataFrame:
+    """Documents → sentences, with character offsets into the document text."""
+    rows = []
+    for doc_id, text, voice in documents[["doc_id", "text", "voice"]].itertuples(index=False):
+        for i, (start, end, sent) in enumerate(split_sentences(text)):
+            rows.append((doc_id, i, start, end, sent, voice))
+    if not rows:
+        return empty("sentences")
+    df = pd.DataFrame(rows, columns=["doc_id", "sent_idx", "char_start", "char_end", "text", "voice"])
+    return conform(df, "sentences")
+
+
+def rejects_table(rejects: Iterable[Reject]) -> pd.DataFrame:
+    """The rejects ledger, with repaired excerpts."""
+    rows = [{"source_file": r.source_file, "source_lines": format_ranges(r.lines), "reason": r.reason,
+             "excerpt": normalise_text(r.excerpt)} for r in rejects]
+    return conform(pd.DataFrame(rows), "rejects") if rows else empty("rejects")
+
+
+def files_table(reports: Iterable[FileReport]) -> pd.DataFrame:
+    """One row per raw file: hash, size, reader, records and rejects."""
+    rows = [asdict(r) for r in reports]
+    cols = ["source_file", "sha256", "n_bytes", "reader", "encoding", "n_records", "n_rejects"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, progress: bool = True) -> StudyTables:
+    """Run every stage on a corpus folder (no cache)."""
+    steps = tqdm(total=5, desc="framing", disable=not progress, leave=False)
+    steps.set_postfix_str("ingest")
+    ingested = read_corpus(corpus_dir, outlets=outlets)
+    steps.update()
+    steps.set_postfix_str("normalise")
+    documents = dedupe(normalise(ingested.records, outlets=outlets))
+    documents = documents.sort_values("doc_id", kind="stable").reset_index(drop=True)
+    steps.update()
+    steps.set_postfix_str("segment")
+    sentences = segment(documents)
+    steps.update()
+    steps.set_postfix_str("sentiment")
+    sentence_sentiment = score_sentences(sentences)
+    doc_sentiment = aggregate_documents(sentence_sentiment)
+    steps.update()
+    steps.set_postfix_str("topics")
+    doc_topics = tag_topics(documents, lexicon=TopicLexicon.load(), settings=TopicSettings())
+    steps.update()
+    steps.close()
+    rejects = rejects_table(ingested.rejects).sort_values(
+        ["source_file", "source_lines"], kind="stable").reset_index(drop=True)
+    return StudyTables(
+        documents=validate(documents, "documents"),
+        sentences=validate(sentences, "sentences"),
+        rejects=validate(rejects, "rejects"),
+        files=files_table(ingested.files),
+        doc_topics=doc_topics,
+        sentence_sentiment=sentence_sentiment,
+        doc_sentiment=doc_sentiment,
+    )
+
+
+# ---------------------------------------------------------------- cached runner
+
+def cache_key(corpus_dir: Path) -> str:
+    """Hash of the corpus files, the package version and the lexicons: what the tables depend on."""
+    h = hashlib.sha256()
+    h.update(__version__.encode())
+    for name in LEXICON_FILES:
+        h.update(file_hash(lexicon_path(name)).encode())
+    for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):
+        h.update(path.relative_to(corpus_dir).as_posix().encode())
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()[:20]
+
+
+def run(corpus_dir: str | Path = "data/raw", *, use_cache: bool = True, cache_dir: Path | None = None,
+        progress: bool = True) -> StudyTables:
+    """The study's tables for a corpus folder, from cache when nothing they depend on changed.
+
+    Args:
+        corpus_dir: Folder of raw files, relative to the project root unless absolute.
+        use_cache: Read and write ``data/interim/corpus-<key>/``.
+        cache_dir: Where to cache (default ``data/interim``).
+        progress: Show a progress bar.
+    """
+    folder = resolve(corpus_dir)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"corpus folder not found: {folder} (give a folder of raw files)")
+    key = cache_key(folder)
+    cached = (cache_dir or INTERIM_DIR) / f"corpus-{key}"
+    if use_cache and (cached / "COMPLETE").is_file():
+        log.info("reading cached tables from %s", cached)
+        tables = StudyTables.load(cached)
+    else:
+        tables = build(folder, progress=progress)
+        if use_cache:
+            tmp = cached.with_name(cached.name + ".part")
+            tables.save(tmp)
+            (tmp / "COMPLETE").write_text(json.dumps({"key": key, "version": __version__}) + "\n")
+            if cached.exists():
+                import shutil
+
+                shutil.rmtree(cached)
+            tmp.replace(cached)
+            tables = StudyTables.load(cached)  # one code path: what is returned is what was written
+    tables.meta = {"corpus_dir": str(folder), "cache_key": key}
+    return tables
+
+
+def select(tables: StudyTables, *, outlets: list[str] | None = None, topic: str = "all",
+           include_duplicates: bool = False) -> pd.DataFrame:
+    """Documents joined with their sentiment, restricted to outlets and a topic, duplicates dropped.
+
+    Args:
+        tables: The study's tables.
+        outlets: Outlet slugs to keep (None: all).
+        topic: A topic slug from ``topics.yaml``, or ``"all"``.
+        include_duplicates: Keep documents flagged ``duplicate_of``.
+    """
+    docs = tables.documents
+    if not include_duplicates:
+        docs = docs[docs["duplicate_of"].isna()]
+    if outlets:
+        unknown = sorted(set(outlets) - set(tables.documents["outlet"]))
+        if unknown:
+            raise ValueError(f"outlets not in the corpus: {unknown}; present: {sorted(tables.documents['outlet'].unique())}")
+        docs = docs[docs["outlet"].isin(outlets)]
+    if topic != "all":
+        known = set(TopicLexicon.load().labels)
+        if topic not in known:
+            raise ValueError(f"unknown topic {topic!r}; choose 'all' or one of {sorted(known)}")
+        tagged = tables.doc_topics.loc[tables.doc_topics["topic"] == topic, "doc_id"]
+        docs = docs[docs["doc_id"].isin(tagged)]
+    return docs.merge(tables.doc_sentiment, on="doc_id", how="left")

@@ -1,0 +1,140 @@
+"""Text normalisation, sentence splitting and tokenising.
+
+Normalisation repairs encoding damage before anything is scored: scraped pages carry mojibake that ftfy
+fixes (Windows-1252/Latin-1 read as UTF-8) and one kind it does not (UTF-8 read as Windows-874, Thai,
+as in ``Guaidรณ``). It also straightens curly quotes, without which VADER misses negations such as
+``don’t``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import ftfy
+import syntok.segmenter as syntok_segmenter
+
+# Every character that Windows-874 (Thai) puts at bytes 0x80-0xFF: the alphabet of this mojibake.
+_CP874_HIGH = "".join(
+    ch for ch in (bytes([b]).decode("cp874", errors="ignore") for b in range(0x80, 0x100)) if ch
+)
+_CP874_RUN = re.compile("[" + re.escape(_CP874_HIGH) + "]+")
+_THAI = re.compile("[\u0e00-\u0e7f]")
+_HORIZONTAL_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_MANY_BLANK_LINES = re.compile(r"\n{3,}")
+_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+(?:['’\-][^\W_]+)*", re.UNICODE)
+
+
+def _redecode_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    if not _THAI.search(run):
+        return run
+    try:
+        fixed = run.encode("cp874").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return run
+    return run if _THAI.search(fixed) else fixed
+
+
+def repair_thai_mojibake(text: str, *, max_thai_share: float = 0.5) -> str:
+    """Re-decode runs of UTF-8 that were read as Windows-874 (Thai).
+
+    A run is replaced only where encoding it as cp874 and decoding it as UTF-8 round-trips into
+    non-Thai text, and only in texts that are not genuinely Thai (Thai letters under ``max_thai_share``
+    of all letters).
+
+    >>> repair_thai_mojibake("Guaidรณ and Nicolรกs")
+    'Guaidó and Nicolás'
+    >>> repair_thai_mojibake("rally โ€ข Putin")
+    'rally • Putin'
+    >>> repair_thai_mojibake("ภาษาไทย")
+    'ภาษาไทย'
+    """
+    thai = len(_THAI.findall(text))
+    if not thai:
+        return text
+    letters = sum(ch.isalpha() for ch in text)
+    if letters and thai / letters > max_thai_share:
+        return text
+    return _CP874_RUN.sub(_redecode_run, text)
+
+
+def normalise_text(text: str) -> str:
+    """Repair encoding, straighten quotes and tidy whitespace, keeping paragraph breaks.
+
+    >>> normalise_text("I don’t  like\\u00a0it.\\n\\n\\n\\nGuaidรณ")
+    "I don't like it.\\n\\nGuaidó"
+    """
+    text = repair_thai_mojibake(text)
+    text = ftfy.fix_text(text, uncurl_quotes=True, normalization="NFC")
+    text = unicodedata.normalize("NFC", text)
+    lines = [_HORIZONTAL_SPACE.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
+    return _MANY_BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def split_sentences(text: str) -> list[tuple[int, int, str]]:
+    """Split ``text`` into sentences with character offsets into ``text``.
+
+    Uses syntok's rule-based segmenter, which keeps "U.S.", "Jan. 04", quotes and ellipses inside their
+    sentences. Paragraph breaks (blank lines) always end a sentence.
+
+    >>> [s for _, _, s in split_sentences('The U.S. acted on Jan. 04... "Why?" he asked.')]
+    ['The U.S. acted on Jan. 04...', '"Why?" he asked.']
+    >>> split_sentences("Two words")
+    [(0, 9, 'Two words')]
+    """
+    spans: list[tuple[int, int, str]] = []
+    for paragraph in syntok_segmenter.analyze(text):
+        for sentence in paragraph:
+            if not sentence:
+                continue
+            start = sentence[0].offset
+            end = sentence[-1].offset + len(sentence[-1].value)
+            chunk = text[start:end]
+            if chunk.strip():
+                spans.append((start, end, chunk))
+    return spans
+
+
+def count_words(text: str) -> int:
+    """Count word tokens (letters or digits, with inner apostrophes and hyphens).
+
+    >>> count_words("Maduro's U.S.-backed rival, 2019.")
+    5
+    """
+    return len(_WORD.findall(text))
+
+
+@lru_cache(maxsize=1)
+def _english_stopwords() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
+def guess_language(text: str, *, min_words: int = 5, min_stopword_share: float = 0.2) -> str:
+    """Return ``"en"`` for English text and ``"und"`` (undetermined) otherwise.
+
+    A deliberately simple test: the share of words that are common English function words. Enough to keep
+    non-English text away from English lexicons; it does not name other languages.
+
+    >>> guess_language("The president said that the army would not back the coup.")
+    'en'
+    >>> guess_language("El presidente dijo que el ejército no apoyaría el golpe.")
+    'und'
+    """
+    words = [w.lower() for w in _WORD.findall(text)]
+    if len(words) < min_words:
+        return "en" if any(w in _english_stopwords() for w in words) else "und"
+    share = sum(w in _english_stopwords() for w in words) / len(words)
+    return "en" if share >= min_stopword_share else "und"
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased word tokens.
+
+    >>> tokens("Guaidó's 'interim' presidency")
+    ["guaidó's", 'interim', 'presidency']
+    """
+    return [w.lower() for w in _WORD.findall(text)]
