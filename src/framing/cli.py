@@ -1,0 +1,83 @@
+"""The ``framing`` command: the whole study (``run``), or its stages one by one."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from framing.config import DEFAULT_PARAMS
+
+
+def _run(args: argparse.Namespace) -> int:
+    from framing.report import run_study
+
+    run = run_study(corpus_dir=args.corpus, out_dir=args.out, params_file=args.params, progress=not args.quiet)
+    print(run / "report.html")
+    return 0
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from framing import pipeline
+
+    tables = pipeline.run(args.corpus, use_cache=not args.no_cache, progress=not args.quiet)
+    out = Path(args.out)
+    tables.save(out)
+    docs = tables.documents
+    summary = {
+        "documents": int(len(docs)),
+        "unique_documents": int(docs["duplicate_of"].isna().sum()),
+        "sentences": int(len(tables.sentences)),
+        "rejects": int(len(tables.rejects)),
+        "per_outlet": {k: int(v) for k, v in docs.groupby("outlet").size().items()},
+        "tables": str(out),
+    }
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and documentation)."""
+    parser = argparse.ArgumentParser(prog="framing", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv: debug)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="the whole study on a corpus folder: tables, notebooks, report.html")
+    run.add_argument("--corpus", default=None, help="folder of raw files (default: the params file's corpus_dir)")
+    run.add_argument("--out", default=None, help="folder for runs (default: reports/)")
+    run.add_argument("--params", default=str(DEFAULT_PARAMS), help="YAML of notebook parameters")
+    run.set_defaults(func=_run)
+
+    report = sub.add_parser("report", help="the study on the bundled corpus with default parameters")
+    report.add_argument("--params", default=str(DEFAULT_PARAMS), help="YAML of notebook parameters")
+    report.set_defaults(func=_run, corpus=None, out=None)
+
+    ingest = sub.add_parser("ingest", help="read a corpus folder and write documents/sentences/rejects CSVs")
+    ingest.add_argument("--corpus", default="data/raw", help="folder of raw files")
+    ingest.add_argument("--out", default="data/processed", help="folder for the tables")
+    ingest.add_argument("--no-cache", action="store_true", help="recompute even if cached")
+    ingest.set_defaults(func=_ingest)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``framing`` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args))
+    except (FileNotFoundError, PermissionError, ValueError) as exc:
+        print(f"framing: error: {exc}", file=sys.stderr)
+        return 2
+    except RuntimeError as exc:
+        print(f"framing: run failed: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

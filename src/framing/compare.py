@@ -1,0 +1,172 @@
+"""Per-outlet aggregates with bootstrap confidence intervals over documents.
+
+Every comparison resamples documents (not sentences): sentences of one article are not independent, and a
+long article must not outweigh many short ones. Groups with fewer than ``min_docs`` documents are kept and
+marked ``small_n`` rather than silently dropped.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from framing.config import CompareSettings
+
+
+def bootstrap_mean_ci(values: Sequence[float] | np.ndarray, *, settings: CompareSettings = CompareSettings(),
+                      seed: int | None = None) -> tuple[float, float, float]:
+    """Mean and percentile-bootstrap CI of ``values`` (NaNs dropped).
+
+    Returns ``(mean, low, high)``; the CI is NaN with fewer than two values.
+
+    >>> m, lo, hi = bootstrap_mean_ci([0.1, 0.2, 0.3, 0.4, 0.5])
+    >>> round(m, 2), lo < m < hi
+    (0.3, True)
+    >>> bootstrap_mean_ci([0.5])
+    (0.5, nan, nan)
+    """
+    x = np.asarray(values, dtype="float64")
+    x = x[~np.isnan(x)]
+    if len(x) == 0:
+        return (float("nan"),) * 3
+    mean = float(x.mean())
+    if len(x) < 2:
+        return mean, float("nan"), float("nan")
+    if np.all(x == x[0]):
+        return mean, mean, mean
+    rng = np.random.default_rng(settings.seed if seed is None else seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=stats.DegenerateDataWarning)
+        res = stats.bootstrap((x,), np.mean, n_resamples=settings.n_resamples,
+                              confidence_level=settings.confidence_level, method="percentile", rng=rng,
+                              vectorized=True)
+    return mean, float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
+def group_summary(docs: pd.DataFrame, value: str, *, by: Sequence[str] = ("outlet",),
+                  settings: CompareSettings = CompareSettings()) -> pd.DataFrame:
+    """Mean of a document-level ``value`` per group, with a bootstrap CI over documents.
+
+    Args:
+        docs: One row per document, with the ``by`` columns and ``value``.
+        value: Column to summarise, e.g. ``vader_compound_mean`` or ``share_negative``.
+        by: Grouping columns.
+        settings: Resamples, confidence level, small-n threshold and seed.
+
+    Returns:
+        Columns ``by`` + ``n_docs``, ``mean``, ``ci_low``, ``ci_high``, ``small_n``; sorted by ``by``.
+        Each group's resampling is seeded from the settings' seed and the group's position, so results do
+        not depend on which other groups are present.
+    """
+    rows = []
+    by = list(by)
+    for key, group in docs.groupby(by, sort=True, dropna=False):
+        vals = group[value].to_numpy(dtype="float64")
+        n = int((~np.isnan(vals)).sum())
+        key_tuple = key if isinstance(key, tuple) else (key,)
+        seed = settings.seed + _stable_offset(key_tuple)
+        mean, low, high = bootstrap_mean_ci(vals, settings=settings, seed=seed)
+        rows.append({**dict(zip(by, key_tuple, strict=True)), "n_docs": n, "mean": mean, "ci_low": low,
+                     "ci_high": high, "small_n": n < settings.min_docs})
+    return pd.DataFrame(rows, columns=[*by, "n_docs", "mean", "ci_low", "ci_high", "small_n"])
+
+
+def _stable_offset(key: tuple[object, ...]) -> int:
+    import hashlib
+
+    return int.from_bytes(hashlib.sha1(repr(key).encode()).digest()[:4], "big") % 1_000_003
+
+
+def extreme_sentences(sentences: pd.DataFrame, documents: pd.DataFrame, *, value: str = "vader_compound",
+                      k: int = 3, by: Sequence[str] = ("outlet", "voice")) -> pd.DataFrame:
+    """The ``k`` lowest- and highest-scoring sentences per group, as evidence.
+
+    Args:
+        sentences: Sentence rows with ``doc_id``, ``sent_idx``, ``text`` and ``value``.
+        documents: Documents with ``doc_id``, ``outlet``, ``published_date``, ``title`` and the ``by`` columns.
+        value: Score column.
+        k: Sentences per end.
+        by: Grouping columns (from the documents table).
+
+    Returns:
+        Columns ``by`` + ``end`` ("most negative"/"most positive"), ``score``, ``published_date``, ``title``,
+        ``sentence``, ``doc_id``, ``sent_idx``. Ties break on ``doc_id`` then ``sent_idx``: deterministic.
+    """
+    by = list(by)
+    doc_cols = list(dict.fromkeys(["doc_id", *by, "published_date", "title"]))
+    s = sentences.dropna(subset=[value]).merge(documents[doc_cols], on="doc_id", how="inner",
+                                               suffixes=("_sent", ""))
+    parts = []
+    for _, group in s.groupby(by, sort=True):
+        low = group.sort_values([value, "doc_id", "sent_idx"], kind="stable").head(k).assign(end="most negative")
+        high = group.sort_values([value, "doc_id", "sent_idx"], ascending=[False, True, True],
+                                 kind="stable").head(k).assign(end="most positive")
+        parts.extend([low, high])
+    if not parts:
+        return pd.DataFrame(columns=[*by, "end", "score", "published_date", "title", "sentence", "doc_id",
+                                     "sent_idx"])
+    out = pd.concat(parts, ignore_index=True)
+    text_col = "text_sent" if "text_sent" in out.columns else "text"
+    out = out.rename(columns={value: "score", text_col: "sentence"})
+    return out[[*by, "end", "score", "published_date", "title", "sentence", "doc_id", "sent_idx"]]
+
+
+def corpus_overview(documents: pd.DataFrame, doc_topics: pd.DataFrame, *, focus_topic: str = "venezuela"
+                    ) -> pd.DataFrame:
+    """Documents and words per outlet × kind × voice, counting duplicates once.
+
+    Returns:
+        Columns ``outlet``, ``source_kind``, ``voice``, ``n_docs``, ``n_words``, ``n_duplicates`` (copies not
+        counted), ``n_docs_<focus_topic>`` (documents tagged with the focus topic).
+    """
+    docs = documents.assign(
+        is_duplicate=documents["duplicate_of"].notna(),
+        on_focus=documents["doc_id"].isin(doc_topics.loc[doc_topics["topic"] == focus_topic, "doc_id"]),
+    )
+    unique = docs[~docs["is_duplicate"]]
+    keys = ["outlet", "source_kind", "voice"]
+    out = unique.groupby(keys, sort=True).agg(n_docs=("doc_id", "size"), n_words=("n_words", "sum"),
+                                              **{f"n_docs_{focus_topic}": ("on_focus", "sum")})
+    dup = docs[docs["is_duplicate"]].groupby(keys, sort=True).size().rename("n_duplicates")
+    out = out.join(dup, how="left").fillna({"n_duplicates": 0}).astype({"n_duplicates": "int64"})
+    return out.reset_index()[[*keys, "n_docs", "n_words", "n_duplicates", f"n_docs_{focus_topic}"]]
+
+
+def duplicates_table(documents: pd.DataFrame) -> pd.DataFrame:
+    """Each text that appears more than once: outlet, title, copies, and where the copies are."""
+    dups = documents[documents["duplicate_of"].notna()]
+    if dups.empty:
+        return pd.DataFrame(columns=["doc_id", "outlet", "title", "n_copies", "copies_at"])
+    first = documents.set_index("doc_id")
+    rows = []
+    for original, group in dups.groupby("duplicate_of", sort=True):
+        head = first.loc[original]
+        where = [f"{head['source_file']}:{head['source_lines'].split(',')[0]}"] + [
+            f"{r.source_file}:{r.source_lines.split(',')[0]}" for r in group.itertuples()]
+        rows.append({"doc_id": original, "outlet": head["outlet"], "title": head["title"],
+                     "n_copies": len(group) + 1, "copies_at": "; ".join(where)})
+    return pd.DataFrame(rows)
+
+
+def rejects_summary(rejects: pd.DataFrame) -> pd.DataFrame:
+    """Rejected units per file and reason."""
+    if rejects.empty:
+        return pd.DataFrame(columns=["source_file", "reason", "n_units"])
+    return (rejects.groupby(["source_file", "reason"], sort=True).size().rename("n_units").reset_index()
+            .sort_values(["source_file", "n_units", "reason"], ascending=[True, False, True], kind="stable")
+            .reset_index(drop=True))
+
+
+def topic_shares(documents: pd.DataFrame, doc_topics: pd.DataFrame) -> pd.DataFrame:
+    """Share of each outlet's (unique) documents that carry each topic tag; outlets as rows."""
+    unique = documents[documents["duplicate_of"].isna()]
+    tagged = doc_topics.merge(unique[["doc_id", "outlet"]], on="doc_id")
+    counts = tagged.groupby(["outlet", "topic"]).size().unstack(fill_value=0)
+    totals = unique.groupby("outlet").size()
+    shares = counts.reindex(totals.index, fill_value=0).div(totals, axis=0)
+    shares.insert(0, "n_docs", totals)
+    return shares.reset_index()

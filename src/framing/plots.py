@@ -1,0 +1,122 @@
+"""Matplotlib figures, one function each.
+
+Conventions (REPORT.md): each outlet keeps one colour and one position in every figure (colour-blind-safe
+palette), confidence intervals everywhere, small-n groups drawn hollow and labelled rather than hidden, and
+titles that say what the figure shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+
+from framing.outlets import OutletRegistry
+
+# Okabe & Ito (2008), then Paul Tol's "muted" scheme: 17 colour-blind-safe colours.
+PALETTE = (
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
+    "#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499",
+)
+SMALL_N_COLOUR = "#9a9a9a"
+
+
+def outlet_order(outlets: Sequence[str]) -> list[str]:
+    """A fixed order: outlets of the shipped registry in its order, then others alphabetically.
+
+    >>> outlet_order(["zz-new", "forum", "rt"])
+    ['rt', 'forum', 'zz-new']
+    """
+    known = list(OutletRegistry.default().outlets)
+    present = set(outlets)
+    return [o for o in known if o in present] + sorted(present - set(known))
+
+
+def outlet_colours(outlets: Sequence[str]) -> dict[str, str]:
+    """One colour per outlet, stable across figures and runs (registry order first).
+
+    >>> outlet_colours(["rt"])["rt"]
+    '#0072B2'
+    """
+    known = list(OutletRegistry.default().outlets)
+    colours = {o: PALETTE[i % len(PALETTE)] for i, o in enumerate(known)}
+    extra = sorted(set(outlets) - set(known))
+    for j, o in enumerate(extra):
+        colours[o] = PALETTE[(len(known) + j) % len(PALETTE)]
+    return {o: colours[o] for o in outlets}
+
+
+def forest(summary: pd.DataFrame, *, title: str, xlabel: str, facet: str | None = None,
+           names: dict[str, str] | None = None, reference: float | None = 0.0,
+           xlim: tuple[float, float] | None = None) -> Figure:
+    """Forest plot: one row per outlet, the mean with its CI, optionally one panel per ``facet`` value.
+
+    Args:
+        summary: Output of :func:`framing.compare.group_summary` with an ``outlet`` column.
+        title: What the figure shows.
+        xlabel: The measure and its unit.
+        facet: Column whose values become side-by-side panels (e.g. ``voice``).
+        names: Display names for outlet slugs.
+        reference: Where to draw a vertical reference line (None: none).
+        xlim: Fixed x range.
+    """
+    names = names or {}
+    outlets = outlet_order(summary["outlet"].unique().tolist())
+    colours = outlet_colours(outlets)
+    panels = sorted(summary[facet].dropna().unique().tolist()) if facet else [None]
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels) + 1.8, 0.42 * len(outlets) + 1.6),
+                             sharey=True, squeeze=False)
+    ypos = {o: len(outlets) - 1 - i for i, o in enumerate(outlets)}
+    for ax, panel in zip(axes[0], panels, strict=True):
+        data = summary if panel is None else summary[summary[facet] == panel]
+        for row in data.itertuples(index=False):
+            y = ypos[row.outlet]
+            small = bool(row.small_n)
+            colour = colours[row.outlet]
+            if pd.notna(row.ci_low):
+                ax.hlines(y, row.ci_low, row.ci_high, color=SMALL_N_COLOUR if small else colour, lw=2)
+            ax.plot(row.mean, y, "o", ms=7, mec=colour, mfc="white" if small else colour, mew=1.6)
+            ax.annotate(f"n={row.n_docs}" + (" (small n)" if small else ""), (1.0, y), xycoords=("axes fraction",
+                        "data"), xytext=(4, 0), textcoords="offset points", va="center", fontsize=7,
+                        color=SMALL_N_COLOUR if small else "#333333")
+        if reference is not None:
+            ax.axvline(reference, color="#bbbbbb", lw=1, zorder=0)
+        if xlim:
+            ax.set_xlim(*xlim)
+        ax.set_xlabel(xlabel)
+        if panel is not None:
+            ax.set_title(f"{facet}: {panel}", fontsize=9)
+        ax.grid(axis="x", color="#eeeeee")
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[0][0].set_yticks([ypos[o] for o in outlets], [names.get(o, o) for o in outlets])
+    axes[0][0].set_ylim(-0.7, len(outlets) - 0.3)
+    fig.suptitle(title, fontsize=11, x=0.01, ha="left")
+    fig.tight_layout()
+    return fig
+
+
+def timeline(documents: pd.DataFrame, *, title: str, names: dict[str, str] | None = None) -> Figure:
+    """Documents per date and outlet (dated documents only), as a dot plot."""
+    names = names or {}
+    dated = documents.dropna(subset=["published_date"])
+    outlets = outlet_order(dated["outlet"].unique().tolist())
+    colours = outlet_colours(outlets)
+    fig, ax = plt.subplots(figsize=(8, 0.4 * max(len(outlets), 1) + 1.6))
+    counts = dated.groupby(["outlet", "published_date"]).size().reset_index(name="n_docs")
+    for o in outlets:
+        c = counts[counts["outlet"] == o]
+        y = len(outlets) - 1 - outlets.index(o)
+        ax.scatter(pd.to_datetime(c["published_date"]), [y] * len(c), s=30 + 25 * c["n_docs"],
+                   color=colours[o], alpha=0.85)
+        for d, n in zip(pd.to_datetime(c["published_date"]), c["n_docs"], strict=True):
+            ax.annotate(str(n), (d, y), xytext=(0, 9), textcoords="offset points", ha="center", fontsize=7)
+    ax.set_yticks(range(len(outlets)), [names.get(o, o) for o in reversed(outlets)])
+    ax.set_ylim(-0.7, max(len(outlets), 1) - 0.3)
+    ax.set_xlabel("published date (dot area and label: documents)")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.suptitle(title, fontsize=11, x=0.01, ha="left")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,396 @@
+"""Run the report notebooks with papermill, render one HTML page with nbconvert, write the manifest, publish.
+
+A run writes into ``reports/<run_id>.partial/``; only a run whose every notebook succeeded is renamed to
+``reports/<run_id>/`` and pointed at by ``reports/latest`` (a symlink swapped atomically). A failed run is
+renamed ``reports/<run_id>.failed/`` with its partially executed notebooks, and ``latest`` stays where it was.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.metadata
+import json
+import logging
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pandas as pd
+import yaml
+
+from framing import __version__
+from framing.config import DEFAULT_PARAMS, NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR, resolve
+from framing.lexicons import file_hash, lexicon_path
+
+log = logging.getLogger(__name__)
+REPORT_NOTEBOOKS = ("01_corpus.ipynb", "02_sentiment.ipynb")
+PACKAGES = ("pandas", "numpy", "scipy", "scikit-learn", "vaderSentiment", "matplotlib", "ftfy", "syntok",
+            "papermill", "nbconvert", "nbformat", "ipykernel", "pyyaml", "pyarrow")
+
+
+class ParameterError(ValueError):
+    """Parameters that a notebook does not declare, or of the wrong type."""
+
+
+class RunFailed(RuntimeError):
+    """A notebook failed; the message names the notebook and the cell."""
+
+
+# ---------------------------------------------------------------- outputs from inside a notebook
+
+@dataclass
+class Outputs:
+    """Where a notebook writes its figures and tables; writes nothing when ``output_dir`` is None.
+
+    Figures are saved as PNG (for the page) and SVG (for papers) with a JSON sidecar holding the caption and
+    alt text; tables as CSV.
+    """
+
+    output_dir: str | None = None
+
+    @property
+    def root(self) -> Path | None:
+        """The run folder, or None."""
+        return Path(self.output_dir) if self.output_dir else None
+
+    def figure(self, fig: Any, name: str, *, caption: str, alt: str) -> Any:
+        """Save (if writing) and display ``fig`` with its caption; returns an HTML caption to display."""
+        from IPython.display import HTML, display
+
+        if self.root is not None:
+            folder = self.root / "figures"
+            folder.mkdir(parents=True, exist_ok=True)
+            fig.savefig(folder / f"{name}.png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+            fig.savefig(folder / f"{name}.svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+            (folder / f"{name}.json").write_text(json.dumps({"caption": caption, "alt": alt}, indent=2) + "\n")
+        display(fig)
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+        return HTML(f'<p class="caption"><b>Figure.</b> {html.escape(caption)} '
+                    f'<span class="files">(files: figures/{html.escape(name)}.png, .svg)</span></p>')
+
+    def table(self, df: pd.DataFrame, name: str) -> Path | None:
+        """Save ``df`` as ``tables/<name>.csv`` (if writing)."""
+        if self.root is None:
+            return None
+        folder = self.root / "tables"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.csv"
+        df.to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
+        return path
+
+
+def show_table(df: pd.DataFrame, *, caption: str | None = None, max_rows: int = 60) -> Any:
+    """Display a table as escaped HTML: text from articles can never become markup or script."""
+    from IPython.display import HTML
+
+    body = df.head(max_rows).to_html(index=False, escape=True, na_rep="–", border=0, classes="framing-table",
+                                     float_format=lambda v: f"{v:.3f}")
+    cap = f"<p class='caption'>{html.escape(caption)}</p>" if caption else ""
+    more = f"<p><i>{len(df) - max_rows} more rows in the CSV file.</i></p>" if len(df) > max_rows else ""
+    return HTML(cap + body + more)
+
+
+def note(text: str) -> Any:
+    """Display a plain-text note, escaped."""
+    from IPython.display import HTML
+
+    return HTML(f"<p>{html.escape(text)}</p>")
+
+
+# ---------------------------------------------------------------- parameters
+
+def notebook_parameters(path: Path) -> dict[str, dict[str, Any]]:
+    """The parameters a notebook declares in its ``parameters`` cell (papermill's own inspection)."""
+    import papermill
+
+    return dict(papermill.inspect_notebook(str(path)))
+
+
+def load_params(path: Path | None) -> dict[str, Any]:
+    """Read a params YAML file (a flat mapping of parameter names to values)."""
+    if path is None:
+        return {}
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"{path}: invalid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ParameterError(f"{path}: expected a mapping of parameter names to values")
+    return data
+
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,), "int": (int,), "float": (int, float), "bool": (bool,),
+    "Optional[list[str]]": (list, type(None)), "Optional[str]": (str, type(None)),
+}
+
+
+def check_params(params: dict[str, Any], notebooks: list[Path]) -> dict[Path, dict[str, Any]]:
+    """Split ``params`` among notebooks; unknown names and wrong types are errors (papermill only warns).
+
+    Returns:
+        For each notebook, the parameters it declares.
+    """
+    declared = {nb: notebook_parameters(nb) for nb in notebooks}
+    known = {name for d in declared.values() for name in d}
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise ParameterError(f"unknown parameters {unknown}; the notebooks declare {sorted(known)}")
+    out: dict[Path, dict[str, Any]] = {}
+    for nb, decl in declared.items():
+        mine = {}
+        for name, value in params.items():
+            if name not in decl:
+                continue
+            expected = (decl[name].get("inferred_type_name") or "").strip()
+            allowed = _TYPES.get(expected)
+            if allowed and not isinstance(value, allowed) or (expected == "int" and isinstance(value, bool)):
+                raise ParameterError(f"parameter {name!r} must be {expected}, got {type(value).__name__} {value!r}")
+            if expected == "Optional[list[str]]" and isinstance(value, list) and not all(isinstance(v, str) for v in value):
+                raise ParameterError(f"parameter {name!r} must be a list of strings")
+            mine[name] = value
+        out[nb] = mine
+    return out
+
+
+# ---------------------------------------------------------------- provenance
+
+def package_versions() -> dict[str, str]:
+    """Resolved versions of the packages the study depends on."""
+    out = {"python": platform.python_version(), "framing": __version__}
+    for name in PACKAGES:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def git_commit() -> dict[str, Any]:
+    """The project's git commit and whether the work tree had changes, if it is a git checkout."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                                check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
+                               capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+    return {"commit": commit, "dirty": bool(dirty)}
+
+
+def make_run_id(now: datetime | None = None) -> str:
+    """A sortable run id: UTC time to the second plus the process id.
+
+    >>> make_run_id(datetime(2026, 1, 5, 12, 0, 0, tzinfo=UTC)).startswith("20260105T120000Z")
+    True
+    """
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{os.getpid() % 100000:05d}"
+
+
+# ---------------------------------------------------------------- rendering
+
+def _cell_error(nb: nbformat.NotebookNode) -> str | None:
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return f"cell {i} ({out.get('ename')}: {out.get('evalue')})"
+    return None
+
+
+def _strip_for_report(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    cells = []
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "parameters" in tags or "injected-parameters" in tags or "remove-from-report" in tags:
+            continue
+        cells.append(cell)
+    return cells
+
+
+def _heading_id(text: str) -> str:
+    return re.sub(r"\s+", "-", text.strip())
+
+
+def render_html(executed: list[Path], header_md: str, out_path: Path) -> Path:
+    """Join executed notebooks into one page (code hidden, table of contents at the top)."""
+    from nbconvert import HTMLExporter
+
+    cells: list[nbformat.NotebookNode] = []
+    for path in executed:
+        cells.extend(_strip_for_report(nbformat.read(path, as_version=4)))
+    toc = ["## Contents", ""]
+    for cell in cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            m = re.match(r"^(#{1,3})\s+(.+?)\s*$", line)
+            if m and m.group(1) != "#":
+                indent = "  " * (len(m.group(1)) - 2)
+                toc.append(f"{indent}- [{m.group(2)}](#{_heading_id(m.group(2))})")
+    report = nbformat.v4.new_notebook()
+    report.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    report.metadata["title"] = "framing: comparative report"
+    report.cells = [nbformat.v4.new_markdown_cell(header_md), nbformat.v4.new_markdown_cell("\n".join(toc)),
+                    *cells]
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    body, _ = exporter.from_notebook_node(report)
+    out_path.write_text(body, encoding="utf-8")
+    return out_path
+
+
+def _header(run_id: str, params: dict[str, Any], corpus: Path, tables: Any, versions: dict[str, str],
+            git: dict[str, Any]) -> str:
+    docs = tables.documents
+    dates = docs["published_date"].dropna()
+    span = f"{dates.min()} to {dates.max()}" if len(dates) else "no dated documents"
+    esc = html.escape
+    plist = ", ".join(f"`{esc(k)}` = `{esc(repr(v))}`" for k, v in sorted(params.items()))
+    commit = git.get("commit") or "not a git checkout"
+    if git.get("dirty"):
+        commit += " (with uncommitted changes)"
+    return "\n".join([
+        "# framing: how the outlets frame the same events",
+        "",
+        f"- **Run** `{esc(run_id)}` · framing {esc(versions['framing'])} · commit `{esc(commit)}`",
+        f"- **Corpus** `{esc(str(corpus))}`: {len(tables.files)} files, {len(docs)} documents "
+        f"({int(docs['duplicate_of'].isna().sum())} after removing duplicates), {int(docs['n_words'].sum()):,} words, "
+        f"{len(tables.rejects)} rejected units; dates {esc(span)}",
+        f"- **Parameters** {plist}",
+        "- **Provenance** [manifest.json](manifest.json) (input hashes, package versions, timings) · "
+        "tables in [tables/](tables/) · figures in [figures/](figures/)",
+        "- **Rerun** `make report`, or `framing run --corpus DIR --out DIR --params FILE`",
+    ])
+
+
+# ---------------------------------------------------------------- the whole run
+
+def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | None = None,
+              params_file: str | Path | None = DEFAULT_PARAMS, notebooks: tuple[str, ...] = REPORT_NOTEBOOKS,
+              extra_params: dict[str, Any] | None = None, progress: bool = True) -> Path:
+    """Run the whole study and publish it; returns the published run folder.
+
+    Args:
+        corpus_dir: Folder of raw files (default: the params file's ``corpus_dir``, else ``data/raw``).
+        out_dir: Where runs go (default ``reports/``).
+        params_file: YAML of notebook parameters (``notebooks/params/default.yaml``).
+        notebooks: Notebook file names under ``notebooks/``.
+        extra_params: Parameters that override the file's.
+        progress: Show progress bars.
+
+    Raises:
+        ParameterError: before any work, for unknown or mistyped parameters.
+        RunFailed: when a notebook fails (the partial run is kept as ``<run_id>.failed``).
+    """
+    from framing import pipeline
+
+    started = time.time()
+    params = {**load_params(Path(params_file) if params_file else None), **(extra_params or {})}
+    if corpus_dir is not None:
+        params["corpus_dir"] = str(corpus_dir)
+    params.setdefault("corpus_dir", "data/raw")
+    corpus = resolve(params["corpus_dir"])
+    params["corpus_dir"] = str(corpus)
+    nb_paths = [NOTEBOOKS_DIR / n for n in notebooks]
+    per_nb = check_params(params, nb_paths)
+    reports = resolve(out_dir) if out_dir else REPORTS_DIR
+    reports.mkdir(parents=True, exist_ok=True)
+    if not os.access(reports, os.W_OK):
+        raise PermissionError(f"cannot write to the output folder {reports}")
+    run_id = make_run_id()
+    work = reports / f"{run_id}.partial"
+    work.mkdir(parents=True)
+    timings: dict[str, float] = {}
+    t0 = time.time()
+    tables = pipeline.run(corpus, progress=progress)
+    timings["pipeline"] = round(time.time() - t0, 3)
+    tables.save(work / "tables")
+    executed: list[Path] = []
+    status, error = "complete", None
+    try:
+        import papermill
+
+        (work / "notebooks").mkdir()
+        for nb in nb_paths:
+            target = work / "notebooks" / nb.name
+            t0 = time.time()
+            try:
+                papermill.execute_notebook(
+                    str(nb), str(target), parameters={**per_nb[nb], **(
+                        {"output_dir": str(work)} if "output_dir" in notebook_parameters(nb) else {})},
+                    kernel_name="python3", cwd=str(NOTEBOOKS_DIR), progress_bar=progress, log_output=False,
+                )
+            except papermill.PapermillExecutionError as exc:
+                where = _cell_error(nbformat.read(target, as_version=4)) if target.exists() else None
+                raise RunFailed(f"{nb.name} failed at {where or f'cell {exc.exec_count}'}: {exc.ename}: "
+                                f"{exc.evalue}. Partial notebook: {target}") from exc
+            timings[nb.name] = round(time.time() - t0, 3)
+            executed.append(target)
+        versions, git = package_versions(), git_commit()
+        t0 = time.time()
+        render_html(executed, _header(run_id, params, corpus, tables, versions, git), work / "report.html")
+        timings["render"] = round(time.time() - t0, 3)
+    except BaseException as exc:
+        status, error = "failed", str(exc)
+        raise
+    finally:
+        versions, git = package_versions(), git_commit()
+        manifest = {
+            "run_id": run_id,
+            "status": status,
+            "error": error,
+            "started_utc": datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
+            "finished_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+            "parameters": params,
+            "params_file": str(params_file) if params_file else None,
+            "corpus": {
+                "dir": str(corpus),
+                "cache_key": tables.meta.get("cache_key"),
+                "files": tables.files.to_dict(orient="records"),
+                "n_documents": int(len(tables.documents)),
+                "n_documents_unique": int(tables.documents["duplicate_of"].isna().sum()),
+                "n_sentences": int(len(tables.sentences)),
+                "n_rejects": int(len(tables.rejects)),
+            },
+            "lexicons": {name: file_hash(lexicon_path(name)) for name in pipeline.LEXICON_FILES},
+            "versions": versions,
+            "git": git,
+            "platform": {"system": platform.platform(), "python": sys.version.split()[0]},
+            "timings_s": timings,
+            "notebooks": [n.name for n in nb_paths],
+        }
+        (work / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+        final = reports / (run_id if status == "complete" else f"{run_id}.failed")
+        work.replace(final)
+        if status == "complete":
+            publish_latest(reports, final)
+    log.info("report: %s", final / "report.html")
+    return final
+
+
+def publish_latest(reports: Path, run: Path) -> None:
+    """Point ``reports/latest`` at ``run`` atomically (a relative symlink swapped with ``os.replace``)."""
+    tmp = reports / f".latest-{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(run.name, tmp)
+    os.replace(tmp, reports / "latest")
+
+
+def remove_run(run: Path) -> None:
+    """Delete a run folder (used by tests and housekeeping)."""
+    shutil.rmtree(run)
