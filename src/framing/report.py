@@ -63,8 +63,12 @@ class Outputs:
         return Path(self.output_dir) if self.output_dir else None
 
     def figure(self, fig: Any, name: str, *, caption: str, alt: str) -> Any:
-        """Save (if writing) and display ``fig`` with its caption; returns an HTML caption to display."""
-        from IPython.display import HTML, display
+        """Save ``fig`` (if writing) and return it as an HTML figure with alt text and caption, escaped."""
+        import base64
+        import io
+
+        import matplotlib.pyplot as plt
+        from IPython.display import HTML
 
         if self.root is not None:
             folder = self.root / "figures"
@@ -72,12 +76,14 @@ class Outputs:
             fig.savefig(folder / f"{name}.png", dpi=110, bbox_inches="tight", metadata={"Software": None})
             fig.savefig(folder / f"{name}.svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
             (folder / f"{name}.json").write_text(json.dumps({"caption": caption, "alt": alt}, indent=2) + "\n")
-        display(fig)
-        import matplotlib.pyplot as plt
-
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
         plt.close(fig)
-        return HTML(f'<p class="caption"><b>Figure.</b> {html.escape(caption)} '
-                    f'<span class="files">(files: figures/{html.escape(name)}.png, .svg)</span></p>')
+        data = base64.b64encode(buffer.getvalue()).decode("ascii")
+        files = f" (files: figures/{html.escape(name)}.png, .svg)" if self.root is not None else ""
+        return HTML(f'<figure class="framing-figure"><img src="data:image/png;base64,{data}" '
+                    f'alt="{html.escape(alt, quote=True)}" style="max-width:100%">'
+                    f"<figcaption><b>Figure.</b> {html.escape(caption)}{files}</figcaption></figure>")
 
     def table(self, df: pd.DataFrame, name: str) -> Path | None:
         """Save ``df`` as ``tables/<name>.csv`` (if writing)."""
@@ -228,8 +234,10 @@ def render_html(executed: list[Path], header_md: str, out_path: Path) -> Path:
     from nbconvert import HTMLExporter
 
     cells: list[nbformat.NotebookNode] = []
-    for path in executed:
-        cells.extend(_strip_for_report(nbformat.read(path, as_version=4)))
+    for k, path in enumerate(executed):
+        for i, cell in enumerate(_strip_for_report(nbformat.read(path, as_version=4))):
+            cell["id"] = f"nb{k}-{i}"
+            cells.append(cell)
     toc = ["## Contents", ""]
     for cell in cells:
         if cell.cell_type != "markdown":
@@ -242,8 +250,10 @@ def render_html(executed: list[Path], header_md: str, out_path: Path) -> Path:
     report = nbformat.v4.new_notebook()
     report.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     report.metadata["title"] = "framing: comparative report"
-    report.cells = [nbformat.v4.new_markdown_cell(header_md), nbformat.v4.new_markdown_cell("\n".join(toc)),
-                    *cells]
+    head = [nbformat.v4.new_markdown_cell(header_md), nbformat.v4.new_markdown_cell("\n".join(toc))]
+    for i, cell in enumerate(head):
+        cell["id"] = f"head-{i}"
+    report.cells = [*head, *cells]
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True

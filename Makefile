@@ -1,0 +1,39 @@
+# framing: make report (the whole study) and make test (every test, notebooks included) do all the set-up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help venv report test test-fast lab lint clean
+
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv and install the package with its dev extras
+
+report: $(STAMP) ## Run the whole study on data/raw -> reports/<run_id>/ and reports/latest
+	$(BIN)/framing run --params notebooks/params/default.yaml
+
+test: $(STAMP) ## Unit tests and doctests, then nbval over the notebooks
+	$(BIN)/pytest
+	$(BIN)/pytest --nbval-lax notebooks/ -p no:cacheprovider -o addopts="" -o testpaths=""
+
+test-fast: $(STAMP) ## Unit tests without the slow end-to-end runs
+	$(BIN)/pytest -m "not slow"
+
+lab: $(STAMP) ## Open JupyterLab on the project (the package is importable)
+	$(BIN)/jupyter lab --notebook-dir=.
+
+lint: $(STAMP) ## ruff and mypy on src
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy
+
+clean: ## Remove caches and outputs (keeps .venv and reports/)
+	rm -rf data/interim data/processed .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,48 @@
+import numpy as np
+import pandas as pd
+
+from framing.compare import bootstrap_mean_ci, extreme_sentences, group_summary
+from framing.config import CompareSettings
+
+
+def docs(n_a=20, n_b=3):
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({
+        "outlet": ["a"] * n_a + ["b"] * n_b,
+        "value": np.r_[rng.normal(-0.3, 0.2, n_a), rng.normal(0.2, 0.2, n_b)],
+    })
+
+
+def test_group_summary_is_deterministic_and_marks_small_n():
+    s1 = group_summary(docs(), "value")
+    s2 = group_summary(docs(), "value")
+    pd.testing.assert_frame_equal(s1, s2)
+    assert s1["small_n"].tolist() == [False, True]
+    a = s1.iloc[0]
+    assert a["ci_low"] < a["mean"] < a["ci_high"]
+
+
+def test_group_ci_does_not_depend_on_other_groups():
+    with_b = group_summary(docs(), "value").set_index("outlet").loc["a"]
+    without = group_summary(docs()[lambda d: d.outlet == "a"], "value").set_index("outlet").loc["a"]
+    assert with_b["ci_low"] == without["ci_low"]
+
+
+def test_bootstrap_ci_covers_the_truth_usually():
+    rng = np.random.default_rng(1)
+    hits = 0
+    for i in range(40):
+        x = rng.normal(0.0, 1.0, 40)
+        _, lo, hi = bootstrap_mean_ci(x, settings=CompareSettings(n_resamples=500), seed=i)
+        hits += lo <= 0.0 <= hi
+    assert hits >= 33  # nominal 95%: 38 of 40 expected
+
+
+def test_extreme_sentences():
+    sents = pd.DataFrame({"doc_id": ["d1", "d1", "d2"], "sent_idx": [0, 1, 0], "text": ["bad", "good", "ok"],
+                          "vader_compound": [-0.9, 0.8, 0.1]})
+    documents = pd.DataFrame({"doc_id": ["d1", "d2"], "outlet": ["x", "x"], "voice": ["author", "author"],
+                              "published_date": [None, None], "title": ["T", "U"]})
+    ev = extreme_sentences(sents, documents, k=1)
+    assert ev[["end", "sentence", "score"]].values.tolist() == [["most negative", "bad", -0.9],
+                                                                 ["most positive", "good", 0.8]]

@@ -1,0 +1,53 @@
+"""Every non-blank line of every input is in exactly one document or one reject."""
+
+from collections import Counter
+
+import pytest
+
+from framing.ingest import read_corpus
+from framing.ingest.base import split_lines
+
+from .conftest import FEED, RAW
+
+
+def coverage(result, folder):
+    problems = []
+    for report in result.files:
+        lines = split_lines((folder / report.source_file).read_text(encoding="utf-8"))
+        wanted = {ln.number for ln in lines if not ln.blank}
+        units = [u for u in [*result.records, *result.rejects] if u.source_file == report.source_file]
+        counts = Counter(n for u in units for n in set(u.lines))
+        missing = wanted - set(counts)
+        twice = {n for n, c in counts.items() if c > 1}
+        extra = set(counts) - wanted
+        if missing or twice or extra:
+            problems.append((report.source_file, sorted(missing)[:5], sorted(twice)[:5], sorted(extra)[:5]))
+    return problems
+
+
+def test_seed_corpus_lines_are_conserved(seed_ingest):
+    assert coverage(seed_ingest, RAW) == []
+
+
+def test_units_in_equal_documents_plus_rejects(seed_ingest):
+    for report in seed_ingest.files:
+        records = [r for r in seed_ingest.records if r.source_file == report.source_file]
+        rejects = [r for r in seed_ingest.rejects if r.source_file == report.source_file]
+        assert report.n_records + report.n_rejects == len(records) + len(rejects)
+        assert len(records) > 0
+
+
+@pytest.mark.parametrize("cut", [0.25, 0.5, 0.9])
+def test_truncated_files_are_conserved(corpus_dir, cut):
+    text = (RAW / FEED).read_text(encoding="utf-8")
+    (corpus_dir / "feed.txt").write_text(text[: int(len(text) * cut)], encoding="utf-8")
+    result = read_corpus(corpus_dir)
+    assert coverage(result, corpus_dir) == []
+
+
+def test_empty_and_binary_files_go_to_the_ledger(corpus_dir):
+    (corpus_dir / "empty.txt").write_text("\n\n", encoding="utf-8")
+    (corpus_dir / "blob.bin").write_bytes(b"\x00\x01\x02\xff\xfe\x00garbage")
+    result = read_corpus(corpus_dir)
+    assert result.records == []
+    assert sorted(r.reason for r in result.rejects) == ["empty file", "unreadable: binary file (NUL bytes)"]
