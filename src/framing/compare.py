@@ -61,6 +61,7 @@ def group_summary(docs: pd.DataFrame, value: str, *, by: Sequence[str] = ("outle
         Columns ``by`` + ``n_docs``, ``mean``, ``ci_low``, ``ci_high``, ``small_n``; sorted by ``by``.
         Each group's resampling is seeded from the settings' seed and the group's position, so results do
         not depend on which other groups are present.
+
     """
     rows = []
     by = list(by)
@@ -95,6 +96,7 @@ def extreme_sentences(sentences: pd.DataFrame, documents: pd.DataFrame, *, value
     Returns:
         Columns ``by`` + ``end`` ("most negative"/"most positive"), ``score``, ``published_date``, ``title``,
         ``sentence``, ``doc_id``, ``sent_idx``. Ties break on ``doc_id`` then ``sent_idx``: deterministic.
+
     """
     by = list(by)
     doc_cols = list(dict.fromkeys(["doc_id", *by, "published_date", "title"]))
@@ -122,6 +124,7 @@ def corpus_overview(documents: pd.DataFrame, doc_topics: pd.DataFrame, *, focus_
     Returns:
         Columns ``outlet``, ``source_kind``, ``voice``, ``n_docs``, ``n_words``, ``n_duplicates`` (copies not
         counted), ``n_docs_<focus_topic>`` (documents tagged with the focus topic).
+
     """
     docs = documents.assign(
         is_duplicate=documents["duplicate_of"].notna(),
@@ -145,8 +148,9 @@ def duplicates_table(documents: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for original, group in dups.groupby("duplicate_of", sort=True):
         head = first.loc[original]
-        where = [f"{head['source_file']}:{head['source_lines'].split(',')[0]}"] + [
-            f"{r.source_file}:{r.source_lines.split(',')[0]}" for r in group.itertuples()]
+        places = [(head["source_file"], head["source_lines"]),
+                  *zip(group["source_file"], group["source_lines"], strict=True)]
+        where = [f"{f!s}:{str(lines).split(',')[0]}" for f, lines in places]
         rows.append({"doc_id": original, "outlet": head["outlet"], "title": head["title"],
                      "n_copies": len(group) + 1, "copies_at": "; ".join(where)})
     return pd.DataFrame(rows)

@@ -69,7 +69,7 @@ def conform(df: pd.DataFrame, name: str) -> pd.DataFrame:
         raise SchemaError(f"{name}: missing columns {missing}")
     out = df.loc[:, list(schema)].copy()
     for col, dtype in schema.items():
-        out[col] = out[col].astype(dtype)
+        out[col] = out[col].astype(dtype)  # type: ignore[call-overload]
     return out.reset_index(drop=True)
 
 
@@ -78,6 +78,7 @@ def validate(df: pd.DataFrame, name: str) -> pd.DataFrame:
 
     Raises:
         SchemaError: naming the column and the first offending rows.
+
     """
     out = conform(df, name)
     for col in _REQUIRED[name]:

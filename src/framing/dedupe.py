@@ -45,6 +45,7 @@ def find_duplicates(texts: pd.Series, *, settings: DedupeSettings = DedupeSettin
     >>> s = pd.Series(["The same words here.", "the  SAME words here.", "Other."], index=["a", "b", "c"])
     >>> find_duplicates(s).tolist()
     [<NA>, 'a', <NA>]
+
     """
     out = pd.Series(pd.NA, index=texts.index, dtype="string")
     first_by_hash: dict[str, object] = {}
@@ -54,7 +55,7 @@ def find_duplicates(texts: pd.Series, *, settings: DedupeSettings = DedupeSettin
     for label, text in texts.items():
         fp = _fingerprint(str(text))
         if fp in first_by_hash:
-            out[label] = str(first_by_hash[fp])
+            out.loc[label] = str(first_by_hash[fp])  # type: ignore[call-overload]
             continue
         first_by_hash[fp] = label
         words = len(tokens(str(text)))
@@ -71,7 +72,7 @@ def find_duplicates(texts: pd.Series, *, settings: DedupeSettings = DedupeSettin
                 best = cand
                 break
         if best is not None:
-            out[label] = str(best)
+            out.loc[label] = str(best)  # type: ignore[call-overload]
             continue
         shingle_sets[label] = sh
         for h in sketch:

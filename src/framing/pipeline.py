@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from framing import __version__
 from framing.config import INTERIM_DIR, DedupeSettings, TopicSettings, resolve
@@ -76,7 +76,7 @@ class StudyTables:
             for col in df.columns:
                 if df[col].dtype == object or str(df[col].dtype) == "str":
                     df[col] = df[col].astype("string")
-        return cls(**frames)
+        return cls(**frames)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- stages
@@ -211,6 +211,7 @@ def run(corpus_dir: str | Path = "data/raw", *, use_cache: bool = True, cache_di
         use_cache: Read and write ``data/interim/corpus-<key>/``.
         cache_dir: Where to cache (default ``data/interim``).
         progress: Show a progress bar.
+
     """
     folder = resolve(corpus_dir)
     if not folder.is_dir():
@@ -245,6 +246,7 @@ def select(tables: StudyTables, *, outlets: list[str] | None = None, topic: str 
         outlets: Outlet slugs to keep (None: all).
         topic: A topic slug from ``topics.yaml``, or ``"all"``.
         include_duplicates: Keep documents flagged ``duplicate_of``.
+
     """
     docs = tables.documents
     if not include_duplicates:
@@ -252,7 +254,8 @@ def select(tables: StudyTables, *, outlets: list[str] | None = None, topic: str 
     if outlets:
         unknown = sorted(set(outlets) - set(tables.documents["outlet"]))
         if unknown:
-            raise ValueError(f"outlets not in the corpus: {unknown}; present: {sorted(tables.documents['outlet'].unique())}")
+            present = sorted(tables.documents["outlet"].unique())
+            raise ValueError(f"outlets not in the corpus: {unknown}; present: {present}")
         docs = docs[docs["outlet"].isin(outlets)]
     if topic != "all":
         known = set(TopicLexicon.load().labels)

@@ -61,6 +61,7 @@ def forest(summary: pd.DataFrame, *, title: str, xlabel: str, facet: str | None 
         names: Display names for outlet slugs.
         reference: Where to draw a vertical reference line (None: none).
         xlim: Fixed x range.
+
     """
     names = names or {}
     outlets = outlet_order(summary["outlet"].unique().tolist())
@@ -72,13 +73,13 @@ def forest(summary: pd.DataFrame, *, title: str, xlabel: str, facet: str | None 
     for ax, panel in zip(axes[0], panels, strict=True):
         data = summary if panel is None else summary[summary[facet] == panel]
         for row in data.itertuples(index=False):
-            y = ypos[row.outlet]
+            y = ypos[str(row.outlet)]
             small = bool(row.small_n)
-            colour = colours[row.outlet]
+            colour = colours[str(row.outlet)]
             if pd.notna(row.ci_low):
                 ax.hlines(y, row.ci_low, row.ci_high, color=SMALL_N_COLOUR if small else colour, lw=2)
             ax.plot(row.mean, y, "o", ms=7, mec=colour, mfc="white" if small else colour, mew=1.6)
-            ax.annotate(f"n={row.n_docs}" + (" (small n)" if small else ""), (1.0, y), xycoords=("axes fraction",
+            ax.annotate(f"n={row.n_docs!s}" + (" (small n)" if small else ""), (1.0, y), xycoords=("axes fraction",
                         "data"), xytext=(4, 0), textcoords="offset points", va="center", fontsize=7,
                         color=SMALL_N_COLOUR if small else "#333333")
         if reference is not None:

@@ -147,6 +147,7 @@ def check_params(params: dict[str, Any], notebooks: list[Path]) -> dict[Path, di
 
     Returns:
         For each notebook, the parameters it declares.
+
     """
     declared = {nb: notebook_parameters(nb) for nb in notebooks}
     known = {name for d in declared.values() for name in d}
@@ -163,7 +164,8 @@ def check_params(params: dict[str, Any], notebooks: list[Path]) -> dict[Path, di
             allowed = _TYPES.get(expected)
             if allowed and not isinstance(value, allowed) or (expected == "int" and isinstance(value, bool)):
                 raise ParameterError(f"parameter {name!r} must be {expected}, got {type(value).__name__} {value!r}")
-            if expected == "Optional[list[str]]" and isinstance(value, list) and not all(isinstance(v, str) for v in value):
+            if (expected == "Optional[list[str]]" and isinstance(value, list)
+                    and not all(isinstance(v, str) for v in value)):
                 raise ParameterError(f"parameter {name!r} must be a list of strings")
             mine[name] = value
         out[nb] = mine
@@ -269,15 +271,18 @@ def _header(run_id: str, params: dict[str, Any], corpus: Path, tables: Any, vers
     dates = docs["published_date"].dropna()
     span = f"{dates.min()} to {dates.max()}" if len(dates) else "no dated documents"
     esc = html.escape
-    plist = ", ".join(f"`{esc(k)}` = `{esc(repr(v))}`" for k, v in sorted(params.items()))
+    def code(value: object) -> str:  # a Markdown code span cannot hold a backtick
+        return "`" + str(value).replace("`", "'") + "`"
+
+    plist = ", ".join(f"{code(k)} = {code(repr(v))}" for k, v in sorted(params.items()))
     commit = git.get("commit") or "not a git checkout"
     if git.get("dirty"):
         commit += " (with uncommitted changes)"
     return "\n".join([
         "# framing: how the outlets frame the same events",
         "",
-        f"- **Run** `{esc(run_id)}` · framing {esc(versions['framing'])} · commit `{esc(commit)}`",
-        f"- **Corpus** `{esc(str(corpus))}`: {len(tables.files)} files, {len(docs)} documents "
+        f"- **Run** {code(run_id)} · framing {esc(versions['framing'])} · commit {code(commit)}",
+        f"- **Corpus** {code(corpus)}: {len(tables.files)} files, {len(docs)} documents "
         f"({int(docs['duplicate_of'].isna().sum())} after removing duplicates), {int(docs['n_words'].sum()):,} words, "
         f"{len(tables.rejects)} rejected units; dates {esc(span)}",
         f"- **Parameters** {plist}",
@@ -305,6 +310,7 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
     Raises:
         ParameterError: before any work, for unknown or mistyped parameters.
         RunFailed: when a notebook fails (the partial run is kept as ``<run_id>.failed``).
+
     """
     from framing import pipeline
 

@@ -55,6 +55,7 @@ def score_sentences(sentences: pd.DataFrame) -> pd.DataFrame:
     Returns:
         Columns ``doc_id``, ``sent_idx``, ``vader_compound``, ``vader_pos``, ``vader_neu``, ``vader_neg``,
         ``is_scored`` (False for empty or boilerplate sentences, whose scores are NaN).
+
     """
     rows = []
     scored = []
@@ -82,6 +83,7 @@ def aggregate_documents(sentence_scores: pd.DataFrame, *,
     >>> s = pd.DataFrame({"doc_id": ["a", "a"], "vader_compound": [0.5, -0.5], "is_scored": [True, True]})
     >>> aggregate_documents(s).iloc[0].to_dict()["share_negative"]
     0.5
+
     """
     s = sentence_scores[sentence_scores["is_scored"]]
     grouped = s.groupby("doc_id", sort=True)["vader_compound"]

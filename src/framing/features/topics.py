@@ -55,6 +55,7 @@ def tag_topics(documents: pd.DataFrame, *, lexicon: TopicLexicon | None = None,
     >>> docs = pd.DataFrame({"doc_id": ["a"], "title": [None], "text": ["Maduro in Caracas."]})
     >>> tag_topics(docs)[["doc_id", "topic"]].values.tolist()
     [['a', 'venezuela']]
+
     """
     lexicon = lexicon or TopicLexicon.load()
     rows = []

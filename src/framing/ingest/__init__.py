@@ -73,7 +73,7 @@ def decode_bytes(data: bytes) -> tuple[str | None, str | None]:
     ('Guaidó', 'utf-8')
     >>> decode_bytes("Guaidó".encode("cp1252"))
     ('Guaidó', 'cp1252')
-    >>> decode_bytes(b"\\x00\\x01\\x02binary")
+    >>> decode_bytes(b"\\x00\\x01\\x00binary\\x00")
     (None, 'binary file (NUL bytes)')
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -81,12 +81,12 @@ def decode_bytes(data: bytes) -> tuple[str | None, str | None]:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             return None, "invalid UTF-16"
+    if data.count(b"\x00") > max(1, len(data) // 100):  # text has none; stray ones are stripped later
+        return None, "binary file (NUL bytes)"
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         pass
-    if b"\x00" in data:
-        return None, "binary file (NUL bytes)"
     return data.decode("cp1252", errors="replace"), "cp1252"
 
 
@@ -110,7 +110,10 @@ def read_file(path: Path, *, name: str, hints: dict[str, Any], outlets: OutletRe
     records: list[Record] = []
     rejects: list[Reject] = []
     for unit in reader.read(text, ctx):
-        (records if isinstance(unit, Record) else rejects).append(unit)
+        if isinstance(unit, Record):
+            records.append(unit)
+        else:
+            rejects.append(unit)
     for record in records:
         _apply_hints(record, hints)
     report.n_records, report.n_rejects = len(records), len(rejects)
@@ -133,6 +136,7 @@ def read_corpus(corpus_dir: Path, *, outlets: OutletRegistry | None = None) -> I
     Raises:
         FileNotFoundError: if ``corpus_dir`` does not exist.
         ManifestError: if the manifest is malformed.
+
     """
     if not corpus_dir.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {corpus_dir}")

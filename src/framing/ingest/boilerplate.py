@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("image credit or caption", re.compile(r"©|\bCredit:\s*\S[^.]*\.?\s*$|^(Featured )?(image|photo|picture)\b.*\bvia\b",
-                                           re.IGNORECASE)),
+    ("image credit or caption", re.compile(
+        r"©|\bCredit:\s*\S[^.]*\.?\s*$|^(Featured )?(image|photo|picture)\b.*\bvia\b", re.IGNORECASE)),
     ("byline", re.compile(r"^By\s+[A-Z][\w.'’-]*(\s+[A-Z][\w.'’-]*){0,3}\s*$")),
     ("link stub", re.compile(r"^(Comment:\s*)?((See also|Also see|Also check out|Read more|Related)\b.*:?\s*$)",
                              re.IGNORECASE)),

@@ -61,6 +61,7 @@ def load_manifest(corpus_dir: Path) -> dict[str, dict[str, Any]]:
 
     Raises:
         ManifestError: for invalid YAML (with its line) or unknown keys.
+
     """
     path = corpus_dir / MANIFEST_NAME
     if not path.is_file():

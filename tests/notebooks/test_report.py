@@ -1,0 +1,110 @@
+"""End-to-end: notebooks through real papermill, the report through nbconvert, publishing."""
+
+import json
+import shutil
+
+import nbformat
+import papermill
+import pytest
+
+from framing.config import NOTEBOOKS_DIR
+from framing.corpus import DOCUMENT_COLUMNS, REJECT_COLUMNS, SENTENCE_COLUMNS
+from framing.report import REPORT_NOTEBOOKS, ParameterError, RunFailed, check_params, run_study
+
+from ..conftest import RAW
+
+pytestmark = pytest.mark.slow
+NOTEBOOKS = [NOTEBOOKS_DIR / n for n in REPORT_NOTEBOOKS]
+
+
+@pytest.mark.parametrize("name", REPORT_NOTEBOOKS)
+def test_notebook_runs_under_papermill(tmp_path, name):
+    out = tmp_path / name
+    papermill.execute_notebook(str(NOTEBOOKS_DIR / name), str(out), parameters={"output_dir": str(tmp_path)},
+                               kernel_name="python3", cwd=str(tmp_path), progress_bar=False)
+    nb = nbformat.read(out, as_version=4)
+    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert list((tmp_path / "figures").glob("*.png")) and list((tmp_path / "figures").glob("*.svg"))
+    assert list((tmp_path / "tables").glob("*.csv"))
+
+
+def test_unknown_or_mistyped_parameters_are_errors():
+    with pytest.raises(ParameterError, match="unknown parameters"):
+        check_params({"corpus_dri": "data/raw"}, NOTEBOOKS)
+    with pytest.raises(ParameterError, match="must be int"):
+        check_params({"min_docs": "five"}, NOTEBOOKS)
+    with pytest.raises(ParameterError, match="list of strings"):
+        check_params({"outlets": [1, 2]}, NOTEBOOKS)
+    assert check_params({"seed": 1}, NOTEBOOKS)[NOTEBOOKS[1]] == {"seed": 1}
+
+
+@pytest.fixture(scope="module")
+def hostile_corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corpus")
+    for f in RAW.iterdir():
+        shutil.copy(f, folder / f.name)
+    (folder / "zz_hostile.txt").write_text(
+        "Hostile page\n\nMaduro said <script>window.__pwned = 1</script> the coup failed badly. "
+        "<img src=x onerror=alert(1)> Guaidó was furious and sad.\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def finished_run(hostile_corpus, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    run = run_study(corpus_dir=hostile_corpus, out_dir=out, progress=False)
+    return out, run
+
+
+def test_run_publishes_report_tables_and_manifest(finished_run):
+    out, run = finished_run
+    assert (out / "latest").resolve() == run.resolve()
+    assert (run / "report.html").stat().st_size > 10_000
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    assert {"pandas", "vaderSentiment", "papermill", "framing"} <= set(manifest["versions"])
+    assert {f["source_file"] for f in manifest["corpus"]["files"]} >= {"zz_hostile.txt", "manifest.yaml"} - {"manifest.yaml"}
+    assert all(len(f["sha256"]) == 64 for f in manifest["corpus"]["files"])
+    assert set(manifest["timings_s"]) >= {"pipeline", *REPORT_NOTEBOOKS, "render"}
+    for name, cols in (("documents", DOCUMENT_COLUMNS), ("sentences", SENTENCE_COLUMNS), ("rejects", REJECT_COLUMNS)):
+        header = (run / "tables" / f"{name}.csv").read_text(encoding="utf-8").splitlines()[0]
+        assert header.split(",") == list(cols)
+    assert len(list((run / "notebooks").glob("*.ipynb"))) == len(REPORT_NOTEBOOKS)
+
+
+def test_report_shows_outlets_ci_and_evidence(finished_run):
+    _, run = finished_run
+    page = (run / "report.html").read_text(encoding="utf-8")
+    for outlet in ("rt", "sott", "telesur", "the-canary", "dissident-voice", "forum", "substack-rurik"):
+        assert outlet in page
+    assert "ci_low" in page and "most negative" in page and "Contents" in page
+    assert "def " not in page.split("<body", 1)[1] or "framing.report" not in page  # code cells are hidden
+
+
+def test_article_text_is_escaped_in_the_report(finished_run):
+    _, run = finished_run
+    page = (run / "report.html").read_text(encoding="utf-8")
+    assert "<script>window.__pwned" not in page
+    assert "<img src=x onerror" not in page
+    assert "&lt;script&gt;window.__pwned" in page
+
+
+def test_failed_run_keeps_latest_and_the_partial_notebook(finished_run, hostile_corpus):
+    out, run = finished_run
+    with pytest.raises(RunFailed, match=r"02_sentiment.ipynb failed at cell \d+ \(ValueError"):
+        run_study(corpus_dir=hostile_corpus, out_dir=out, progress=False,
+                  notebooks=REPORT_NOTEBOOKS, extra_params={"focus_topic": "no-such-topic"})
+    assert (out / "latest").resolve() == run.resolve()
+    failed = [p for p in out.iterdir() if p.name.endswith(".failed")]
+    assert len(failed) == 1
+    assert (failed[0] / "notebooks" / "02_sentiment.ipynb").is_file()
+    assert json.loads((failed[0] / "manifest.json").read_text())["status"] == "failed"
+    assert not [p for p in out.iterdir() if p.name.endswith(".partial")]
+
+
+def test_cli_run_on_any_folder(hostile_corpus, tmp_path):
+    from framing.cli import main
+
+    assert main(["-q", "run", "--corpus", str(hostile_corpus), "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "latest" / "report.html").is_file()
+    assert main(["-q", "run", "--corpus", str(tmp_path / "missing"), "--out", str(tmp_path)]) == 2

@@ -1,0 +1,64 @@
+import pandas as pd
+import pytest
+
+from framing import pipeline
+from framing.corpus import DOCUMENT_COLUMNS, REJECT_COLUMNS, SENTENCE_COLUMNS, SchemaError, validate
+
+from .conftest import RAW
+
+
+def test_seed_tables_follow_the_schemas(seed_tables):
+    assert list(seed_tables.documents.columns) == list(DOCUMENT_COLUMNS)
+    assert list(seed_tables.sentences.columns) == list(SENTENCE_COLUMNS)
+    assert list(seed_tables.rejects.columns) == list(REJECT_COLUMNS)
+    docs = seed_tables.documents
+    sents = seed_tables.sentences.merge(docs[["doc_id", "text"]], on="doc_id", suffixes=("", "_doc"))
+    assert all(d[a:b] == s for d, a, b, s in zip(sents["text_doc"], sents["char_start"], sents["char_end"],
+                                                  sents["text"], strict=True))
+    assert (docs["n_words"] > 0).all()
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("voice", "narrator", "voice has values outside"),
+        ("source_kind", "tweet", "source_kind has values outside"),
+        ("published_date", "24/01/2019", "YYYY-MM-DD"),
+        ("duplicate_of", "nope", "unknown doc_ids"),
+        ("text", None, "text has 1 missing"),
+    ],
+)
+def test_validation_names_the_problem(seed_tables, column, value, message):
+    docs = seed_tables.documents.copy()
+    docs.loc[0, column] = value
+    with pytest.raises(SchemaError, match=message):
+        validate(docs, "documents")
+
+
+def test_missing_column_is_an_error():
+    with pytest.raises(SchemaError, match="missing columns"):
+        validate(pd.DataFrame({"doc_id": ["x"]}), "documents")
+
+
+def test_tables_are_byte_identical_across_runs(tmp_path):
+    a = pipeline.build(RAW, progress=False).save(tmp_path / "a")
+    b = pipeline.build(RAW, progress=False).save(tmp_path / "b")
+    for name, path in a.items():
+        assert path.read_bytes() == b[name].read_bytes(), name
+
+
+def test_cached_run_returns_the_same_tables(tmp_path):
+    first = pipeline.run(RAW, cache_dir=tmp_path, progress=False)
+    second = pipeline.run(RAW, cache_dir=tmp_path, progress=False)
+    pd.testing.assert_frame_equal(first.documents, second.documents)
+    assert len(list(tmp_path.glob("corpus-*/COMPLETE"))) == 1
+
+
+def test_topic_filter(seed_tables):
+    vz = pipeline.select(seed_tables, topic="venezuela")
+    assert 0 < len(vz) < len(pipeline.select(seed_tables))
+    assert vz["duplicate_of"].isna().all()
+    with pytest.raises(ValueError, match="unknown topic"):
+        pipeline.select(seed_tables, topic="mars")
+    with pytest.raises(ValueError, match="outlets not in the corpus"):
+        pipeline.select(seed_tables, outlets=["nope"])
