@@ -1,0 +1,248 @@
+"""Actor portrayal: who is mentioned, and the sentiment of the sentence toward each mention.
+
+Mentions come from the alias registry ``lexicons/actors.yaml``: whole-word, diacritic-insensitive matches,
+possessives included, longest match first so that "Vladimir Putin" is one mention, not two.
+
+Sentiment toward a mention is target-dependent: the same sentence can be hostile to one actor and friendly to
+another. The ``fast`` model (scikit-learn only) is a logistic regression on TF-IDF n-grams of the sentence with
+the target masked, of the left and right context windows, and on VADER scores of each; it is trained on NewsMTSC
+train (Hamborg & Donnay 2021) with its regularisation chosen by cross-validation on train alone. Sentence VADER
+is kept as the weak baseline it is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from framing.config import EXTERNAL_DIR, INTERIM_DIR
+from framing.lexicons import LexiconError, lexicon_path, load_yaml
+
+LABELS = ("negative", "neutral", "positive")
+NEWSMTSC_POLARITY = {2.0: "negative", 4.0: "neutral", 6.0: "positive"}
+NEWSMTSC_TRAIN = EXTERNAL_DIR / "newsmtsc" / "train.jsonl"
+NEWSMTSC_TRAIN_SHA256 = "fb80ff05993dd59016c36abefaa7bd00d77cb0cb38a781c1f9edd9ad7c61471e"
+MASK = "TGTX"
+
+
+def _fold(text: str) -> str:
+    """Strip diacritics, keeping string length (one code point per code point)."""
+    return "".join(unicodedata.normalize("NFKD", ch)[0] if ch.isalpha() else ch for ch in text)
+
+
+@dataclass(frozen=True)
+class ActorRegistry:
+    """Canonical actors (slug → name, group) and one compiled alias pattern."""
+
+    names: dict[str, str]
+    groups: dict[str, str]
+    alias_to_actor: dict[str, str]
+    pattern: re.Pattern[str]
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> ActorRegistry:
+        """Load ``actors.yaml`` (or a file in its format)."""
+        path = path or lexicon_path("actors")
+        data = load_yaml(path)
+        actors = data.get("actors")
+        if not isinstance(actors, dict) or not actors:
+            raise LexiconError(f"{path}: expected a non-empty 'actors' mapping")
+        names, groups, aliases = {}, {}, {}
+        for slug, entry in actors.items():
+            if not isinstance(entry, dict) or not entry.get("aliases"):
+                raise LexiconError(f"{path}: actor {slug!r} needs 'aliases'")
+            names[slug] = str(entry.get("name", slug))
+            groups[slug] = str(entry.get("group", slug))
+            for alias in entry["aliases"]:
+                key = _fold(str(alias))
+                if key in aliases and aliases[key] != slug:
+                    raise LexiconError(f"{path}: alias {alias!r} is given to both {aliases[key]!r} and {slug!r}")
+                aliases[key] = slug
+        ordered = sorted(aliases, key=len, reverse=True)  # longest first: "Vladimir Putin" before "Putin"
+        parts = [re.escape(a) for a in ordered]
+        pattern = re.compile(r"(?<![\w.])(" + "|".join(parts) + r")(?:'s|')?(?![\w])")
+        return cls(names, groups, aliases, pattern)
+
+
+def find_mentions(sentences: pd.DataFrame, *, registry: ActorRegistry | None = None) -> pd.DataFrame:
+    """One row per actor mention, with character offsets into the sentence.
+
+    Args:
+        sentences: The sentence table (``doc_id``, ``sent_idx``, ``text``).
+        registry: Actors and aliases (default: the shipped ``actors.yaml``).
+
+    Returns:
+        Columns ``doc_id``, ``sent_idx``, ``actor``, ``actor_group``, ``mention``, ``char_start``, ``char_end``.
+
+    >>> s = pd.DataFrame({"doc_id": ["d"], "sent_idx": [0], "text": ["Vladimir Putin backed Guaido's rival."]})
+    >>> find_mentions(s)[["actor", "mention"]].values.tolist()
+    [['putin', 'Vladimir Putin'], ['guaido', "Guaido's"]]
+    """
+    registry = registry or ActorRegistry.load()
+    rows = []
+    for doc_id, sent_idx, text in sentences[["doc_id", "sent_idx", "text"]].itertuples(index=False):
+        folded = _fold(text)
+        for m in registry.pattern.finditer(folded):
+            actor = registry.alias_to_actor[m.group(1)]
+            rows.append((doc_id, sent_idx, actor, registry.groups[actor], text[m.start():m.end()], m.start(), m.end()))
+    return pd.DataFrame(rows, columns=["doc_id", "sent_idx", "actor", "actor_group", "mention", "char_start",
+                                       "char_end"]).astype({"char_start": "int64", "char_end": "int64"})
+
+
+# ---------------------------------------------------------------- target-dependent sentiment (fast mode)
+
+def load_newsmtsc(path: Path) -> pd.DataFrame:
+    """Read a NewsMTSC-format JSONL file: one row per target (``text``, ``start``, ``end``, ``label``).
+
+    Raises:
+        ValueError: naming the line of a record that is not in the format.
+    """
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                text = rec["sentence_normalized"]
+                for t in rec["targets"]:
+                    rows.append((text, int(t["from"]), int(t["to"]), NEWSMTSC_POLARITY[float(t["polarity"])]))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ValueError(f"{path}:{n}: not a NewsMTSC record ({exc!r})") from exc
+    return pd.DataFrame(rows, columns=["text", "start", "end", "label"])
+
+
+def _views(text: str, start: int, end: int, window: int = 8) -> tuple[str, str, str]:
+    text = text.replace("’", "'").replace("‘", "'")
+    left, right = text[:start], text[end:]
+    return f"{left} {MASK} {right}", " ".join(left.split()[-window:]), " ".join(right.split()[:window])
+
+
+class FastTargetSentiment:
+    """Target-dependent sentiment, scikit-learn only (TF-IDF views + VADER scores + logistic regression)."""
+
+    def __init__(self, C: float = 1.0, seed: int = 13):
+        self.C = C
+        self.seed = seed
+        self._vectorizers: list = []
+        self._clf = None
+
+    def _features(self, frame: pd.DataFrame, *, fit: bool):
+        from scipy.sparse import csr_matrix, hstack
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        from framing.features.sentiment import analyzer
+
+        views = list(zip(*(_views(t, a, b) for t, a, b in frame[["text", "start", "end"]].itertuples(index=False)),
+                         strict=True)) if len(frame) else [[], [], []]
+        if fit:
+            self._vectorizers = [TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True) for _ in views]
+        blocks = []
+        for vec, texts in zip(self._vectorizers, views, strict=True):
+            blocks.append(vec.fit_transform(texts) if fit else vec.transform(texts))
+        for texts in views:
+            scores = [analyzer().polarity_scores(t) if t.strip() else {"compound": 0.0, "pos": 0.0, "neg": 0.0}
+                      for t in texts]
+            blocks.append(csr_matrix(np.array([[s["compound"], s["pos"], s["neg"]] for s in scores])))
+        return hstack(blocks).tocsr()
+
+    def fit(self, frame: pd.DataFrame) -> FastTargetSentiment:
+        """Train on rows with ``text``, ``start``, ``end``, ``label``."""
+        from sklearn.linear_model import LogisticRegression
+
+        X = self._features(frame, fit=True)
+        self._clf = LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced", random_state=self.seed)
+        self._clf.fit(X, frame["label"])
+        return self
+
+    def predict_proba(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Class probabilities per row (columns negative, neutral, positive)."""
+        if self._clf is None:
+            raise RuntimeError("model is not trained")
+        proba = self._clf.predict_proba(self._features(frame, fit=False))
+        return pd.DataFrame(proba, columns=list(self._clf.classes_))[list(LABELS)]
+
+    def predict(self, frame: pd.DataFrame) -> list[str]:
+        """Most probable label per row."""
+        p = self.predict_proba(frame)
+        return p.idxmax(axis=1).tolist()
+
+
+def train_fast(train_path: Path = NEWSMTSC_TRAIN, *, seed: int = 13, folds: int = 5,
+               grid: tuple[float, ...] = (0.3, 1.0, 3.0)) -> tuple[FastTargetSentiment, dict[str, float]]:
+    """Train the fast model: choose C by stratified k-fold macro-F1 on ``train_path`` only, then refit.
+
+    Returns:
+        The model and the cross-validated macro-F1 for each C.
+    """
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import StratifiedKFold
+
+    data = load_newsmtsc(train_path)
+    cv_scores: dict[str, float] = {}
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for C in grid:
+        scores = []
+        for tr, va in splitter.split(data, data["label"]):
+            model = FastTargetSentiment(C=C, seed=seed).fit(data.iloc[tr])
+            scores.append(f1_score(data["label"].iloc[va], model.predict(data.iloc[va]), average="macro"))
+        cv_scores[str(C)] = float(np.mean(scores))
+    best = max(grid, key=lambda c: cv_scores[str(c)])
+    return FastTargetSentiment(C=best, seed=seed).fit(data), cv_scores
+
+
+def fast_model(*, cache_dir: Path | None = None) -> FastTargetSentiment:
+    """The trained fast model, built on first use from the pinned NewsMTSC train file and cached."""
+    digest = hashlib.sha256(NEWSMTSC_TRAIN.read_bytes()).hexdigest()
+    if digest != NEWSMTSC_TRAIN_SHA256:
+        raise ValueError(f"{NEWSMTSC_TRAIN} does not have the pinned hash; the model would not be reproducible")
+    from framing import __version__
+
+    path = (cache_dir or INTERIM_DIR / "models") / f"target-sentiment-fast-{__version__}-{digest[:12]}.pkl"
+    if path.is_file():
+        with path.open("rb") as fh:
+            model: FastTargetSentiment = pickle.load(fh)
+        return model
+    model, _ = train_fast()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    with tmp.open("wb") as fh:
+        pickle.dump(model, fh)
+    tmp.replace(path)
+    return model
+
+
+def evaluate(model: FastTargetSentiment, gold: Path) -> dict[str, object]:
+    """Macro-F1, accuracy and per-class F1 of ``model`` on a NewsMTSC-format file."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    data = load_newsmtsc(gold)
+    pred = model.predict(data)
+    per_class = f1_score(data["label"], pred, labels=list(LABELS), average=None)
+    return {
+        "macro_f1": round(float(f1_score(data["label"], pred, average="macro")), 4),
+        "accuracy": round(float(accuracy_score(data["label"], pred)), 4),
+        "f1_per_class": {k: round(float(v), 4) for k, v in zip(LABELS, per_class, strict=True)},
+        "n": int(len(data)),
+    }
+
+
+def vader_baseline(gold: Path) -> dict[str, object]:
+    """Sentence-level VADER (±0.05 cut-offs) as a proxy for sentiment toward the target."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    from framing.features.sentiment import analyzer
+
+    data = load_newsmtsc(gold)
+    comp = [analyzer().polarity_scores(t.replace("’", "'"))["compound"] for t in data["text"]]
+    pred = ["negative" if c <= -0.05 else "positive" if c >= 0.05 else "neutral" for c in comp]
+    return {"macro_f1": round(float(f1_score(data["label"], pred, average="macro")), 4),
+            "accuracy": round(float(accuracy_score(data["label"], pred)), 4), "n": int(len(data))}
