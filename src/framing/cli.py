@@ -38,6 +38,20 @@ def _ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace) -> int:
+    from framing import validate
+
+    if args.measure == "sentiment":
+        result = validate.validate_sentence_sentiment(Path(args.gold) if args.gold else validate.NYT_SNIPPETS)
+    else:
+        gold = Path(args.gold) if args.gold else validate.NEWSMTSC_DEVTEST_RW
+        if not gold.is_file():
+            raise FileNotFoundError(f"gold file not found: {gold}")
+        result = validate.validate_actor_sentiment(gold, mode=args.mode)
+    print(json.dumps(result, sort_keys=True))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and documentation)."""
     parser = argparse.ArgumentParser(prog="framing", description=__doc__)
@@ -60,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--out", default="data/processed", help="folder for the tables")
     ingest.add_argument("--no-cache", action="store_true", help="recompute even if cached")
     ingest.set_defaults(func=_ingest)
+
+    val = sub.add_parser("validate", help="score a measure against gold data; prints one JSON object")
+    val.add_argument("measure", choices=["sentiment", "actors"], help="sentence sentiment, or sentiment toward actors")
+    val.add_argument("--gold", default=None, help="gold file (VADER ground-truth TSV, or NewsMTSC-format JSONL)")
+    val.add_argument("--mode", default="fast", choices=["fast"], help="actor-sentiment model")
+    val.set_defaults(func=_validate)
     return parser
 
 

@@ -19,6 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,7 +56,9 @@ class ActorRegistry:
         actors = data.get("actors")
         if not isinstance(actors, dict) or not actors:
             raise LexiconError(f"{path}: expected a non-empty 'actors' mapping")
-        names, groups, aliases = {}, {}, {}
+        names: dict[str, str] = {}
+        groups: dict[str, str] = {}
+        aliases: dict[str, str] = {}
         for slug, entry in actors.items():
             if not isinstance(entry, dict) or not entry.get("aliases"):
                 raise LexiconError(f"{path}: actor {slug!r} needs 'aliases'")
@@ -85,6 +88,7 @@ def find_mentions(sentences: pd.DataFrame, *, registry: ActorRegistry | None = N
     >>> s = pd.DataFrame({"doc_id": ["d"], "sent_idx": [0], "text": ["Vladimir Putin backed Guaido's rival."]})
     >>> find_mentions(s)[["actor", "mention"]].values.tolist()
     [['putin', 'Vladimir Putin'], ['guaido', "Guaido's"]]
+
     """
     registry = registry or ActorRegistry.load()
     rows = []
@@ -104,6 +108,7 @@ def load_newsmtsc(path: Path) -> pd.DataFrame:
 
     Raises:
         ValueError: naming the line of a record that is not in the format.
+
     """
     rows = []
     with path.open(encoding="utf-8") as fh:
@@ -132,8 +137,8 @@ class FastTargetSentiment:
     def __init__(self, C: float = 1.0, seed: int = 13):
         self.C = C
         self.seed = seed
-        self._vectorizers: list = []
-        self._clf = None
+        self._vectorizers: list[Any] = []
+        self._clf: Any = None
 
     def _features(self, frame: pd.DataFrame, *, fit: bool):
         from scipy.sparse import csr_matrix, hstack
@@ -141,8 +146,8 @@ class FastTargetSentiment:
 
         from framing.features.sentiment import analyzer
 
-        views = list(zip(*(_views(t, a, b) for t, a, b in frame[["text", "start", "end"]].itertuples(index=False)),
-                         strict=True)) if len(frame) else [[], [], []]
+        rows = [_views(t, a, b) for t, a, b in frame[["text", "start", "end"]].itertuples(index=False)]
+        views: list[list[str]] = [[r[i] for r in rows] for i in range(3)]
         if fit:
             self._vectorizers = [TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True) for _ in views]
         blocks = []
@@ -159,8 +164,8 @@ class FastTargetSentiment:
         from sklearn.linear_model import LogisticRegression
 
         X = self._features(frame, fit=True)
-        self._clf = LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced", random_state=self.seed)
-        self._clf.fit(X, frame["label"])
+        clf = LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced", random_state=self.seed)
+        self._clf = clf.fit(X, frame["label"])
         return self
 
     def predict_proba(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -173,7 +178,7 @@ class FastTargetSentiment:
     def predict(self, frame: pd.DataFrame) -> list[str]:
         """Most probable label per row."""
         p = self.predict_proba(frame)
-        return p.idxmax(axis=1).tolist()
+        return [str(label) for label in p.idxmax(axis=1)]
 
 
 def train_fast(train_path: Path = NEWSMTSC_TRAIN, *, seed: int = 13, folds: int = 5,
@@ -182,6 +187,7 @@ def train_fast(train_path: Path = NEWSMTSC_TRAIN, *, seed: int = 13, folds: int 
 
     Returns:
         The model and the cross-validated macro-F1 for each C.
+
     """
     from sklearn.metrics import f1_score
     from sklearn.model_selection import StratifiedKFold

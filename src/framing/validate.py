@@ -1,0 +1,69 @@
+"""Score each measure against human judgement, printing the figure beside its published anchor.
+
+- Sentence sentiment: VADER against the NYT editorial snippets of Hutto & Gilbert (2014), whose Table 4 reports
+  r = 0.492; and document aggregation (mean of sentence scores) against whole-text scoring on the snippets
+  joined into their articles.
+- Sentiment toward an actor: the target-dependent model on NewsMTSC devtest_rw (published GRU-TSC macro-F1 0.831;
+  sentence VADER as a proxy about 0.51).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from framing.config import EXTERNAL_DIR
+
+NYT_SNIPPETS = EXTERNAL_DIR / "vader_icwsm2014" / "nytEditorialSnippets_GroundTruth.txt"
+NEWSMTSC_DEVTEST_RW = EXTERNAL_DIR / "newsmtsc" / "devtest_rw.jsonl"
+ANCHORS = {
+    "vader_nyt_r": 0.492,  # Hutto & Gilbert 2014, Table 4
+    "gru_tsc_devtest_rw_macro_f1": 0.831,  # Hamborg & Donnay 2021, Table 2
+    "vader_proxy_devtest_rw_macro_f1": 0.51,  # FACTS.md, measured on this machine class
+}
+
+
+def load_vader_gold(path: Path = NYT_SNIPPETS) -> pd.DataFrame:
+    """Read a VADER ground-truth file: ``id``, ``article``, ``rating`` (−4..+4 mean of ~20 raters), ``text``."""
+    rows = []
+    for line in path.read_bytes().decode("latin-1").splitlines():
+        parts = line.rstrip("\r").split("\t", 2)
+        if len(parts) == 3:
+            rows.append((parts[0], parts[0].split("_")[0], float(parts[1]), parts[2]))
+    return pd.DataFrame(rows, columns=["id", "article", "rating", "text"])
+
+
+def validate_sentence_sentiment(path: Path = NYT_SNIPPETS) -> dict[str, object]:
+    """VADER compound vs human ratings on snippets, and document aggregation vs whole-text scoring."""
+    from framing.features.sentiment import analyzer
+
+    gold = load_vader_gold(path)
+    gold["vader"] = [analyzer().polarity_scores(t)["compound"] for t in gold["text"]]
+    r_snippet = stats.pearsonr(gold["vader"], gold["rating"]).statistic
+    docs = gold.groupby("article", sort=True).agg(rating=("rating", "mean"), sentence_mean=("vader", "mean"),
+                                                    text=("text", " ".join))
+    docs["whole_text"] = [analyzer().polarity_scores(t)["compound"] for t in docs["text"]]
+    r_mean = stats.pearsonr(docs["sentence_mean"], docs["rating"]).statistic
+    r_whole = stats.pearsonr(docs["whole_text"], docs["rating"]).statistic
+    return {
+        "snippets_n": int(len(gold)),
+        "snippets_pearson_r": round(float(r_snippet), 4),
+        "published_r": ANCHORS["vader_nyt_r"],
+        "articles_n": int(len(docs)),
+        "articles_r_sentence_mean": round(float(r_mean), 4),
+        "articles_r_whole_text": round(float(r_whole), 4),
+        "articles_whole_text_saturated_share": round(float(np.mean(np.abs(docs["whole_text"]) > 0.9)), 4),
+    }
+
+
+def validate_actor_sentiment(gold: Path = NEWSMTSC_DEVTEST_RW, *, mode: str = "fast") -> dict[str, object]:
+    """Target-dependent sentiment on a NewsMTSC-format file, with the VADER proxy and published anchors."""
+    from framing.features import actors
+
+    if mode != "fast":
+        raise ValueError(f"mode {mode!r} is not available yet; use 'fast'")
+    scores = actors.evaluate(actors.fast_model(), gold)
+    return {**scores, "mode": mode, "gold": str(gold)}
