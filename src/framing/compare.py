@@ -174,3 +174,47 @@ def topic_shares(documents: pd.DataFrame, doc_topics: pd.DataFrame) -> pd.DataFr
     shares = counts.reindex(totals.index, fill_value=0).div(totals, axis=0)
     shares.insert(0, "n_docs", totals)
     return shares.reset_index()
+
+
+def actor_portrayal(mentions: pd.DataFrame, documents: pd.DataFrame, *, voice: str | None = "author",
+                    settings: CompareSettings = CompareSettings()) -> pd.DataFrame:
+    """Mean sentiment toward each actor per outlet, with a bootstrap CI over documents.
+
+    Mentions are first averaged within their document, so one article that names Maduro thirty times counts
+    once. ``voice`` keeps author and quoted text apart (an outlet quoting Putin is not the outlet praising him).
+
+    Returns:
+        Columns ``outlet``, ``actor``, ``n_docs``, ``n_mentions``, ``mean``, ``ci_low``, ``ci_high``, ``small_n``.
+    """
+    docs = documents[documents["duplicate_of"].isna()]
+    if voice is not None:
+        docs = docs[docs["voice"] == voice]
+    m = mentions.merge(docs[["doc_id", "outlet"]], on="doc_id", how="inner")
+    per_doc = m.groupby(["outlet", "actor", "doc_id"], sort=True).agg(
+        actor_sentiment=("actor_sentiment", "mean"), n_mentions=("actor_sentiment", "size")).reset_index()
+    summary = group_summary(per_doc, "actor_sentiment", by=["outlet", "actor"], settings=settings)
+    counts = per_doc.groupby(["outlet", "actor"], sort=True)["n_mentions"].sum().rename("n_mentions").reset_index()
+    out = summary.merge(counts, on=["outlet", "actor"])
+    return out[["outlet", "actor", "n_docs", "n_mentions", "mean", "ci_low", "ci_high", "small_n"]]
+
+
+def actor_evidence(mentions: pd.DataFrame, sentences: pd.DataFrame, documents: pd.DataFrame, *,
+                   actors: Sequence[str], voice: str | None = "author", k: int = 2) -> pd.DataFrame:
+    """The ``k`` most negative and most positive mentions per outlet × actor: the sentences behind each cell."""
+    docs = documents[documents["duplicate_of"].isna()]
+    if voice is not None:
+        docs = docs[docs["voice"] == voice]
+    m = mentions[mentions["actor"].isin(list(actors))].merge(sentences[["doc_id", "sent_idx", "text"]],
+                                                               on=["doc_id", "sent_idx"])
+    m = m.merge(docs[["doc_id", "outlet", "published_date", "title"]], on="doc_id")
+    parts = []
+    for _, g in m.groupby(["outlet", "actor"], sort=True):
+        parts.append(g.sort_values(["actor_sentiment", "doc_id", "sent_idx"], kind="stable").head(k)
+                     .assign(end="most negative"))
+        parts.append(g.sort_values(["actor_sentiment", "doc_id", "sent_idx"], ascending=[False, True, True],
+                                   kind="stable").head(k).assign(end="most positive"))
+    cols = ["outlet", "actor", "end", "actor_sentiment", "mention", "published_date", "title", "text"]
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(parts, ignore_index=True).drop_duplicates(["outlet", "actor", "doc_id", "sent_idx", "char_start"])
+    return out[cols].rename(columns={"text": "sentence"})

@@ -22,6 +22,7 @@ from framing import __version__
 from framing.config import INTERIM_DIR, DedupeSettings, TopicSettings, resolve
 from framing.corpus import conform, empty, validate
 from framing.dedupe import find_duplicates
+from framing.features.actors import score_mentions
 from framing.features.sentiment import aggregate_documents, score_sentences
 from framing.features.topics import TopicLexicon, tag_topics
 from framing.ingest import FileReport, Record, Reject, read_corpus
@@ -31,7 +32,7 @@ from framing.outlets import OutletRegistry
 from framing.text import count_words, guess_language, normalise_text, split_sentences
 
 log = logging.getLogger(__name__)
-LEXICON_FILES = ("outlets", "topics")
+LEXICON_FILES = ("outlets", "topics", "actors")
 
 
 @dataclass
@@ -45,9 +46,11 @@ class StudyTables:
     doc_topics: pd.DataFrame
     sentence_sentiment: pd.DataFrame
     doc_sentiment: pd.DataFrame
+    actor_mentions: pd.DataFrame
     meta: dict[str, object] = field(default_factory=dict)
 
-    TABLES = ("documents", "sentences", "rejects", "files", "doc_topics", "sentence_sentiment", "doc_sentiment")
+    TABLES = ("documents", "sentences", "rejects", "files", "doc_topics", "sentence_sentiment", "doc_sentiment",
+              "actor_mentions")
 
     def save(self, folder: Path) -> dict[str, Path]:
         """Write every table as CSV (deterministic: fixed column order, sorted rows, ``\\n`` line ends)."""
@@ -71,7 +74,7 @@ class StudyTables:
         for name in ("documents", "sentences", "rejects"):
             frames[name] = validate(frames[name].astype({c: "string" for c in frames[name].columns
                                                          if frames[name][c].dtype == object}), name)
-        for name in ("doc_topics", "sentence_sentiment", "doc_sentiment", "files"):
+        for name in ("doc_topics", "sentence_sentiment", "doc_sentiment", "files", "actor_mentions"):
             df = frames[name]
             for col in df.columns:
                 if df[col].dtype == object or str(df[col].dtype) == "str":
@@ -156,7 +159,7 @@ def files_table(reports: Iterable[FileReport]) -> pd.DataFrame:
 
 def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, progress: bool = True) -> StudyTables:
     """Run every stage on a corpus folder (no cache)."""
-    steps = tqdm(total=5, desc="framing", disable=not progress, leave=False)
+    steps = tqdm(total=6, desc="framing", disable=not progress, leave=False)
     steps.set_postfix_str("ingest")
     ingested = read_corpus(corpus_dir, outlets=outlets)
     steps.update()
@@ -174,6 +177,9 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, progress: 
     steps.set_postfix_str("topics")
     doc_topics = tag_topics(documents, lexicon=TopicLexicon.load(), settings=TopicSettings())
     steps.update()
+    steps.set_postfix_str("actors")
+    actor_mentions = score_mentions(sentences)
+    steps.update()
     steps.close()
     rejects = rejects_table(ingested.rejects).sort_values(
         ["source_file", "source_lines"], kind="stable").reset_index(drop=True)
@@ -185,6 +191,7 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, progress: 
         doc_topics=doc_topics,
         sentence_sentiment=sentence_sentiment,
         doc_sentiment=doc_sentiment,
+        actor_mentions=actor_mentions,
     )
 
 

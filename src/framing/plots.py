@@ -121,3 +121,44 @@ def timeline(documents: pd.DataFrame, *, title: str, names: dict[str, str] | Non
     fig.autofmt_xdate()
     fig.tight_layout()
     return fig
+
+
+def portrayal_heatmap(portrayal: pd.DataFrame, *, title: str, actor_names: dict[str, str] | None = None,
+                      names: dict[str, str] | None = None, max_actors: int = 16) -> Figure:
+    """Outlet × actor heatmap: colour is mean sentiment toward the actor, cell text is n documents (mentions).
+
+    Small-n cells are hatched and greyed, not hidden. Actors are the ``max_actors`` most-mentioned.
+    """
+    import numpy as np
+    from matplotlib.patches import Rectangle
+
+    names = names or {}
+    actor_names = actor_names or {}
+    top = (portrayal.groupby("actor")["n_mentions"].sum().sort_values(ascending=False, kind="stable")
+           .head(max_actors).index.tolist())
+    outlets = outlet_order(portrayal["outlet"].unique().tolist())
+    grid = np.full((len(outlets), len(top)), np.nan)
+    fig, ax = plt.subplots(figsize=(0.62 * len(top) + 3.2, 0.45 * len(outlets) + 2.2))
+    cells = portrayal.set_index(["outlet", "actor"])
+    for i, o in enumerate(outlets):
+        for j, a in enumerate(top):
+            if (o, a) in cells.index:
+                grid[i, j] = cells.loc[(o, a), "mean"]
+    image = ax.imshow(grid, cmap="RdBu", vmin=-0.6, vmax=0.6, aspect="auto")
+    for i, o in enumerate(outlets):
+        for j, a in enumerate(top):
+            if (o, a) not in cells.index:
+                continue
+            row = cells.loc[(o, a)]
+            if bool(row["small_n"]):
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=True, facecolor="#f0f0f0", hatch="///",
+                                       edgecolor=SMALL_N_COLOUR, lw=0))
+            ax.text(j, i, f"{int(row['n_docs'])}\n({int(row['n_mentions'])})", ha="center", va="center",
+                    fontsize=6, color="#555555" if bool(row["small_n"]) else "#111111")
+    ax.set_xticks(range(len(top)), [actor_names.get(a, a) for a in top], rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(len(outlets)), [names.get(o, o) for o in outlets], fontsize=8)
+    cbar = fig.colorbar(image, ax=ax, shrink=0.7)
+    cbar.set_label("mean sentiment toward actor (p_pos − p_neg)")
+    fig.suptitle(title, fontsize=11, x=0.01, ha="left")
+    fig.tight_layout()
+    return fig

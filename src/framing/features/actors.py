@@ -252,3 +252,30 @@ def vader_baseline(gold: Path) -> dict[str, object]:
     pred = ["negative" if c <= -0.05 else "positive" if c >= 0.05 else "neutral" for c in comp]
     return {"macro_f1": round(float(f1_score(data["label"], pred, average="macro")), 4),
             "accuracy": round(float(accuracy_score(data["label"], pred)), 4), "n": int(len(data))}
+
+
+def score_mentions(sentences: pd.DataFrame, *, registry: ActorRegistry | None = None,
+                   model: FastTargetSentiment | None = None) -> pd.DataFrame:
+    """Actor mentions with the sentiment of their sentence toward each (fast mode).
+
+    Returns:
+        :func:`find_mentions` columns plus ``p_negative``, ``p_neutral``, ``p_positive``, ``actor_label`` and
+        ``actor_sentiment`` (``p_positive − p_negative``, from −1 to +1).
+    """
+    mentions = find_mentions(sentences, registry=registry)
+    cols = ["p_negative", "p_neutral", "p_positive"]
+    if mentions.empty:
+        return mentions.assign(**{c: pd.Series(dtype="float64") for c in cols},
+                               actor_label=pd.Series(dtype="string"), actor_sentiment=pd.Series(dtype="float64"))
+    text = sentences.set_index(["doc_id", "sent_idx"])["text"]
+    frame = pd.DataFrame({
+        "text": [text[(d, i)] for d, i in zip(mentions["doc_id"], mentions["sent_idx"], strict=True)],
+        "start": mentions["char_start"], "end": mentions["char_end"],
+    })
+    proba = (model or fast_model()).predict_proba(frame)
+    out = mentions.copy()
+    for label, col in zip(LABELS, cols, strict=True):
+        out[col] = proba[label].to_numpy().round(6)
+    out["actor_label"] = proba.idxmax(axis=1).astype("string").to_numpy()
+    out["actor_sentiment"] = (out["p_positive"] - out["p_negative"]).round(6)
+    return out
