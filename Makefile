@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# torch's CPU build; on this machine class pip takes it from disk (any other request pulls a multi-GB CUDA build)
+TORCH_SPEC ?= torch==2.13.0
 
 .DEFAULT_GOAL := help
 .PHONY: help venv report test test-fast lab lint clean
@@ -13,6 +15,7 @@ help: ## Show this help
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet '$(TORCH_SPEC)'
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 

@@ -22,7 +22,8 @@ def _run(args: argparse.Namespace) -> int:
 def _ingest(args: argparse.Namespace) -> int:
     from framing import pipeline
 
-    tables = pipeline.run(args.corpus, use_cache=not args.no_cache, progress=not args.quiet)
+    tables = pipeline.run(args.corpus, actor_mode=args.actor_mode, use_cache=not args.no_cache,
+                          progress=not args.quiet)
     out = Path(args.out)
     tables.save(out)
     docs = tables.documents
@@ -73,12 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--corpus", default="data/raw", help="folder of raw files")
     ingest.add_argument("--out", default="data/processed", help="folder for the tables")
     ingest.add_argument("--no-cache", action="store_true", help="recompute even if cached")
+    ingest.add_argument("--actor-mode", default="accurate", choices=["accurate", "fast"],
+                        help="model for sentiment toward actors")
     ingest.set_defaults(func=_ingest)
 
     val = sub.add_parser("validate", help="score a measure against gold data; prints one JSON object")
     val.add_argument("measure", choices=["sentiment", "actors"], help="sentence sentiment, or sentiment toward actors")
     val.add_argument("--gold", default=None, help="gold file (VADER ground-truth TSV, or NewsMTSC-format JSONL)")
-    val.add_argument("--mode", default="fast", choices=["fast"], help="actor-sentiment model")
+    val.add_argument("--mode", default="accurate", choices=["accurate", "fast"], help="actor-sentiment model")
     val.set_defaults(func=_validate)
     return parser
 

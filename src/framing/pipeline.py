@@ -157,8 +157,16 @@ def files_table(reports: Iterable[FileReport]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, progress: bool = True) -> StudyTables:
-    """Run every stage on a corpus folder (no cache)."""
+def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode: str = "accurate",
+          progress: bool = True) -> StudyTables:
+    """Run every stage on a corpus folder (no cache).
+
+    Args:
+        corpus_dir: Folder of raw files.
+        outlets: Outlet alias table (default: the shipped one).
+        actor_mode: Model for sentiment toward actors: "accurate" (MiniLM) or "fast" (scikit-learn only).
+        progress: Show a progress bar.
+    """
     steps = tqdm(total=6, desc="framing", disable=not progress, leave=False)
     steps.set_postfix_str("ingest")
     ingested = read_corpus(corpus_dir, outlets=outlets)
@@ -178,7 +186,7 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, progress: 
     doc_topics = tag_topics(documents, lexicon=TopicLexicon.load(), settings=TopicSettings())
     steps.update()
     steps.set_postfix_str("actors")
-    actor_mentions = score_mentions(sentences)
+    actor_mentions = score_mentions(sentences, mode=actor_mode)
     steps.update()
     steps.close()
     rejects = rejects_table(ingested.rejects).sort_values(
@@ -197,10 +205,11 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, progress: 
 
 # ---------------------------------------------------------------- cached runner
 
-def cache_key(corpus_dir: Path) -> str:
-    """Hash of the corpus files, the package version and the lexicons: what the tables depend on."""
+def cache_key(corpus_dir: Path, *, actor_mode: str = "accurate") -> str:
+    """Hash of the corpus files, the package version, the lexicons and the parameters the tables depend on."""
     h = hashlib.sha256()
     h.update(__version__.encode())
+    h.update(f"actor_mode={actor_mode}".encode())
     for name in LEXICON_FILES:
         h.update(file_hash(lexicon_path(name)).encode())
     for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):
@@ -209,12 +218,13 @@ def cache_key(corpus_dir: Path) -> str:
     return h.hexdigest()[:20]
 
 
-def run(corpus_dir: str | Path = "data/raw", *, use_cache: bool = True, cache_dir: Path | None = None,
-        progress: bool = True) -> StudyTables:
+def run(corpus_dir: str | Path = "data/raw", *, actor_mode: str = "accurate", use_cache: bool = True,
+        cache_dir: Path | None = None, progress: bool = True) -> StudyTables:
     """The study's tables for a corpus folder, from cache when nothing they depend on changed.
 
     Args:
         corpus_dir: Folder of raw files, relative to the project root unless absolute.
+        actor_mode: Model for sentiment toward actors: "accurate" or "fast".
         use_cache: Read and write ``data/interim/corpus-<key>/``.
         cache_dir: Where to cache (default ``data/interim``).
         progress: Show a progress bar.
@@ -223,13 +233,15 @@ def run(corpus_dir: str | Path = "data/raw", *, use_cache: bool = True, cache_di
     folder = resolve(corpus_dir)
     if not folder.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {folder} (give a folder of raw files)")
-    key = cache_key(folder)
+    if actor_mode not in ("accurate", "fast"):
+        raise ValueError(f"unknown actor_mode {actor_mode!r}; choose 'accurate' or 'fast'")
+    key = cache_key(folder, actor_mode=actor_mode)
     cached = (cache_dir or INTERIM_DIR) / f"corpus-{key}"
     if use_cache and (cached / "COMPLETE").is_file():
         log.info("reading cached tables from %s", cached)
         tables = StudyTables.load(cached)
     else:
-        tables = build(folder, progress=progress)
+        tables = build(folder, actor_mode=actor_mode, progress=progress)
         if use_cache:
             tmp = cached.with_name(cached.name + ".part")
             tables.save(tmp)
@@ -240,7 +252,7 @@ def run(corpus_dir: str | Path = "data/raw", *, use_cache: bool = True, cache_di
                 shutil.rmtree(cached)
             tmp.replace(cached)
             tables = StudyTables.load(cached)  # one code path: what is returned is what was written
-    tables.meta = {"corpus_dir": str(folder), "cache_key": key}
+    tables.meta = {"corpus_dir": str(folder), "cache_key": key, "actor_mode": actor_mode}
     return tables
 
 

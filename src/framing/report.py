@@ -96,12 +96,21 @@ class Outputs:
         return path
 
 
+_TABLE_STYLE = ("<style>.framing-table td, .framing-table th {text-align: left; vertical-align: top; "
+                "padding: 2px 8px;} .framing-table td {max-width: 46em;}</style>")
+
+
 def show_table(df: pd.DataFrame, *, caption: str | None = None, max_rows: int = 60) -> Any:
     """Display a table as escaped HTML: text from articles can never become markup or script."""
     from IPython.display import HTML
 
-    body = df.head(max_rows).to_html(index=False, escape=True, na_rep="–", border=0, classes="framing-table",
-                                     float_format=lambda v: f"{v:.3f}")
+    shown = df.head(max_rows).copy()
+    for col in shown.columns:  # pandas renders missing strings as "<NA>" whatever na_rep says
+        if not pd.api.types.is_numeric_dtype(shown[col]) or pd.api.types.is_bool_dtype(shown[col]):
+            shown[col] = shown[col].astype(object).where(shown[col].notna(), "–")
+    body = shown.to_html(index=False, escape=True, na_rep="–", border=0, classes="framing-table",
+                         float_format=lambda v: f"{v:.3f}")
+    body = _TABLE_STYLE + body
     cap = f"<p class='caption'>{html.escape(caption)}</p>" if caption else ""
     more = f"<p><i>{len(df) - max_rows} more rows in the CSV file.</i></p>" if len(df) > max_rows else ""
     return HTML(cap + body + more)

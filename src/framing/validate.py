@@ -59,11 +59,9 @@ def validate_sentence_sentiment(path: Path = NYT_SNIPPETS) -> dict[str, object]:
     }
 
 
-def validate_actor_sentiment(gold: Path = NEWSMTSC_DEVTEST_RW, *, mode: str = "fast") -> dict[str, object]:
+def validate_actor_sentiment(gold: Path = NEWSMTSC_DEVTEST_RW, *, mode: str = "accurate") -> dict[str, object]:
     """Target-dependent sentiment on a NewsMTSC-format file, with the VADER proxy and published anchors."""
     from framing.features import actors
 
-    if mode != "fast":
-        raise ValueError(f"mode {mode!r} is not available yet; use 'fast'")
-    scores = actors.evaluate(actors.fast_model(), gold)
+    scores = actors.evaluate(actors.target_model(mode), gold)
     return {**scores, "mode": mode, "gold": str(gold)}

