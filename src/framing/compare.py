@@ -104,9 +104,11 @@ def extreme_sentences(sentences: pd.DataFrame, documents: pd.DataFrame, *, value
                                                suffixes=("_sent", ""))
     parts = []
     for _, group in s.groupby(by, sort=True):
-        low = group.sort_values([value, "doc_id", "sent_idx"], kind="stable").head(k).assign(end="most negative")
-        high = group.sort_values([value, "doc_id", "sent_idx"], ascending=[False, True, True],
-                                 kind="stable").head(k).assign(end="most positive")
+        ordered = group.sort_values([value, "doc_id", "sent_idx"], kind="stable")
+        n_low = min(k, (len(ordered) + 1) // 2)  # a small group is split, never shown at both ends
+        low = ordered.head(n_low).assign(end="most negative")
+        high = ordered.iloc[n_low:].sort_values([value, "doc_id", "sent_idx"], ascending=[False, True, True],
+                                                kind="stable").head(k).assign(end="most positive")
         parts.extend([low, high])
     if not parts:
         return pd.DataFrame(columns=[*by, "end", "score", "published_date", "title", "sentence", "doc_id",
@@ -209,12 +211,63 @@ def actor_evidence(mentions: pd.DataFrame, sentences: pd.DataFrame, documents: p
     m = m.merge(docs[["doc_id", "outlet", "published_date", "title"]], on="doc_id")
     parts = []
     for _, g in m.groupby(["outlet", "actor"], sort=True):
-        parts.append(g.sort_values(["actor_sentiment", "doc_id", "sent_idx"], kind="stable").head(k)
-                     .assign(end="most negative"))
-        parts.append(g.sort_values(["actor_sentiment", "doc_id", "sent_idx"], ascending=[False, True, True],
-                                   kind="stable").head(k).assign(end="most positive"))
+        ordered = g.sort_values(["actor_sentiment", "doc_id", "sent_idx", "char_start"], kind="stable")
+        n_low = min(k, (len(ordered) + 1) // 2)
+        parts.append(ordered.head(n_low).assign(end="most negative"))
+        parts.append(ordered.iloc[n_low:].sort_values(["actor_sentiment", "doc_id", "sent_idx"],
+                                                      ascending=[False, True, True], kind="stable").head(k)
+                     .assign(end="most positive"))
     cols = ["outlet", "actor", "end", "actor_sentiment", "mention", "published_date", "title", "text"]
     if not parts:
         return pd.DataFrame(columns=cols)
-    out = pd.concat(parts, ignore_index=True).drop_duplicates(["outlet", "actor", "doc_id", "sent_idx", "char_start"])
+    out = pd.concat(parts, ignore_index=True)
     return out[cols].rename(columns={"text": "sentence"})
+
+
+def label_table(labels: pd.DataFrame, mentions: pd.DataFrame, sentences: pd.DataFrame, documents: pd.DataFrame,
+                *, voice: str | None = "author", min_count: int = 1) -> pd.DataFrame:
+    """Word choice: how often each outlet attaches each label to each actor, with an example sentence.
+
+    Returns:
+        Columns ``actor``, ``label``, ``stance``, ``outlet``, ``n_labelled`` (mentions carrying the label),
+        ``n_mentions`` (all the outlet's mentions of the actor), ``share`` and ``example``; duplicates counted once.
+    """
+    docs = documents[documents["duplicate_of"].isna()]
+    if voice is not None:
+        docs = docs[docs["voice"] == voice]
+    keep = docs[["doc_id", "outlet"]]
+    lab = labels.merge(keep, on="doc_id").merge(sentences[["doc_id", "sent_idx", "text"]], on=["doc_id", "sent_idx"])
+    cols = ["actor", "label", "stance", "outlet", "n_labelled", "n_mentions", "share", "example"]
+    if lab.empty:
+        return pd.DataFrame(columns=cols)
+    totals = mentions.merge(keep, on="doc_id").groupby(["actor", "outlet"]).size().rename("n_mentions")
+    lab = lab.sort_values(["doc_id", "sent_idx", "char_start"], kind="stable")
+    out = lab.groupby(["actor", "label", "stance", "outlet"], sort=True).agg(
+        n_labelled=("doc_id", "size"), example=("text", "first")).reset_index()
+    out = out.join(totals, on=["actor", "outlet"])
+    out["share"] = (out["n_labelled"] / out["n_mentions"]).round(4)
+    out = out[out["n_labelled"] >= min_count]
+    return out.sort_values(["actor", "n_labelled", "label", "outlet"], ascending=[True, False, True, True],
+                           kind="stable").reset_index(drop=True)[cols]
+
+
+def role_shares(roles: pd.DataFrame, documents: pd.DataFrame, *, voice: str | None = "author",
+                min_docs: int = 5) -> pd.DataFrame:
+    """Share of documents casting each actor as hero, villain or victim, per outlet (most probable role)."""
+    docs = documents[documents["duplicate_of"].isna()]
+    if voice is not None:
+        docs = docs[docs["voice"] == voice]
+    r = roles.merge(docs[["doc_id", "outlet"]], on="doc_id")
+    cols = ["outlet", "actor", "n_docs", "share_hero", "share_villain", "share_victim", "small_n"]
+    if r.empty:
+        return pd.DataFrame(columns=cols)
+    counts = r.groupby(["outlet", "actor", "role"]).size().unstack(fill_value=0)
+    for role in ("hero", "villain", "victim"):
+        if role not in counts.columns:
+            counts[role] = 0
+    n = counts[["hero", "villain", "victim"]].sum(axis=1)
+    out = pd.DataFrame({"n_docs": n})
+    for role in ("hero", "villain", "victim"):
+        out[f"share_{role}"] = (counts[role] / n).round(4)
+    out["small_n"] = out["n_docs"] < min_docs
+    return out.reset_index()[cols]

@@ -23,6 +23,8 @@ from framing.config import INTERIM_DIR, DedupeSettings, TopicSettings, resolve
 from framing.corpus import conform, empty, validate
 from framing.dedupe import find_duplicates
 from framing.features.actors import score_mentions
+from framing.features.labels import find_labels
+from framing.features.roles import predict_roles
 from framing.features.sentiment import aggregate_documents, score_sentences
 from framing.features.topics import TopicLexicon, tag_topics
 from framing.ingest import FileReport, Record, Reject, read_corpus
@@ -32,7 +34,7 @@ from framing.outlets import OutletRegistry
 from framing.text import count_words, guess_language, normalise_text, split_sentences
 
 log = logging.getLogger(__name__)
-LEXICON_FILES = ("outlets", "topics", "actors")
+LEXICON_FILES = ("outlets", "topics", "actors", "labels")
 
 
 @dataclass
@@ -47,10 +49,12 @@ class StudyTables:
     sentence_sentiment: pd.DataFrame
     doc_sentiment: pd.DataFrame
     actor_mentions: pd.DataFrame
+    actor_labels: pd.DataFrame
+    actor_roles: pd.DataFrame
     meta: dict[str, object] = field(default_factory=dict)
 
     TABLES = ("documents", "sentences", "rejects", "files", "doc_topics", "sentence_sentiment", "doc_sentiment",
-              "actor_mentions")
+              "actor_mentions", "actor_labels", "actor_roles")
 
     def save(self, folder: Path) -> dict[str, Path]:
         """Write every table as CSV (deterministic: fixed column order, sorted rows, ``\\n`` line ends)."""
@@ -74,7 +78,8 @@ class StudyTables:
         for name in ("documents", "sentences", "rejects"):
             frames[name] = validate(frames[name].astype({c: "string" for c in frames[name].columns
                                                          if frames[name][c].dtype == object}), name)
-        for name in ("doc_topics", "sentence_sentiment", "doc_sentiment", "files", "actor_mentions"):
+        for name in ("doc_topics", "sentence_sentiment", "doc_sentiment", "files", "actor_mentions", "actor_labels",
+                     "actor_roles"):
             df = frames[name]
             for col in df.columns:
                 if df[col].dtype == object or str(df[col].dtype) == "str":
@@ -167,7 +172,7 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode
         actor_mode: Model for sentiment toward actors: "accurate" (MiniLM) or "fast" (scikit-learn only).
         progress: Show a progress bar.
     """
-    steps = tqdm(total=6, desc="framing", disable=not progress, leave=False)
+    steps = tqdm(total=7, desc="framing", disable=not progress, leave=False)
     steps.set_postfix_str("ingest")
     ingested = read_corpus(corpus_dir, outlets=outlets)
     steps.update()
@@ -187,6 +192,11 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode
     steps.update()
     steps.set_postfix_str("actors")
     actor_mentions = score_mentions(sentences, mode=actor_mode)
+    actor_labels = find_labels(actor_mentions, sentences)
+    steps.update()
+    steps.set_postfix_str("roles")
+    actor_roles = predict_roles(actor_mentions, sentences) if actor_mode == "accurate" else pd.DataFrame(
+        columns=["doc_id", "actor", "p_hero", "p_villain", "p_victim", "role"])
     steps.update()
     steps.close()
     rejects = rejects_table(ingested.rejects).sort_values(
@@ -200,6 +210,8 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode
         sentence_sentiment=sentence_sentiment,
         doc_sentiment=doc_sentiment,
         actor_mentions=actor_mentions,
+        actor_labels=actor_labels,
+        actor_roles=actor_roles,
     )
 
 

@@ -32,7 +32,7 @@ from framing.config import DEFAULT_PARAMS, NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_
 from framing.lexicons import file_hash, lexicon_path
 
 log = logging.getLogger(__name__)
-REPORT_NOTEBOOKS = ("01_corpus.ipynb", "02_sentiment.ipynb", "03_actors.ipynb")
+REPORT_NOTEBOOKS = ("01_corpus.ipynb", "02_sentiment.ipynb", "03_actors.ipynb", "04_validation.ipynb")
 PACKAGES = ("pandas", "numpy", "scipy", "scikit-learn", "vaderSentiment", "matplotlib", "ftfy", "syntok",
             "papermill", "nbconvert", "nbformat", "ipykernel", "pyyaml", "pyarrow")
 
@@ -96,8 +96,8 @@ class Outputs:
         return path
 
 
-_TABLE_STYLE = ("<style>.framing-table td, .framing-table th {text-align: left; vertical-align: top; "
-                "padding: 2px 8px;} .framing-table td {max-width: 46em;}</style>")
+_TABLE_STYLE = ("<style>table.framing-table td, table.framing-table th {text-align: left !important; "
+                "vertical-align: top !important; padding: 2px 8px;} table.framing-table td {max-width: 46em;}</style>")
 
 
 def show_table(df: pd.DataFrame, *, caption: str | None = None, max_rows: int = 60) -> Any:

@@ -65,3 +65,49 @@ def validate_actor_sentiment(gold: Path = NEWSMTSC_DEVTEST_RW, *, mode: str = "a
 
     scores = actors.evaluate(actors.target_model(mode), gold)
     return {**scores, "mode": mode, "gold": str(gold)}
+
+
+def validate_roles() -> dict[str, object]:
+    """Article-grouped cross-validated scores of the role classifier on the Narrative Frames dev split."""
+    from framing.features.roles import roles_model
+
+    return dict(roles_model().cv_scores)
+
+
+def _num(value: object) -> float:
+    return float(str(value))
+
+
+def summary(*, modes: tuple[str, ...] = ("accurate", "fast")) -> pd.DataFrame:
+    """Every validation figure beside its published anchor, one row per figure.
+
+    Returns:
+        Columns ``measure``, ``gold``, ``metric``, ``value``, ``anchor``, ``anchor_source``.
+    """
+    from framing.features import actors
+
+    rows: list[tuple[str, str, str, float, float | None, str]] = []
+    sent = validate_sentence_sentiment()
+    rows += [
+        ("sentence sentiment (VADER)", "NYT editorial snippets (n=5,190)", "Pearson r",
+         _num(sent["snippets_pearson_r"]),
+         ANCHORS["vader_nyt_r"], "Hutto & Gilbert 2014, Table 4"),
+        ("document sentiment: mean of sentences", "NYT snippets joined into 498 articles", "Pearson r",
+         _num(sent["articles_r_sentence_mean"]), None, "whole-text VADER below"),
+        ("document sentiment: whole text (not used)", "NYT snippets joined into 498 articles", "Pearson r",
+         _num(sent["articles_r_whole_text"]), None, ""),
+    ]
+    proxy = actors.vader_baseline(NEWSMTSC_DEVTEST_RW)
+    rows.append(("sentiment toward actor: sentence VADER proxy", "NewsMTSC devtest_rw (n=1,146)", "macro-F1",
+                 _num(proxy["macro_f1"]), ANCHORS["vader_proxy_devtest_rw_macro_f1"], "FACTS.md (this machine class)"))
+    for mode in modes:
+        s = validate_actor_sentiment(mode=mode)
+        rows.append((f"sentiment toward actor: {mode} model", "NewsMTSC devtest_rw (n=1,146)", "macro-F1",
+                     _num(s["macro_f1"]), ANCHORS["gru_tsc_devtest_rw_macro_f1"], "GRU-TSC, Hamborg & Donnay 2021"))
+        rows.append((f"sentiment toward actor: {mode} model", "NewsMTSC devtest_rw (n=1,146)", "accuracy",
+                     _num(s["accuracy"]), 0.838, "GRU-TSC, Hamborg & Donnay 2021"))
+    if "accurate" in modes:
+        r = validate_roles()
+        rows.append(("actor roles (hero/villain/victim)", f"Narrative Frames dev, {r['folds']}-fold by article "
+                     f"(n={r['n']})", "macro-F1", _num(r["macro_f1"]), None, "no published figure re-checked"))
+    return pd.DataFrame(rows, columns=["measure", "gold", "metric", "value", "anchor", "anchor_source"])

@@ -24,7 +24,8 @@ def test_notebook_runs_under_papermill(tmp_path, name):
                                kernel_name="python3", cwd=str(tmp_path), progress_bar=False)
     nb = nbformat.read(out, as_version=4)
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    assert list((tmp_path / "figures").glob("*.png")) and list((tmp_path / "figures").glob("*.svg"))
+    if name != "04_validation.ipynb":  # the validation notebook is tables only
+        assert list((tmp_path / "figures").glob("*.png")) and list((tmp_path / "figures").glob("*.svg"))
     assert list((tmp_path / "tables").glob("*.csv"))
 
 

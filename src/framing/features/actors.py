@@ -32,6 +32,7 @@ NEWSMTSC_POLARITY = {2.0: "negative", 4.0: "neutral", 6.0: "positive"}
 NEWSMTSC_TRAIN = EXTERNAL_DIR / "newsmtsc" / "train.jsonl"
 NEWSMTSC_TRAIN_SHA256 = "fb80ff05993dd59016c36abefaa7bd00d77cb0cb38a781c1f9edd9ad7c61471e"
 MASK = "TGTX"
+IGNORED = ""  # actor slug of the registry's ignore phrases
 
 
 def _fold(text: str) -> str:
@@ -69,6 +70,8 @@ class ActorRegistry:
                 if key in aliases and aliases[key] != slug:
                     raise LexiconError(f"{path}: alias {alias!r} is given to both {aliases[key]!r} and {slug!r}")
                 aliases[key] = slug
+        for phrase in data.get("ignore") or []:
+            aliases.setdefault(_fold(str(phrase)), IGNORED)
         ordered = sorted(aliases, key=len, reverse=True)  # longest first: "Vladimir Putin" before "Putin"
         parts = [re.escape(a) for a in ordered]
         pattern = re.compile(r"(?<![\w.])(" + "|".join(parts) + r")(?:'s|')?(?![\w])")
@@ -96,6 +99,8 @@ def find_mentions(sentences: pd.DataFrame, *, registry: ActorRegistry | None = N
         folded = _fold(text)
         for m in registry.pattern.finditer(folded):
             actor = registry.alias_to_actor[m.group(1)]
+            if actor == IGNORED:
+                continue
             rows.append((doc_id, sent_idx, actor, registry.groups[actor], text[m.start():m.end()], m.start(), m.end()))
     return pd.DataFrame(rows, columns=["doc_id", "sent_idx", "actor", "actor_group", "mention", "char_start",
                                        "char_end"]).astype({"char_start": "int64", "char_end": "int64"})
@@ -139,6 +144,7 @@ class FastTargetSentiment:
         self.seed = seed
         self._vectorizers: list[Any] = []
         self._clf: Any = None
+        self.cv_scores: dict[str, float] = {}  # macro-F1 per candidate setting, cross-validated on train
 
     def _features(self, frame: pd.DataFrame, *, fit: bool):
         from scipy.sparse import csr_matrix, hstack
@@ -202,7 +208,9 @@ def train_fast(train_path: Path = NEWSMTSC_TRAIN, *, seed: int = 13, folds: int 
             scores.append(f1_score(data["label"].iloc[va], model.predict(data.iloc[va]), average="macro"))
         cv_scores[str(C)] = float(np.mean(scores))
     best = max(grid, key=lambda c: cv_scores[str(c)])
-    return FastTargetSentiment(C=best, seed=seed).fit(data), cv_scores
+    model = FastTargetSentiment(C=best, seed=seed).fit(data)
+    model.cv_scores = cv_scores
+    return model, cv_scores
 
 
 def fast_model(*, cache_dir: Path | None = None) -> FastTargetSentiment:
@@ -317,6 +325,7 @@ class AccurateTargetSentiment:
         self.fast = FastTargetSentiment(seed=seed)
         self._head: Any = None
         self._encoder: MiniLMEncoder | None = None
+        self.cv_scores: dict[str, float] = {}  # macro-F1 per (C, weight), cross-validated on train
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -387,7 +396,9 @@ def train_accurate(train_path: Path = NEWSMTSC_TRAIN, *, seed: int = 13, folds: 
     C, w = (float(part.split("=")[1]) for part in best.split(","))
     model.C, model.weight = C, w
     model.fast = FastTargetSentiment(C=fast_C, seed=seed)
-    return model.fit(data, features=X), scores
+    model.fit(data, features=X)
+    model.cv_scores = scores
+    return model, scores
 
 
 def _cached_model(kind: str, train: Any, cache_dir: Path | None) -> Any:

@@ -26,7 +26,7 @@ class LabelLexicon:
 
     patterns: dict[str, re.Pattern[str]]
     stances: dict[str, str]
-    of_phrase: frozenset[str]
+    institution: frozenset[str]
 
     @classmethod
     def load(cls, path: Path | None = None) -> LabelLexicon:
@@ -35,16 +35,16 @@ class LabelLexicon:
         entries = load_yaml(path).get("labels")
         if not isinstance(entries, dict) or not entries:
             raise LexiconError(f"{path}: expected a non-empty 'labels' mapping")
-        patterns, stances, of_phrase = {}, {}, set()
+        patterns, stances, institution = {}, {}, set()
         for label, entry in entries.items():
             try:
                 patterns[label] = re.compile(rf"(?<![\w-])(?:{entry['pattern']})(?![\w-])", re.IGNORECASE)
             except (re.error, KeyError, TypeError) as exc:
                 raise LexiconError(f"{path}: label {label!r} needs a valid 'pattern' ({exc})") from exc
             stances[label] = str(entry.get("stance", "neutral"))
-            if entry.get("of_phrase"):
-                of_phrase.add(label)
-        return cls(patterns, stances, frozenset(of_phrase))
+            if entry.get("institution"):
+                institution.add(label)
+        return cls(patterns, stances, frozenset(institution))
 
 
 def _labels_in(text: str, lexicon: LabelLexicon) -> list[str]:
@@ -98,14 +98,15 @@ def label_mention(sentence: str, start: int, end: int, lexicon: LabelLexicon) ->
     left, right = sentence[:start], sentence[end:]
     out: list[tuple[str, str]] = []
     if m := re.search(r"\b([\w-]+(?:\s[\w-]+)?)\s+of\s+(?:the\s+)?$", left):
-        # "the regime of X": only nouns marked of_phrase label X ("the president of Venezuela" does not)
-        out += [(label, "of-phrase") for label in _labels_in(m.group(1), lexicon) if label in lexicon.of_phrase]
+        # "the regime of X": only nouns of rule label X ("the president of Venezuela" does not)
+        out += [(label, "of-phrase") for label in _labels_in(m.group(1), lexicon) if label in lexicon.institution]
     else:
         out += [(label, "modifier") for label in _premodifiers(left, lexicon)]
     if m := re.match(r"^(?:'s)?\s+([\w-]+)(?:\s+([\w-]+))?", right):
         first = _labels_in(m.group(1), lexicon)
         second = _labels_in(m.group(2), lexicon) if first and m.group(2) else []  # "Maduro socialist regime"
-        out += [(label, "possessive or compound") for label in [*first, *second]]
+        if any(label in lexicon.institution for label in [*first, *second]):  # "US President X" labels X, not US
+            out += [(label, "possessive or compound") for label in [*first, *second]]
     if m := re.match(_APPOSITION_AFTER, right):
         out += [(label, "apposition") for label in _labels_in(m.group(1), lexicon)]
     if m := re.search(_APPOSITION_BEFORE, left):
