@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TORCH_SPEC ?= torch==2.13.0
 
 .DEFAULT_GOAL := help
-.PHONY: help venv report test test-fast lab lint clean
+.PHONY: help venv report test test-fast lab lint bench clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ lab: $(STAMP) ## Open JupyterLab on the project (the package is importable)
 lint: $(STAMP) ## ruff and mypy on src
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
+
+bench: $(STAMP) ## Throughput benchmarks (ratios against bare VADER in the same run) -> benchmarks/results/
+	taskset -c 0 $(BIN)/python benchmarks/bench_actors.py
 
 clean: ## Remove caches and outputs (keeps .venv and reports/)
 	rm -rf data/interim data/processed .pytest_cache .mypy_cache .ruff_cache

@@ -53,6 +53,18 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train(args: argparse.Namespace) -> int:
+    from framing.features import actors, roles
+
+    trainers = {"accurate": actors.accurate_model, "fast": actors.fast_model, "roles": roles.roles_model}
+    summary = {}
+    for name in ([args.model] if args.model != "all" else list(trainers)):
+        model = trainers[name]()
+        summary[name] = {"cv_scores": getattr(model, "cv_scores", {})}
+    print(json.dumps(summary, indent=2, sort_keys=True))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and documentation)."""
     parser = argparse.ArgumentParser(prog="framing", description=__doc__)
@@ -83,6 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--gold", default=None, help="gold file (VADER ground-truth TSV, or NewsMTSC-format JSONL)")
     val.add_argument("--mode", default="accurate", choices=["accurate", "fast"], help="actor-sentiment model")
     val.set_defaults(func=_validate)
+
+    train = sub.add_parser("train", help="build (or load from cache) the trained models; prints their CV scores")
+    train.add_argument("model", nargs="?", default="all", choices=["all", "accurate", "fast", "roles"])
+    train.set_defaults(func=_train)
     return parser
 
 
