@@ -54,9 +54,13 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from framing.features import actors, roles
+    from collections.abc import Callable
+    from typing import Any
 
-    trainers = {"accurate": actors.accurate_model, "fast": actors.fast_model, "roles": roles.roles_model}
+    from framing.features import actors, frames, roles
+
+    trainers: dict[str, Callable[[], Any]] = {"accurate": actors.accurate_model, "fast": actors.fast_model,
+                                              "roles": roles.roles_model, "frames": frames.generic_model}
     summary = {}
     for name in ([args.model] if args.model != "all" else list(trainers)):
         model = trainers[name]()
@@ -97,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.set_defaults(func=_validate)
 
     train = sub.add_parser("train", help="build (or load from cache) the trained models; prints their CV scores")
-    train.add_argument("model", nargs="?", default="all", choices=["all", "accurate", "fast", "roles"])
+    train.add_argument("model", nargs="?", default="all", choices=["all", "accurate", "fast", "roles", "frames"])
     train.set_defaults(func=_train)
     return parser
 

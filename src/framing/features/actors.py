@@ -284,6 +284,25 @@ class MiniLMEncoder:
         """Feature width."""
         return 2 * len(ENCODER_LAYERS) * int(self.model.config.hidden_size)
 
+    def encode_sentences(self, texts: list[str]) -> np.ndarray:
+        """Sentence embeddings as all-MiniLM-L6-v2 defines them: last-layer token mean, L2-normalised (float32).
+
+        Texts are batched by length, so padding is small; the output keeps the input order.
+        """
+        torch = self._torch
+        out = np.zeros((len(texts), int(self.model.config.hidden_size)), dtype=np.float32)
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        for i in range(0, len(order), self.batch_size):
+            idx = order[i:i + self.batch_size]
+            enc = self.tokenizer([texts[j] for j in idx], padding=True, truncation=True,
+                                 max_length=self.max_length, return_tensors="pt")
+            with torch.inference_mode():
+                last = self.model(**enc).last_hidden_state
+            mask = enc["attention_mask"].unsqueeze(-1).float()
+            pooled = (last * mask).sum(1) / mask.sum(1)
+            out[idx] = torch.nn.functional.normalize(pooled, dim=1).numpy()
+        return out
+
     def encode(self, frame: pd.DataFrame) -> np.ndarray:
         """Features for rows with ``text``, ``start``, ``end`` (float32, one row per input row)."""
         torch = self._torch

@@ -19,6 +19,20 @@ class LexiconError(ValueError):
     """A lexicon file is missing or malformed."""
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses duplicate keys (PyYAML keeps the last one silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first on line {seen[key] + 1})", key_node.start_mark)
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
 def lexicon_path(name: str, *, directory: Path | None = None) -> Path:
     """Path of a lexicon file by name (``"topics"`` or ``"topics.yaml"``)."""
     base = directory or LEXICONS_DIR
@@ -31,7 +45,7 @@ def lexicon_path(name: str, *, directory: Path | None = None) -> Path:
 def load_yaml(path: Path) -> dict[str, Any]:
     """Load a YAML lexicon, naming the file and line of any syntax error."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

@@ -1,0 +1,314 @@
+"""Generic frames (resolution, human interest, conflict, morality, economic) per document and sentence.
+
+The detector combines transparent cues with a supervised model. The cues are the indicator questions of the
+Narrative Frames codebook (Frermann et al., ACL 2023) turned into patterns (``lexicons/generic_frames.yaml``); each
+question gives four features per document: hits per 1,000 words, the share of sentences with a hit, and the
+cosine similarity between the question's own wording and the document's sentences (mean of the top three, and
+overall mean). The model adds the mean and the maximum of the document's all-MiniLM-L6-v2 sentence embeddings
+and fits one class-balanced logistic regression per frame, with C and the decision threshold chosen per frame by
+inner cross-validation. It is trained on the codebook's dev split (306 usable articles) and evaluated by nested
+cross-validation, so the reported figures never saw the data their settings were chosen on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from framing.config import EXTERNAL_DIR
+from framing.lexicons import LexiconError, lexicon_path, load_yaml
+from framing.text import count_words, split_sentences
+
+FRAMES = ("RE", "HI", "CO", "MO", "EC")
+FRAME_NAMES = {"RE": "resolution", "HI": "human interest", "CO": "conflict", "MO": "morality", "EC": "economic"}
+ARTICLES_DEV = EXTERNAL_DIR / "narrative_frames" / "articles_dev.tsv"
+C_GRID = (0.003, 0.01, 0.03, 0.1)
+THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.2, 0.81, 0.05))
+
+
+@dataclass(frozen=True)
+class GenericCodebook:
+    """Frame → questions → compiled cue pattern."""
+
+    names: dict[str, str]
+    questions: dict[str, dict[str, str]]  # frame -> question id -> question text
+    patterns: dict[str, re.Pattern[str]]  # question id -> pattern
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> GenericCodebook:
+        """Load ``generic_frames.yaml`` (or a file in its format)."""
+        path = path or lexicon_path("generic_frames")
+        frames = load_yaml(path).get("frames")
+        if not isinstance(frames, dict) or set(frames) != set(FRAMES):
+            raise LexiconError(f"{path}: expected 'frames' with exactly {list(FRAMES)}")
+        names: dict[str, str] = {}
+        questions: dict[str, dict[str, str]] = {}
+        patterns: dict[str, re.Pattern[str]] = {}
+        for code, entry in frames.items():
+            names[code] = str(entry.get("name", code))
+            questions[code] = {}
+            for qid, q in (entry.get("questions") or {}).items():
+                cues = q.get("cues") if isinstance(q, dict) else None
+                if not cues:
+                    raise LexiconError(f"{path}: question {qid!r} of frame {code!r} has no cues")
+                try:
+                    patterns[qid] = re.compile(r"(?<![\w-])(?:" + "|".join(map(str, cues)) + r")(?![\w-])",
+                                               re.IGNORECASE)
+                except re.error as exc:
+                    raise LexiconError(f"{path}: question {qid!r} has an invalid cue: {exc}") from exc
+                questions[code][qid] = str(q.get("question", qid))
+        return cls(names, questions, patterns)
+
+    @property
+    def question_ids(self) -> list[str]:
+        """Question ids in codebook order."""
+        return [q for code in FRAMES for q in self.questions[code]]
+
+    def cue_features(self, sentences: list[list[str]]) -> np.ndarray:
+        """Per document: hits per 1,000 words and share of sentences with a hit, for every question."""
+        out = np.zeros((len(sentences), 2 * len(self.question_ids)), dtype=np.float64)
+        for i, sents in enumerate(sentences):
+            words = max(1, sum(count_words(s) for s in sents))
+            for j, qid in enumerate(self.question_ids):
+                hits = [len(self.patterns[qid].findall(s)) for s in sents]
+                out[i, 2 * j] = 1000 * sum(hits) / words
+                out[i, 2 * j + 1] = np.mean([h > 0 for h in hits]) if hits else 0.0
+        return out
+
+    def cues_in(self, sentence: str, frame: str) -> list[str]:
+        """The cue words of ``frame`` found in a sentence (for evidence tables)."""
+        found: list[str] = []
+        for qid in self.questions[frame]:
+            found += [m.group(0).lower() for m in self.patterns[qid].finditer(sentence)]
+        return sorted(set(found))
+
+
+def _bool(value: str) -> bool | None:
+    v = str(value).strip().strip("()").lower()
+    return {"true": True, "false": False}.get(v)
+
+
+def load_frames_gold(path: Path = ARTICLES_DEV) -> pd.DataFrame:
+    """Articles in the Narrative Frames TSV format with boolean frame columns.
+
+    Values such as ``False)`` are read as False; rows whose five frame labels are not all readable are dropped,
+    and their count is in ``DataFrame.attrs["dropped"]``.
+
+    Raises:
+        ValueError: if a required column is missing.
+    """
+    df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    missing = {"ID", "text", *FRAMES} - set(df.columns)
+    if missing:
+        raise ValueError(f"{path}: missing columns {sorted(missing)} (expected ID, text, {', '.join(FRAMES)})")
+    labels = df[list(FRAMES)].map(_bool)
+    ok = labels.notna().all(axis=1) & df["text"].str.strip().astype(bool)
+    out = df.loc[ok, ["ID", "text"]].copy()
+    for code in FRAMES:
+        out[code] = labels.loc[ok, code].astype(bool)
+    out = out.reset_index(drop=True)
+    out.attrs["dropped"] = int((~ok).sum())
+    return out
+
+
+def article_sentences(texts: list[str]) -> list[list[str]]:
+    """Sentences of each text."""
+    return [[s for _, _, s in split_sentences(t)] or [t] for t in texts]
+
+
+class GenericFrameModel:
+    """Per-frame logistic regressions on pooled sentence embeddings plus codebook cue features."""
+
+    def __init__(self, *, seed: int = 13, c_grid: tuple[float, ...] = C_GRID,
+                 thresholds: tuple[float, ...] = THRESHOLDS, inner_folds: int = 3):
+        self.seed = seed
+        self.c_grid = c_grid
+        self.thresholds = thresholds
+        self.inner_folds = inner_folds
+        self.codebook = GenericCodebook.load()
+        self._models: dict[str, Any] = {}
+        self._questions: np.ndarray | None = None
+        self.chosen: dict[str, tuple[float, float]] = {}  # frame -> (C, threshold)
+        self.cv_scores: dict[str, object] = {}
+
+    @staticmethod
+    def pool(embeddings: list[np.ndarray]) -> np.ndarray:
+        """Mean and max of each document's sentence embeddings."""
+        return np.vstack([np.r_[e.mean(0), e.max(0)] for e in embeddings])
+
+    def question_embeddings(self) -> np.ndarray:
+        """Embeddings of the codebook's questions, in :attr:`GenericCodebook.question_ids` order."""
+        if self._questions is None:
+            from framing.features.actors import MiniLMEncoder
+
+            texts = [self.codebook.questions[c][q] for c in FRAMES for q in self.codebook.questions[c]]
+            self._questions = MiniLMEncoder().encode_sentences(texts)
+        return self._questions
+
+    def question_similarity(self, embeddings: list[np.ndarray]) -> np.ndarray:
+        """Per document and question: mean cosine of the three most similar sentences, and of all sentences."""
+        Q = self.question_embeddings()
+        rows = []
+        for e in embeddings:
+            sims = e @ Q.T
+            rows.append(np.r_[np.sort(sims, axis=0)[-3:].mean(0), sims.mean(0)])
+        return np.vstack(rows)
+
+    def features(self, sentences: list[list[str]], embeddings: list[np.ndarray]) -> np.ndarray:
+        """The model's input matrix: pooled embeddings, cue rates and question similarities."""
+        return np.hstack([self.pool(embeddings), self.codebook.cue_features(sentences),
+                          self.question_similarity(embeddings)])
+
+    def _fit_one(self, X: np.ndarray, y: np.ndarray, C: float) -> Any:
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        return make_pipeline(StandardScaler(), LogisticRegression(
+            C=C, max_iter=5000, class_weight="balanced", random_state=self.seed)).fit(X, y)
+
+    def _choose(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        """(C, threshold) with the best inner-cross-validated F1; ties go to the smaller C and threshold."""
+        from sklearn.metrics import f1_score
+        from sklearn.model_selection import StratifiedKFold
+
+        splitter = StratifiedKFold(n_splits=self.inner_folds, shuffle=True, random_state=self.seed)
+        best: tuple[float, float, float] | None = None
+        for C in self.c_grid:
+            proba = np.zeros(len(y))
+            for tr, va in splitter.split(X, y):
+                proba[va] = self._fit_one(X[tr], y[tr], C).predict_proba(X[va])[:, 1]
+            for t in self.thresholds:
+                f = float(f1_score(y, proba >= t, zero_division=0))
+                if best is None or f > best[0]:
+                    best = (f, C, t)
+        assert best is not None
+        return best[1], best[2]
+
+    def fit(self, X: np.ndarray, labels: pd.DataFrame) -> GenericFrameModel:
+        """Fit one model per frame on features ``X`` and boolean ``labels`` columns RE..EC."""
+        for code in FRAMES:
+            y = labels[code].to_numpy(dtype=bool)
+            self.chosen[code] = self._choose(X, y)
+            self._models[code] = self._fit_one(X, y, self.chosen[code][0])
+        return self
+
+    def predict_proba(self, X: np.ndarray) -> pd.DataFrame:
+        """P(frame present) per row, columns RE..EC."""
+        return pd.DataFrame({code: self._models[code].predict_proba(X)[:, 1] for code in FRAMES})
+
+    def predict(self, X: np.ndarray) -> pd.DataFrame:
+        """Frame present (probability at or above the frame's chosen threshold), columns RE..EC."""
+        proba = self.predict_proba(X)
+        return pd.DataFrame({code: proba[code] >= self.chosen[code][1] for code in FRAMES})
+
+
+def encode_articles(sentences: list[list[str]]) -> list[np.ndarray]:
+    """Sentence embeddings per article (one encoder pass over all sentences)."""
+    from framing.features.actors import MiniLMEncoder
+
+    flat = [s for sents in sentences for s in sents]
+    emb = MiniLMEncoder(batch_size=64).encode_sentences(flat)
+    out, i = [], 0
+    for sents in sentences:
+        out.append(emb[i:i + len(sents)])
+        i += len(sents)
+    return out
+
+
+def score_predictions(truth: pd.DataFrame, pred: pd.DataFrame) -> dict[str, object]:
+    """Per-frame precision, recall and F1, and their macro-F1."""
+    from sklearn.metrics import f1_score, precision_score, recall_score
+
+    per = {}
+    for code in FRAMES:
+        y, p = truth[code].to_numpy(dtype=bool), pred[code].to_numpy(dtype=bool)
+        per[code] = {"precision": round(float(precision_score(y, p, zero_division=0)), 4),
+                     "recall": round(float(recall_score(y, p, zero_division=0)), 4),
+                     "f1": round(float(f1_score(y, p, zero_division=0)), 4), "support": int(y.sum())}
+    return {"macro_f1": round(float(np.mean([per[c]["f1"] for c in FRAMES])), 4), "per_frame": per,
+            "n": int(len(truth))}
+
+
+def cross_validate_generic(gold: pd.DataFrame | None = None, *, folds: int = 5, seed: int = 13,
+                           X: np.ndarray | None = None) -> dict[str, object]:
+    """Nested cross-validation: outer ``folds`` for the figures, inner folds (in :meth:`fit`) for C."""
+    from sklearn.model_selection import KFold
+
+    gold = load_frames_gold() if gold is None else gold
+    if X is None:
+        sents = article_sentences(gold["text"].tolist())
+        X = GenericFrameModel(seed=seed).features(sents, encode_articles(sents))
+    pred = pd.DataFrame(False, index=range(len(gold)), columns=list(FRAMES))
+    for tr, va in KFold(n_splits=folds, shuffle=True, random_state=seed).split(X):
+        model = GenericFrameModel(seed=seed).fit(X[tr], gold.iloc[tr])
+        pred.iloc[va] = model.predict(X[va]).to_numpy()
+    return {**score_predictions(gold, pred), "folds": folds, "dropped_rows": int(gold.attrs.get("dropped", 0))}
+
+
+def train_generic(*, seed: int = 13) -> tuple[GenericFrameModel, dict[str, object]]:
+    """Fit on the whole dev split; returns the model and its nested cross-validated scores."""
+    gold = load_frames_gold()
+    sents = article_sentences(gold["text"].tolist())
+    model = GenericFrameModel(seed=seed)
+    X = model.features(sents, encode_articles(sents))
+    scores = cross_validate_generic(gold, seed=seed, X=X)
+    model.fit(X, gold)
+    model.cv_scores = scores
+    return model, scores
+
+
+def generic_model() -> GenericFrameModel:
+    """The generic-frame model, trained on first use and cached."""
+    from framing.features.actors import _cached_model
+
+    model: GenericFrameModel = _cached_model("frames", train_generic, None)
+    return model
+
+
+def evaluate_generic(gold_path: Path) -> dict[str, object]:
+    """Scores of the model trained on the dev split on another TSV in the articles_dev.tsv format."""
+    gold = load_frames_gold(gold_path)
+    model = generic_model()
+    sents = article_sentences(gold["text"].tolist())
+    pred = model.predict(model.features(sents, encode_articles(sents)))
+    return {**score_predictions(gold, pred), "dropped_rows": int(gold.attrs.get("dropped", 0))}
+
+
+def score_documents(documents: pd.DataFrame, sentences: pd.DataFrame, *, model: GenericFrameModel | None = None,
+                    embeddings: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Generic-frame probabilities per document, and per sentence (the sentences that carry each frame).
+
+    Returns:
+        ``(doc_frames, sentence_frames)``: ``doc_id``, ``frame``, ``frame_prob``, ``frame_present``; and
+        ``doc_id``, ``sent_idx``, ``frame``, ``frame_prob`` (the document model applied to the sentence alone).
+    """
+    model = model or generic_model()
+    ordered = sentences.sort_values(["doc_id", "sent_idx"], kind="stable")
+    if embeddings is None:
+        from framing.features.actors import MiniLMEncoder
+
+        embeddings = MiniLMEncoder(batch_size=64).encode_sentences(ordered["text"].astype(str).tolist())
+    groups = ordered.groupby("doc_id", sort=False).indices
+    doc_ids = [d for d in documents["doc_id"] if d in groups]
+    per_doc_emb = [embeddings[groups[d]] for d in doc_ids]
+    per_doc_sents = [ordered["text"].iloc[groups[d]].astype(str).tolist() for d in doc_ids]
+    proba = model.predict_proba(model.features(per_doc_sents, per_doc_emb))
+    doc_rows = []
+    for i, d in enumerate(doc_ids):
+        for code in FRAMES:
+            p = float(proba[code].iloc[i])
+            doc_rows.append((d, code, round(p, 6), p >= model.chosen[code][1]))
+    single = [embeddings[i:i + 1] for i in range(len(ordered))]
+    sent_proba = model.predict_proba(model.features([[t] for t in ordered["text"].astype(str)], single))
+    sent = ordered[["doc_id", "sent_idx"]].reset_index(drop=True)
+    sent_rows = sent.loc[sent.index.repeat(len(FRAMES))].reset_index(drop=True)
+    sent_rows["frame"] = list(FRAMES) * len(sent)
+    sent_rows["frame_prob"] = sent_proba[list(FRAMES)].to_numpy().reshape(-1).round(6)
+    docs = pd.DataFrame(doc_rows, columns=["doc_id", "frame", "frame_prob", "frame_present"])
+    return docs, sent_rows

@@ -1,0 +1,230 @@
+"""Issue-specific frames of the Venezuela study, from the codebook ``lexicons/frames_venezuela.yaml``.
+
+A sentence uses a frame when one of the frame's cue patterns matches after the frame's ``exclude`` patterns have
+been blanked out, or when every group of its ``cooccur`` patterns matches. A document uses a frame when at least
+one of its sentences does. Cue lists have high recall and imperfect precision, so the module also draws
+stratified samples for hand coding and scores the coded sheets (precision per frame, Krippendorff's alpha between
+coders and between coders and the detector).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from framing.lexicons import LexiconError, lexicon_path, load_yaml
+
+_REQUIRED = ("name", "definition", "inclusion", "exclusion", "cues", "examples")
+
+
+def _compile(patterns: list[str], where: str) -> re.Pattern[str]:
+    try:
+        return re.compile(r"(?<![\w-])(?:" + "|".join(map(str, patterns)) + r")(?![\w-])", re.IGNORECASE)
+    except re.error as exc:
+        raise LexiconError(f"{where}: invalid pattern: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class IssueFrame:
+    """One frame of the codebook."""
+
+    slug: str
+    name: str
+    definition: str
+    inclusion: str
+    exclusion: str
+    cues: re.Pattern[str]
+    exclude: re.Pattern[str] | None
+    cooccur: tuple[re.Pattern[str], ...]
+    positive_examples: tuple[str, ...]
+    negative_examples: tuple[str, ...]
+
+    def matches(self, sentence: str) -> list[str]:
+        """The cue words that make ``sentence`` use this frame (empty: it does not).
+
+        >>> f = IssueCodebook.load().frames["humanitarian-crisis-aid"]
+        >>> f.matches("They came with the aid of friends.")
+        []
+        >>> f.matches("Humanitarian aid is blocked at the border.")
+        ['aid', 'humanitarian']
+        """
+        text = self.exclude.sub(lambda m: " " * len(m.group(0)), sentence) if self.exclude else sentence
+        found = sorted({m.group(0).lower() for m in self.cues.finditer(text)})
+        if not found and self.cooccur and all(p.search(text) for p in self.cooccur):
+            found = sorted({p.search(text).group(0).lower() for p in self.cooccur})  # type: ignore[union-attr]
+        return found
+
+
+@dataclass(frozen=True)
+class IssueCodebook:
+    """The issue-frame codebook."""
+
+    frames: dict[str, IssueFrame]
+    version: int
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> IssueCodebook:
+        """Load and check the codebook.
+
+        Raises:
+            LexiconError: naming the file and line of invalid YAML, or the frame and field that is missing or wrong.
+        """
+        path = path or lexicon_path("frames_venezuela")
+        data = load_yaml(path)
+        entries = data.get("frames")
+        if not isinstance(entries, dict) or not entries:
+            raise LexiconError(f"{path}: expected a non-empty 'frames' mapping")
+        frames = {}
+        for slug, entry in entries.items():
+            where = f"{path}: frame {slug!r}"
+            if not isinstance(entry, dict):
+                raise LexiconError(f"{where}: expected a mapping")
+            missing = [k for k in _REQUIRED if not entry.get(k)]
+            if missing:
+                raise LexiconError(f"{where}: missing {missing}")
+            examples = entry["examples"]
+            if not isinstance(examples, dict) or not examples.get("positive"):
+                raise LexiconError(f"{where}: examples need a 'positive' list (and ideally 'negative')")
+            cooccur = tuple(_compile(group, f"{where} cooccur") for group in entry.get("cooccur") or [])
+            frames[str(slug)] = IssueFrame(
+                slug=str(slug), name=str(entry["name"]), definition=str(entry["definition"]),
+                inclusion=str(entry["inclusion"]), exclusion=str(entry["exclusion"]),
+                cues=_compile(entry["cues"], f"{where} cues"),
+                exclude=_compile(entry["exclude"], f"{where} exclude") if entry.get("exclude") else None,
+                cooccur=cooccur,
+                positive_examples=tuple(map(str, examples["positive"])),
+                negative_examples=tuple(map(str, examples.get("negative") or [])),
+            )
+        return cls(frames, int(data.get("version", 0)))
+
+
+def detect(sentences: pd.DataFrame, *, codebook: IssueCodebook | None = None) -> pd.DataFrame:
+    """One row per (sentence, frame) the sentence uses: ``doc_id``, ``sent_idx``, ``frame``, ``cues``."""
+    codebook = codebook or IssueCodebook.load()
+    rows = []
+    for doc_id, sent_idx, text in sentences[["doc_id", "sent_idx", "text"]].itertuples(index=False):
+        for slug, frame in codebook.frames.items():
+            found = frame.matches(str(text))
+            if found:
+                rows.append((doc_id, int(sent_idx), slug, "; ".join(found)))
+    return pd.DataFrame(rows, columns=["doc_id", "sent_idx", "frame", "cues"]).astype({"sent_idx": "int64"})
+
+
+def document_shares(sentence_frames: pd.DataFrame, sentences: pd.DataFrame, documents: pd.DataFrame, *,
+                    codebook: IssueCodebook | None = None) -> pd.DataFrame:
+    """Per document and frame: whether the document uses it and the share of its sentences that do.
+
+    Returns:
+        Columns ``doc_id``, ``frame``, ``uses_frame`` (0/1), ``share_sentences``; every document × frame.
+    """
+    codebook = codebook or IssueCodebook.load()
+    n_sent = sentences.groupby("doc_id").size()
+    hits = sentence_frames.groupby(["doc_id", "frame"]).size()
+    rows = []
+    for doc_id in documents["doc_id"]:
+        total = int(n_sent.get(doc_id, 0))
+        for slug in codebook.frames:
+            k = int(hits.get((doc_id, slug), 0))
+            rows.append((doc_id, slug, int(k > 0), k / total if total else 0.0))
+    return pd.DataFrame(rows, columns=["doc_id", "frame", "uses_frame", "share_sentences"])
+
+
+# ---------------------------------------------------------------- hand-coding round trip
+
+CODING_COLUMNS = ["item_id", "frame", "frame_name", "definition", "inclusion", "exclusion", "outlet", "doc_id",
+                  "sent_idx", "sentence", "code", "coder", "notes"]
+
+
+def sample_for_coding(sentence_frames: pd.DataFrame, sentences: pd.DataFrame, documents: pd.DataFrame, *,
+                      per_frame: int = 20, negatives_per_frame: int = 10, seed: int = 20190123,
+                      codebook: IssueCodebook | None = None) -> pd.DataFrame:
+    """A coding sheet: for each frame, sentences the detector flags and sentences it does not, shuffled.
+
+    The coder writes 1 in ``code`` when the sentence uses the frame (per the definition and rules printed on each
+    row) and 0 when it does not. Which rows the detector flagged is not on the sheet, so coding is blind; the
+    detector's answer is recomputed from the codebook when the sheet is scored.
+    """
+    codebook = codebook or IssueCodebook.load()
+    rng = np.random.default_rng(seed)
+    unique = documents.loc[documents["duplicate_of"].isna(), ["doc_id", "outlet"]]
+    pool = sentences.merge(unique, on="doc_id")[["doc_id", "sent_idx", "text", "outlet"]]
+    flagged = set(zip(sentence_frames["doc_id"], sentence_frames["sent_idx"], sentence_frames["frame"], strict=True))
+    rows = []
+    for slug, frame in codebook.frames.items():
+        is_pos = np.array([(d, i, slug) in flagged for d, i in zip(pool["doc_id"], pool["sent_idx"], strict=True)],
+                          dtype=bool)
+        pos, neg = pool[is_pos], pool[~is_pos]
+        take = [pos.iloc[rng.permutation(len(pos))[:per_frame]],
+                neg.iloc[rng.permutation(len(neg))[:negatives_per_frame]]]
+        for part in take:
+            for doc_id, sent_idx, text, outlet in part[["doc_id", "sent_idx", "text", "outlet"]].itertuples(
+                    index=False, name=None):
+                rows.append({"frame": slug, "frame_name": frame.name, "definition": frame.definition,
+                             "inclusion": frame.inclusion, "exclusion": frame.exclusion, "outlet": outlet,
+                             "doc_id": doc_id, "sent_idx": int(sent_idx), "sentence": text, "code": "",
+                             "coder": "", "notes": ""})
+    sheet = pd.DataFrame(rows, columns=CODING_COLUMNS[1:])
+    sheet = sheet.iloc[rng.permutation(len(sheet))].reset_index(drop=True)
+    sheet.insert(0, "item_id", [f"item-{i:04d}" for i in range(1, len(sheet) + 1)])
+    return sheet[CODING_COLUMNS]
+
+
+def score_coding(sheets: list[pd.DataFrame], *, codebook: IssueCodebook | None = None) -> pd.DataFrame:
+    """Precision per frame and Krippendorff's alpha from one or more coded sheets.
+
+    Args:
+        sheets: Coded copies of a :func:`sample_for_coding` sheet (one per coder; ``code`` is 0 or 1).
+        codebook: The codebook the detector runs (to recompute its answer for each item).
+
+    Returns:
+        One row per frame: ``n_items``, ``n_flagged``, ``precision`` (share of flagged items the coders' majority
+        codes 1), ``recall_in_sample`` (share of items coded 1 that were flagged), ``alpha_coders`` (nominal
+        alpha between coders; NaN with one coder) and ``alpha_detector`` (between the coders' majority and the
+        detector).
+
+    Raises:
+        ValueError: if a sheet lacks columns or has codes other than 0/1.
+    """
+    import krippendorff
+
+    codebook = codebook or IssueCodebook.load()
+    coded = []
+    for k, sheet in enumerate(sheets):
+        missing = {"item_id", "frame", "sentence", "code"} - set(sheet.columns)
+        if missing:
+            raise ValueError(f"sheet {k + 1}: missing columns {sorted(missing)}")
+        codes = pd.to_numeric(sheet["code"], errors="coerce")
+        bad = codes.notna() & ~codes.isin([0, 1])
+        if bad.any() or codes.isna().all():
+            raise ValueError(f"sheet {k + 1}: 'code' must be 0 or 1 (or empty for uncoded rows)")
+        coded.append(sheet.assign(code=codes).set_index("item_id"))
+    base = coded[0][["frame", "sentence"]]
+    matrix = pd.concat([c["code"].rename(f"coder{k}") for k, c in enumerate(coded)], axis=1).reindex(base.index)
+    majority = (matrix.mean(axis=1) >= 0.5).where(matrix.notna().any(axis=1))
+    detector = pd.Series([bool(codebook.frames[f].matches(s)) for f, s in zip(base["frame"], base["sentence"],
+                                                                                    strict=True)], index=base.index)
+    rows = []
+    for slug in codebook.frames:
+        idx = base.index[(base["frame"] == slug) & majority.notna()]
+        if len(idx) == 0:
+            continue
+        m, d = majority[idx].astype(bool), detector[idx]
+        alpha_coders = float("nan")
+        if len(coded) > 1:
+            data = matrix.loc[idx].T.to_numpy(dtype=float)
+            if np.unique(data[~np.isnan(data)]).size > 1:
+                alpha_coders = float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+        pair = np.vstack([m.to_numpy(dtype=float), d.to_numpy(dtype=float)])
+        alpha_det = (float(krippendorff.alpha(reliability_data=pair, level_of_measurement="nominal"))
+                     if np.unique(pair).size > 1 else float("nan"))
+        rows.append({
+            "frame": slug, "n_items": int(len(idx)), "n_flagged": int(d.sum()),
+            "precision": float(m[d].mean()) if d.any() else float("nan"),
+            "recall_in_sample": float(d[m].mean()) if m.any() else float("nan"),
+            "alpha_coders": alpha_coders, "alpha_detector": alpha_det,
+        })
+    return pd.DataFrame(rows)
