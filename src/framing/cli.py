@@ -44,6 +44,10 @@ def _validate(args: argparse.Namespace) -> int:
 
     if args.measure == "sentiment":
         result = validate.validate_sentence_sentiment(Path(args.gold) if args.gold else validate.NYT_SNIPPETS)
+    elif args.measure == "frames":
+        if args.gold and not Path(args.gold).is_file():
+            raise FileNotFoundError(f"gold file not found: {args.gold}")
+        result = validate.validate_generic_frames(Path(args.gold) if args.gold else None)
     else:
         gold = Path(args.gold) if args.gold else validate.NEWSMTSC_DEVTEST_RW
         if not gold.is_file():
@@ -95,8 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.set_defaults(func=_ingest)
 
     val = sub.add_parser("validate", help="score a measure against gold data; prints one JSON object")
-    val.add_argument("measure", choices=["sentiment", "actors"], help="sentence sentiment, or sentiment toward actors")
-    val.add_argument("--gold", default=None, help="gold file (VADER ground-truth TSV, or NewsMTSC-format JSONL)")
+    val.add_argument("measure", choices=["sentiment", "actors", "frames"],
+                     help="sentence sentiment, sentiment toward actors, or generic frames")
+    val.add_argument("--gold", default=None,
+                     help="gold file: VADER ground-truth TSV, NewsMTSC-format JSONL, or a TSV like articles_dev.tsv")
     val.add_argument("--mode", default="accurate", choices=["accurate", "fast"], help="actor-sentiment model")
     val.set_defaults(func=_validate)
 

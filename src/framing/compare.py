@@ -271,3 +271,55 @@ def role_shares(roles: pd.DataFrame, documents: pd.DataFrame, *, voice: str | No
         out[f"share_{role}"] = (counts[role] / n).round(4)
     out["small_n"] = out["n_docs"] < min_docs
     return out.reset_index()[cols]
+
+
+def _voice_docs(documents: pd.DataFrame, voice: str | None) -> pd.DataFrame:
+    docs = documents[documents["duplicate_of"].isna()]
+    return docs if voice is None else docs[docs["voice"] == voice]
+
+
+def frame_prevalence(doc_frames: pd.DataFrame, documents: pd.DataFrame, *, value: str, voice: str | None = "author",
+                     settings: CompareSettings = CompareSettings()) -> pd.DataFrame:
+    """Per outlet × frame: the mean of a per-document frame measure with a bootstrap CI over documents.
+
+    Args:
+        doc_frames: One row per document × frame (``doc_id``, ``frame``, ``value``).
+        documents: The documents table (for outlet, voice and duplicates).
+        value: ``frame_present`` (generic frames), ``uses_frame`` or ``share_sentences`` (issue frames).
+        voice: Keep this voice only (None: both).
+        settings: Bootstrap settings.
+
+    Returns:
+        :func:`group_summary` columns for groups (``outlet``, ``frame``).
+    """
+    docs = _voice_docs(documents, voice)[["doc_id", "outlet"]]
+    data = doc_frames.merge(docs, on="doc_id").assign(**{value: lambda d: d[value].astype(float)})
+    return group_summary(data, value, by=["outlet", "frame"], settings=settings)
+
+
+def frame_evidence(sentence_scores: pd.DataFrame, sentences: pd.DataFrame, documents: pd.DataFrame, *,
+                   score: str, voice: str | None = "author", k: int = 2) -> pd.DataFrame:
+    """The ``k`` sentences per outlet × frame with the highest ``score`` (the sentences that carry the frame)."""
+    docs = _voice_docs(documents, voice)[["doc_id", "outlet", "published_date", "title"]]
+    s = sentence_scores.merge(sentences[["doc_id", "sent_idx", "text"]], on=["doc_id", "sent_idx"]).merge(
+        docs, on="doc_id")
+    s = s.sort_values([score, "doc_id", "sent_idx"], ascending=[False, True, True], kind="stable")
+    out = s.groupby(["outlet", "frame"], sort=True).head(k).sort_values(["frame", "outlet"], kind="stable")
+    return out.rename(columns={"text": "sentence"}).reset_index(drop=True)
+
+
+def lexicon_rates(doc_lexcats: pd.DataFrame, documents: pd.DataFrame, *, voice: str | None = "author",
+                  settings: CompareSettings = CompareSettings()) -> pd.DataFrame:
+    """Per outlet × lexicon category: mean rate per 1,000 words with a bootstrap CI over documents."""
+    docs = _voice_docs(documents, voice)[["doc_id", "outlet"]]
+    data = doc_lexcats.merge(docs, on="doc_id")
+    data["category"] = data["lexicon"] + ": " + data["category"]
+    return group_summary(data, "rate_per_1000_words", by=["outlet", "category"], settings=settings)
+
+
+def topic_shares_by_outlet(doc_topics: pd.DataFrame, documents: pd.DataFrame, *, voice: str | None = None,
+                           settings: CompareSettings = CompareSettings()) -> pd.DataFrame:
+    """Per outlet × NMF topic: mean topic share of the outlet's documents, with a bootstrap CI."""
+    docs = _voice_docs(documents, voice)[["doc_id", "outlet"]]
+    data = doc_topics.merge(docs, on="doc_id")
+    return group_summary(data, "topic_share", by=["outlet", "topic"], settings=settings)

@@ -23,7 +23,11 @@ from framing.config import INTERIM_DIR, DedupeSettings, TopicSettings, resolve
 from framing.corpus import conform, empty, validate
 from framing.dedupe import find_duplicates
 from framing.features.actors import score_mentions
+from framing.features.frames import score_documents as score_generic_frames
+from framing.features.issue_frames import detect as detect_issue_frames
+from framing.features.issue_frames import document_shares as issue_document_shares
 from framing.features.labels import find_labels
+from framing.features.lexcats import category_rates
 from framing.features.roles import predict_roles
 from framing.features.sentiment import aggregate_documents, score_sentences
 from framing.features.topics import TopicLexicon, tag_topics
@@ -34,7 +38,8 @@ from framing.outlets import OutletRegistry
 from framing.text import count_words, guess_language, normalise_text, split_sentences
 
 log = logging.getLogger(__name__)
-LEXICON_FILES = ("outlets", "topics", "actors", "labels")
+LEXICON_FILES = ("outlets", "topics", "actors", "labels", "generic_frames", "frames_venezuela", "empath_categories.tsv",
+                 "grievance_dictionary_7plus.csv")
 
 
 @dataclass
@@ -51,10 +56,16 @@ class StudyTables:
     actor_mentions: pd.DataFrame
     actor_labels: pd.DataFrame
     actor_roles: pd.DataFrame
+    doc_frames: pd.DataFrame
+    sentence_frames: pd.DataFrame
+    issue_frame_sentences: pd.DataFrame
+    issue_frame_docs: pd.DataFrame
+    doc_lexcats: pd.DataFrame
     meta: dict[str, object] = field(default_factory=dict)
 
     TABLES = ("documents", "sentences", "rejects", "files", "doc_topics", "sentence_sentiment", "doc_sentiment",
-              "actor_mentions", "actor_labels", "actor_roles")
+              "actor_mentions", "actor_labels", "actor_roles", "doc_frames", "sentence_frames",
+              "issue_frame_sentences", "issue_frame_docs", "doc_lexcats")
 
     def save(self, folder: Path) -> dict[str, Path]:
         """Write every table as CSV (deterministic: fixed column order, sorted rows, ``\\n`` line ends)."""
@@ -78,8 +89,7 @@ class StudyTables:
         for name in ("documents", "sentences", "rejects"):
             frames[name] = validate(frames[name].astype({c: "string" for c in frames[name].columns
                                                          if frames[name][c].dtype == object}), name)
-        for name in ("doc_topics", "sentence_sentiment", "doc_sentiment", "files", "actor_mentions", "actor_labels",
-                     "actor_roles"):
+        for name in cls.TABLES[3:]:
             df = frames[name]
             for col in df.columns:
                 if df[col].dtype == object or str(df[col].dtype) == "str":
@@ -172,7 +182,7 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode
         actor_mode: Model for sentiment toward actors: "accurate" (MiniLM) or "fast" (scikit-learn only).
         progress: Show a progress bar.
     """
-    steps = tqdm(total=7, desc="framing", disable=not progress, leave=False)
+    steps = tqdm(total=9, desc="framing", disable=not progress, leave=False)
     steps.set_postfix_str("ingest")
     ingested = read_corpus(corpus_dir, outlets=outlets)
     steps.update()
@@ -198,6 +208,14 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode
     actor_roles = predict_roles(actor_mentions, sentences) if actor_mode == "accurate" else pd.DataFrame(
         columns=["doc_id", "actor", "p_hero", "p_villain", "p_victim", "role"])
     steps.update()
+    steps.set_postfix_str("frames")
+    doc_frames, sentence_frames = score_generic_frames(documents, sentences)
+    issue_frame_sentences = detect_issue_frames(sentences)
+    issue_frame_docs = issue_document_shares(issue_frame_sentences, sentences, documents)
+    steps.update()
+    steps.set_postfix_str("lexicon categories")
+    doc_lexcats = category_rates(documents)
+    steps.update()
     steps.close()
     rejects = rejects_table(ingested.rejects).sort_values(
         ["source_file", "source_lines"], kind="stable").reset_index(drop=True)
@@ -212,6 +230,11 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode
         actor_mentions=actor_mentions,
         actor_labels=actor_labels,
         actor_roles=actor_roles,
+        doc_frames=doc_frames,
+        sentence_frames=sentence_frames,
+        issue_frame_sentences=issue_frame_sentences,
+        issue_frame_docs=issue_frame_docs,
+        doc_lexcats=doc_lexcats,
     )
 
 

@@ -162,3 +162,75 @@ def portrayal_heatmap(portrayal: pd.DataFrame, *, title: str, actor_names: dict[
     fig.suptitle(title, fontsize=11, x=0.01, ha="left")
     fig.tight_layout()
     return fig
+
+
+def prevalence_heatmap(summary: pd.DataFrame, *, column: str, title: str, names: dict[str, str] | None = None,
+                       column_names: dict[str, str] | None = None, vmax: float | None = None,
+                       percent: bool = True) -> Figure:
+    """Outlet × ``column`` heatmap of a share (or rate) with its CI written in each cell; small n hatched.
+
+    Args:
+        summary: :func:`framing.compare.group_summary` output with ``outlet`` and ``column`` groups.
+        column: The second grouping column (``frame``, ``topic``, ``category``).
+        title: What the figure shows.
+        names: Display names of outlets.
+        column_names: Display names of the columns.
+        vmax: Top of the colour scale (default: the largest mean).
+        percent: Write cells as percentages (shares) rather than numbers (rates).
+    """
+    import numpy as np
+    from matplotlib.patches import Rectangle
+
+    names = names or {}
+    column_names = column_names or {}
+    outlets = outlet_order(summary["outlet"].unique().tolist())
+    cols = sorted(summary[column].unique().tolist(), key=str)
+    grid = np.full((len(outlets), len(cols)), np.nan)
+    cells = summary.set_index(["outlet", column])
+    for i, o in enumerate(outlets):
+        for j, c in enumerate(cols):
+            if (o, c) in cells.index:
+                grid[i, j] = cells.loc[(o, c), "mean"]
+    top = vmax if vmax is not None else float(np.nanmax(grid)) if np.isfinite(grid).any() else 1.0
+    fig, ax = plt.subplots(figsize=(0.95 * len(cols) + 3.4, 0.5 * len(outlets) + 2.4))
+    image = ax.imshow(grid, cmap="Blues", vmin=0, vmax=max(top, 1e-9), aspect="auto")
+
+    def fmt(v: float) -> str:
+        return "–" if not np.isfinite(v) else (f"{100 * v:.0f}" if percent else f"{v:.1f}")
+
+    for i, o in enumerate(outlets):
+        for j, c in enumerate(cols):
+            if (o, c) not in cells.index:
+                continue
+            row = cells.loc[(o, c)]
+            small = bool(row["small_n"])
+            if small:
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="#f0f0f0", hatch="///",
+                                       edgecolor=SMALL_N_COLOUR, lw=0))
+            dark = np.isfinite(grid[i, j]) and grid[i, j] > 0.6 * top and not small
+            ax.text(j, i, f"{fmt(row['mean'])}\n[{fmt(row['ci_low'])}–{fmt(row['ci_high'])}]", ha="center",
+                    va="center", fontsize=6, color="white" if dark else ("#555555" if small else "#111111"))
+    ax.set_xticks(range(len(cols)), [column_names.get(c, str(c)) for c in cols], rotation=55, ha="right", fontsize=8)
+    ax.set_yticks(range(len(outlets)), [names.get(o, o) for o in outlets], fontsize=8)
+    bar = fig.colorbar(image, ax=ax, shrink=0.7)
+    bar.set_label("% of documents" if percent else "per 1,000 words")
+    fig.suptitle(title, fontsize=11, x=0.01, ha="left")
+    fig.tight_layout()
+    return fig
+
+
+def keyness_bars(keyness: pd.DataFrame, outlet: str, *, k: int = 12, name: str | None = None) -> Figure:
+    """The ``k`` most distinctive terms of one outlet (z-scores); filled bars pass the FDR threshold."""
+    rows = keyness[(keyness["outlet"] == outlet) & (keyness["z"] > 0)].head(k).iloc[::-1]
+    colour = outlet_colours([outlet])[outlet]
+    fig, ax = plt.subplots(figsize=(5.2, 0.28 * max(len(rows), 1) + 1.3))
+    for y, (z, count, distinctive) in enumerate(rows[["z", "count", "distinctive"]].itertuples(index=False,
+                                                                                               name=None)):
+        ax.barh(y, float(z), color=colour if distinctive else "white", edgecolor=colour, lw=1.2)
+        ax.text(float(z), y, f"  {count}", va="center", fontsize=7, color="#555555")
+    ax.set_yticks(range(len(rows)), rows["term"].tolist(), fontsize=8)
+    ax.set_xlabel("z-score of the log-odds ratio vs all other outlets (filled: FDR q < 0.05; label: count)")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.suptitle(f"Words most distinctive of {name or outlet}", fontsize=10, x=0.01, ha="left")
+    fig.tight_layout()
+    return fig

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from framing.config import TopicSettings
@@ -67,3 +68,33 @@ def tag_topics(documents: pd.DataFrame, *, lexicon: TopicLexicon | None = None,
                 rows.append((doc_id, slug, hits))
     return pd.DataFrame(rows, columns=["doc_id", "topic", "n_cue_hits"]).astype(
         {"doc_id": "string", "topic": "string", "n_cue_hits": "int64"})
+
+
+def fit_topics(documents: pd.DataFrame, *, n_topics: int = 8, n_terms: int = 10, seed: int = 20190123,
+               min_df: int = 2, max_df: float = 0.8) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """NMF topics of the unique documents (TF-IDF of unigrams and bigrams; seeded, so reproducible).
+
+    Returns:
+        ``(doc_topics, topic_terms)``: ``doc_id``, ``topic``, ``topic_share`` (a document's weights normalised
+        to sum to 1); and ``topic``, ``rank``, ``term``, ``weight``. Topics are numbered from 1 by their total
+        weight in the corpus, largest first.
+    """
+    from sklearn.decomposition import NMF
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    unique = documents[documents["duplicate_of"].isna()].sort_values("doc_id", kind="stable")
+    vec = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, max_df=max_df, stop_words="english",
+                          sublinear_tf=True, token_pattern=r"(?u)\b[^\W\d_][\w'’-]*[^\W_]\b")
+    X = vec.fit_transform(unique["text"].astype(str))
+    k = max(1, min(n_topics, X.shape[0] - 1, X.shape[1] - 1))
+    model = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=1000)
+    W = model.fit_transform(X)
+    order = np.argsort(-W.sum(axis=0), kind="stable")
+    W, H = W[:, order], model.components_[order]
+    shares = W / np.where(W.sum(axis=1, keepdims=True) > 0, W.sum(axis=1, keepdims=True), 1.0)
+    terms = vec.get_feature_names_out()
+    doc_rows = [(d, t + 1, round(float(shares[i, t]), 6)) for i, d in enumerate(unique["doc_id"]) for t in range(k)]
+    term_rows = [(t + 1, r + 1, terms[j], round(float(H[t, j]), 6))
+                 for t in range(k) for r, j in enumerate(np.argsort(-H[t], kind="stable")[:n_terms])]
+    return (pd.DataFrame(doc_rows, columns=["doc_id", "topic", "topic_share"]),
+            pd.DataFrame(term_rows, columns=["topic", "rank", "term", "weight"]))

@@ -1,0 +1,117 @@
+"""Conflict, violence and war vocabulary: Empath categories and the Grievance Dictionary, per 1,000 words.
+
+- Empath (Fast, Chen & Bernstein, CHI 2016; MIT): the categories shipped with empath 0.89, matched as whole
+  lower-cased words, as Empath itself does.
+- Grievance Dictionary (van der Vegt et al., Behavior Research Methods 2021; MIT), the 7+ version: entries are
+  Snowball (Porter2) stems and a few multi-word phrases, so document words are stemmed the same way.
+
+Neither is validated against human judgement in this repository (no gold data for these categories is bundled);
+the Empath authors report r = 0.906 with comparable LIWC categories, and the Grievance Dictionary was built for
+threat assessment of individuals' writing, not news.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import pandas as pd
+
+from framing.config import LEXICONS_DIR
+from framing.text import tokens
+
+EMPATH_FILE = LEXICONS_DIR / "empath_categories.tsv"
+GRIEVANCE_FILE = LEXICONS_DIR / "grievance_dictionary_7plus.csv"
+EMPATH_CATEGORIES = ("war", "violence", "aggression", "terrorism", "weapon", "military", "fight", "kill", "death",
+                     "crime", "hate", "fear", "power", "government")
+GRIEVANCE_CATEGORIES = ("violence", "weaponry", "soldier", "threat", "murder", "hate", "surveillance", "grievance",
+                        "desperation", "frustration")
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+def stem_words(words: list[str]) -> list[str]:
+    """Snowball (Porter2) English stems.
+
+    >>> stem_words(["ammunition", "artillery", "attacks"])
+    ['ammunit', 'artilleri', 'attack']
+    """
+    return list(_stemmer().stemWords(words))
+
+
+@dataclass(frozen=True)
+class CategoryLexicon:
+    """Category → single terms and multi-word phrases (already in the form they are matched in)."""
+
+    name: str
+    terms: dict[str, frozenset[str]]
+    phrases: dict[str, tuple[tuple[str, ...], ...]]
+    stemmed: bool
+
+
+@lru_cache(maxsize=1)
+def empath(categories: tuple[str, ...] = EMPATH_CATEGORIES) -> CategoryLexicon:
+    """The selected Empath categories."""
+    terms: dict[str, frozenset[str]] = {}
+    with EMPATH_FILE.open(encoding="utf-8") as fh:
+        for row in csv.reader(fh, delimiter="\t"):
+            if row and row[0] in categories:
+                terms[row[0]] = frozenset(w.lower() for w in row[1:] if w and " " not in w)
+    missing = set(categories) - set(terms)
+    if missing:
+        raise ValueError(f"{EMPATH_FILE}: no categories {sorted(missing)}")
+    return CategoryLexicon("empath", terms, {c: () for c in terms}, stemmed=False)
+
+
+@lru_cache(maxsize=1)
+def grievance(categories: tuple[str, ...] = GRIEVANCE_CATEGORIES) -> CategoryLexicon:
+    """The selected Grievance Dictionary (7+) categories."""
+    terms: dict[str, set[str]] = {c: set() for c in categories}
+    phrases: dict[str, list[tuple[str, ...]]] = {c: [] for c in categories}
+    with GRIEVANCE_FILE.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            cat, word = row["category"], row["word"].strip().lower()
+            if cat in terms and word:
+                if " " in word:
+                    phrases[cat].append(tuple(stem_words(word.split())))
+                else:
+                    terms[cat].add(word)
+    return CategoryLexicon("grievance", {c: frozenset(v) for c, v in terms.items()},
+                           {c: tuple(v) for c, v in phrases.items()}, stemmed=True)
+
+
+def category_rates(documents: pd.DataFrame, lexicons: tuple[CategoryLexicon, ...] | None = None) -> pd.DataFrame:
+    """Hits per 1,000 words for every document × lexicon category.
+
+    Returns:
+        Columns ``doc_id``, ``lexicon``, ``category``, ``n_hits``, ``rate_per_1000_words``.
+
+    >>> docs = pd.DataFrame({"doc_id": ["d"], "text": ["The soldiers attacked; war and ammunition."]})
+    >>> r = category_rates(docs).set_index(["lexicon", "category"])
+    >>> int(r.loc[("empath", "war"), "n_hits"]) >= 1, int(r.loc[("grievance", "weaponry"), "n_hits"]) >= 1
+    (True, True)
+    """
+    lexicons = lexicons or (empath(), grievance())
+    rows = []
+    for doc_id, text in documents[["doc_id", "text"]].itertuples(index=False):
+        words = tokens(str(text))
+        n = max(1, len(words))
+        plain = Counter(words)
+        stems = stem_words(words) if any(lex.stemmed for lex in lexicons) else []
+        stem_counts = Counter(stems)
+        joined = " " + " ".join(stems) + " "
+        for lex in lexicons:
+            counts = stem_counts if lex.stemmed else plain
+            for cat, terms in lex.terms.items():
+                hits = sum(counts[t] for t in terms if t in counts)
+                hits += sum(joined.count(" " + " ".join(p) + " ") for p in lex.phrases.get(cat, ()))
+                rows.append((doc_id, lex.name, cat, hits, round(1000 * hits / n, 4)))
+    return pd.DataFrame(rows, columns=["doc_id", "lexicon", "category", "n_hits", "rate_per_1000_words"])
