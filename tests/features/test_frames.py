@@ -56,7 +56,7 @@ def test_detect_and_document_shares():
     sents = pd.DataFrame({"doc_id": ["a", "a", "b"], "sent_idx": [0, 1, 0],
                           "text": ["The US-backed coup failed.", "Oil prices rose.", "Nothing here."]})
     found = issue_frames.detect(sents)
-    assert set(zip(found["doc_id"], found["frame"])) == {("a", "coup-regime-change"), ("a", "oil-resources")}
+    assert set(zip(found["doc_id"], found["frame"], strict=True)) == {("a", "coup-regime-change"), ("a", "oil-resources")}
     docs = pd.DataFrame({"doc_id": ["a", "b"]})
     shares = issue_frames.document_shares(found, sents, docs).set_index(["doc_id", "frame"])
     assert shares.loc[("a", "coup-regime-change"), "share_sentences"] == 0.5
@@ -70,7 +70,7 @@ def test_coding_round_trip(seed_tables):
                                            seed_tables.documents, per_frame=4, negatives_per_frame=2, seed=1)
     pd.testing.assert_frame_equal(sheet, again)  # seeded
     assert list(sheet.columns) == issue_frames.CODING_COLUMNS and sheet["code"].eq("").all()
-    flagged = np.array([bool(CODEBOOK.frames[f].matches(s)) for f, s in zip(sheet["frame"], sheet["sentence"])])
+    flagged = np.array([bool(CODEBOOK.frames[f].matches(s)) for f, s in zip(sheet["frame"], sheet["sentence"], strict=True)])
     # coder 1 agrees with the detector everywhere; coder 2 disagrees on the first flagged item of each frame
     c1 = sheet.assign(code=flagged.astype(int), coder="one")
     flip = sheet.assign(flagged=flagged).groupby("frame")["flagged"].idxmax()
