@@ -26,7 +26,7 @@ report: $(STAMP) ## Run the whole study on data/raw -> reports/<run_id>/ and rep
 
 test: $(STAMP) ## Unit tests and doctests, then nbval over the notebooks
 	$(BIN)/pytest
-	$(BIN)/pytest --nbval-lax notebooks/ -p no:cacheprovider -o addopts="" -o testpaths=""
+	$(BIN)/pytest --nbval-lax --nbval-sanitize-with notebooks/nbval_sanitize.cfg notebooks/ -p no:cacheprovider -o addopts="" -o testpaths=""
 
 test-fast: $(STAMP) ## Unit tests without the slow end-to-end runs
 	$(BIN)/pytest -m "not slow"

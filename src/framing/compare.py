@@ -323,3 +323,80 @@ def topic_shares_by_outlet(doc_topics: pd.DataFrame, documents: pd.DataFrame, *,
     docs = _voice_docs(documents, voice)[["doc_id", "outlet"]]
     data = doc_topics.merge(docs, on="doc_id")
     return group_summary(data, "topic_share", by=["outlet", "topic"], settings=settings)
+
+
+def _hedges_g(x: np.ndarray, y: np.ndarray) -> float:
+    nx, ny = len(x), len(y)
+    if nx < 2 or ny < 2:
+        return float("nan")
+    pooled = np.sqrt(((nx - 1) * x.var(ddof=1) + (ny - 1) * y.var(ddof=1)) / (nx + ny - 2))
+    if pooled == 0:
+        return float("nan")
+    correction = 1 - 3 / (4 * (nx + ny) - 9)
+    return float((x.mean() - y.mean()) / pooled * correction)
+
+
+def outlet_vs_rest(data: pd.DataFrame, value: str, *, measure: str, by: str = "outlet",
+                   stratum: str | None = None, settings: CompareSettings = CompareSettings()) -> pd.DataFrame:
+    """Each outlet against all other outlets on a document-level ``value``: permutation test and effect sizes.
+
+    Args:
+        data: One row per document with ``by``, ``value`` and (optionally) ``stratum``.
+        value: The document-level measure.
+        measure: A label for the measure (kept in the output).
+        by: The grouping column (outlets).
+        stratum: Compare only within each level of this column (e.g. ``source_kind``): like with like.
+        settings: Resamples, confidence level, small-n threshold, seed.
+
+    Returns:
+        One row per outlet (× stratum): ``measure``, ``outlet``, ``stratum``, ``n_outlet``, ``n_rest``,
+        ``mean_outlet``, ``mean_rest``, ``difference`` with ``diff_ci_low``/``diff_ci_high`` (bootstrap),
+        ``hedges_g``, ``p_value`` (two-sided permutation test of the difference in means), ``small_n``.
+        Outlets or rests under ``min_docs`` documents are kept, marked small-n and not tested (p is NaN).
+    """
+    rows = []
+    strata = [(None, data)] if stratum is None else list(data.groupby(stratum, sort=True))
+    for level, part in strata:
+        part = part.dropna(subset=[value])
+        for outlet in sorted(part[by].unique()):
+            x = part.loc[part[by] == outlet, value].to_numpy(dtype=float)
+            y = part.loc[part[by] != outlet, value].to_numpy(dtype=float)
+            small = len(x) < settings.min_docs or len(y) < settings.min_docs
+            row = {"measure": measure, "outlet": outlet, "stratum": level, "n_outlet": len(x), "n_rest": len(y),
+                   "mean_outlet": float(x.mean()) if len(x) else float("nan"),
+                   "mean_rest": float(y.mean()) if len(y) else float("nan"), "difference": float("nan"),
+                   "diff_ci_low": float("nan"), "diff_ci_high": float("nan"), "hedges_g": float("nan"),
+                   "p_value": float("nan"), "small_n": small}
+            if len(x) and len(y):
+                row["difference"] = row["mean_outlet"] - row["mean_rest"]
+            if not small and np.ptp(np.r_[x, y]) > 0:
+                seed = settings.seed + _stable_offset((measure, outlet, level))
+
+                def diff(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
+                    return np.mean(a, axis=axis) - np.mean(b, axis=axis)
+
+                perm = stats.permutation_test((x, y), diff, permutation_type="independent", vectorized=True,
+                                              n_resamples=settings.n_resamples, alternative="two-sided",
+                                              rng=np.random.default_rng(seed))
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", category=stats.DegenerateDataWarning)
+                    boot = stats.bootstrap((x, y), diff, n_resamples=settings.n_resamples, vectorized=True,
+                                           confidence_level=settings.confidence_level, method="percentile",
+                                           rng=np.random.default_rng(seed + 1))
+                row.update(p_value=float(perm.pvalue), hedges_g=_hedges_g(x, y),
+                           diff_ci_low=float(boot.confidence_interval.low),
+                           diff_ci_high=float(boot.confidence_interval.high))
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def with_fdr(tests: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
+    """Add Benjamini–Hochberg ``q_value`` across every tested row, and ``survives`` (q < ``alpha``)."""
+    out = tests.copy()
+    out["q_value"] = np.nan
+    tested = out["p_value"].notna()
+    if tested.any():
+        out.loc[tested, "q_value"] = stats.false_discovery_control(out.loc[tested, "p_value"].to_numpy(),
+                                                                   method="bh")
+    out["survives"] = out["q_value"] < alpha
+    return out

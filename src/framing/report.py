@@ -32,7 +32,7 @@ from framing.config import DEFAULT_PARAMS, NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_
 from framing.lexicons import file_hash, lexicon_path
 
 log = logging.getLogger(__name__)
-REPORT_NOTEBOOKS = ("01_corpus.ipynb", "02_sentiment.ipynb", "03_actors.ipynb", "05_frames.ipynb",
+REPORT_NOTEBOOKS = ("00_findings.ipynb", "01_corpus.ipynb", "02_sentiment.ipynb", "03_actors.ipynb", "05_frames.ipynb",
                     "04_validation.ipynb")
 PACKAGES = ("pandas", "numpy", "scipy", "scikit-learn", "vaderSentiment", "matplotlib", "ftfy", "syntok",
             "papermill", "nbconvert", "nbformat", "ipykernel", "pyyaml", "pyarrow")
