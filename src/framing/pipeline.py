@@ -172,15 +172,142 @@ def files_table(reports: Iterable[FileReport]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+# ---------------------------------------------------------------- per-document features, incrementally
+
+# Feature tables and the columns that order their rows (every one is keyed by doc_id).
+FEATURE_TABLES: dict[str, list[str]] = {
+    "doc_topics": ["doc_id", "topic"],
+    "sentence_sentiment": ["doc_id", "sent_idx"],
+    "doc_sentiment": ["doc_id"],
+    "actor_mentions": ["doc_id", "sent_idx", "char_start"],
+    "actor_labels": ["doc_id", "sent_idx", "char_start", "label"],
+    "actor_roles": ["doc_id", "actor"],
+    "doc_frames": ["doc_id", "frame"],
+    "sentence_frames": ["doc_id", "sent_idx", "frame"],
+    "issue_frame_sentences": ["doc_id", "sent_idx", "frame"],
+    "issue_frame_docs": ["doc_id", "frame"],
+    "doc_lexcats": ["doc_id", "lexicon", "category"],
+}
+
+
+def document_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor_mode: str = "accurate"
+                      ) -> dict[str, pd.DataFrame]:
+    """Every per-document feature table for these documents (each document's rows depend on it alone)."""
+    sentence_sentiment = score_sentences(sentences)
+    actor_mentions = score_mentions(sentences, mode=actor_mode)
+    if actor_mode == "accurate":
+        actor_roles = predict_roles(actor_mentions, sentences)
+    else:
+        actor_roles = pd.DataFrame(columns=["doc_id", "actor", "p_hero", "p_villain", "p_victim", "role"])
+    doc_frames, sentence_frames = score_generic_frames(documents, sentences)
+    issue_frame_sentences = detect_issue_frames(sentences)
+    return {
+        "doc_topics": tag_topics(documents, lexicon=TopicLexicon.load(), settings=TopicSettings()),
+        "sentence_sentiment": sentence_sentiment,
+        "doc_sentiment": aggregate_documents(sentence_sentiment),
+        "actor_mentions": actor_mentions,
+        "actor_labels": find_labels(actor_mentions, sentences),
+        "actor_roles": actor_roles,
+        "doc_frames": doc_frames,
+        "sentence_frames": sentence_frames,
+        "issue_frame_sentences": issue_frame_sentences,
+        "issue_frame_docs": issue_document_shares(issue_frame_sentences, sentences, documents),
+        "doc_lexcats": category_rates(documents),
+    }
+
+
+def feature_key(actor_mode: str) -> str:
+    """What per-document features depend on besides the document: code version, lexicons, models, mode."""
+    h = hashlib.sha256(f"{__version__}|actor_mode={actor_mode}".encode())
+    for name in LEXICON_FILES:
+        h.update(file_hash(lexicon_path(name)).encode())
+    return h.hexdigest()[:16]
+
+
+class FeatureStore:
+    """Per-document feature rows on disk (Parquet), with the set of documents already computed.
+
+    Documents are identified by ``doc_id``, a hash of outlet, source file and text, so a changed document is a
+    new document. Writes go to a temporary file and are renamed into place.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def done(self) -> set[str]:
+        """doc_ids whose features are stored."""
+        path = self.folder / "_documents.parquet"
+        return set(pd.read_parquet(path)["doc_id"]) if path.is_file() else set()
+
+    def load(self, name: str, doc_ids: set[str]) -> pd.DataFrame | None:
+        """Stored rows of table ``name`` for ``doc_ids``."""
+        path = self.folder / f"{name}.parquet"
+        if not path.is_file():
+            return None
+        df = pd.read_parquet(path)
+        return df[df["doc_id"].isin(doc_ids)]
+
+    def add(self, tables: dict[str, pd.DataFrame], doc_ids: set[str]) -> None:
+        """Append rows of new documents, then record the documents as done (last, so a crash loses nothing)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for name, df in tables.items():
+            path = self.folder / f"{name}.parquet"
+            old = pd.read_parquet(path) if path.is_file() else None
+            merged = df if old is None or old.empty else pd.concat([old, df], ignore_index=True)
+            _write_parquet(merged, path)
+        ids = pd.DataFrame({"doc_id": sorted(self.done() | doc_ids)})
+        _write_parquet(ids, self.folder / "_documents.parquet")
+
+
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name(path.name + ".part")
+    df.to_parquet(tmp, index=False)
+    tmp.replace(path)
+
+
+def cached_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor_mode: str,
+                    store: FeatureStore | None) -> tuple[dict[str, pd.DataFrame], int]:
+    """Per-document features, computing only documents the store does not hold; returns them and that count."""
+    ids = set(documents["doc_id"])
+    new = ids - store.done() if store is not None else ids
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in FEATURE_TABLES}
+    if new:
+        fresh = document_features(documents[documents["doc_id"].isin(new)],
+                                  sentences[sentences["doc_id"].isin(new)], actor_mode=actor_mode)
+        if store is not None:
+            store.add(fresh, new)
+        for name, df in fresh.items():
+            parts[name].append(df)
+    if store is not None and ids - new:
+        for name in FEATURE_TABLES:
+            old = store.load(name, ids - new)
+            if old is not None:
+                parts[name].append(old)
+    out = {}
+    for name, keys in FEATURE_TABLES.items():
+        frames = [p for p in parts[name] if len(p)]
+        df = pd.concat(frames, ignore_index=True) if frames else (parts[name][0] if parts[name] else pd.DataFrame())
+        if len(df):
+            df = df.sort_values(keys, kind="stable").reset_index(drop=True)
+        out[name] = df
+    return out, len(new)
+
+
 def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode: str = "accurate",
-          progress: bool = True) -> StudyTables:
-    """Run every stage on a corpus folder (no cache).
+          progress: bool = True, use_store: bool = False, feature_dir: Path | None = None) -> StudyTables:
+    """Run every stage on a corpus folder.
+
+    Ingest, normalising, deduplication and segmentation always run (they are cheap and corpus-wide). The
+    per-document features are read from the feature store for documents it already holds (``use_store``), so a
+    corpus that grew only costs the new documents; ``meta["computed_docs"]`` says how many were computed.
 
     Args:
         corpus_dir: Folder of raw files.
         outlets: Outlet alias table (default: the shipped one).
         actor_mode: Model for sentiment toward actors: "accurate" (MiniLM) or "fast" (scikit-learn only).
         progress: Show a progress bar.
+        use_store: Read and extend the per-document feature store.
+        feature_dir: Where the store lives (default ``data/interim/features``).
     """
     steps = tqdm(total=9, desc="framing", disable=not progress, leave=False)
     steps.set_postfix_str("ingest")
@@ -193,29 +320,10 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode
     steps.set_postfix_str("segment")
     sentences = segment(documents)
     steps.update()
-    steps.set_postfix_str("sentiment")
-    sentence_sentiment = score_sentences(sentences)
-    doc_sentiment = aggregate_documents(sentence_sentiment)
-    steps.update()
-    steps.set_postfix_str("topics")
-    doc_topics = tag_topics(documents, lexicon=TopicLexicon.load(), settings=TopicSettings())
-    steps.update()
-    steps.set_postfix_str("actors")
-    actor_mentions = score_mentions(sentences, mode=actor_mode)
-    actor_labels = find_labels(actor_mentions, sentences)
-    steps.update()
-    steps.set_postfix_str("roles")
-    actor_roles = predict_roles(actor_mentions, sentences) if actor_mode == "accurate" else pd.DataFrame(
-        columns=["doc_id", "actor", "p_hero", "p_villain", "p_victim", "role"])
-    steps.update()
-    steps.set_postfix_str("frames")
-    doc_frames, sentence_frames = score_generic_frames(documents, sentences)
-    issue_frame_sentences = detect_issue_frames(sentences)
-    issue_frame_docs = issue_document_shares(issue_frame_sentences, sentences, documents)
-    steps.update()
-    steps.set_postfix_str("lexicon categories")
-    doc_lexcats = category_rates(documents)
-    steps.update()
+    steps.set_postfix_str("features")
+    store = FeatureStore((feature_dir or INTERIM_DIR / "features") / feature_key(actor_mode)) if use_store else None
+    features, computed = cached_features(documents, sentences, actor_mode=actor_mode, store=store)
+    steps.update(6)
     steps.close()
     rejects = rejects_table(ingested.rejects).sort_values(
         ["source_file", "source_lines"], kind="stable").reset_index(drop=True)
@@ -224,17 +332,8 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode
         sentences=validate(sentences, "sentences"),
         rejects=validate(rejects, "rejects"),
         files=files_table(ingested.files),
-        doc_topics=doc_topics,
-        sentence_sentiment=sentence_sentiment,
-        doc_sentiment=doc_sentiment,
-        actor_mentions=actor_mentions,
-        actor_labels=actor_labels,
-        actor_roles=actor_roles,
-        doc_frames=doc_frames,
-        sentence_frames=sentence_frames,
-        issue_frame_sentences=issue_frame_sentences,
-        issue_frame_docs=issue_frame_docs,
-        doc_lexcats=doc_lexcats,
+        **features,
+        meta={"computed_docs": computed, "n_docs": int(len(documents))},
     )
 
 
@@ -275,8 +374,10 @@ def run(corpus_dir: str | Path = "data/raw", *, actor_mode: str = "accurate", us
     if use_cache and (cached / "COMPLETE").is_file():
         log.info("reading cached tables from %s", cached)
         tables = StudyTables.load(cached)
+        tables.meta["computed_docs"] = 0
     else:
-        tables = build(folder, actor_mode=actor_mode, progress=progress)
+        tables = build(folder, actor_mode=actor_mode, progress=progress, use_store=use_cache,
+                       feature_dir=(cache_dir / "features") if cache_dir else None)
         if use_cache:
             tmp = cached.with_name(cached.name + ".part")
             tables.save(tmp)
@@ -286,8 +387,10 @@ def run(corpus_dir: str | Path = "data/raw", *, actor_mode: str = "accurate", us
 
                 shutil.rmtree(cached)
             tmp.replace(cached)
+            computed = tables.meta.get("computed_docs")
             tables = StudyTables.load(cached)  # one code path: what is returned is what was written
-    tables.meta = {"corpus_dir": str(folder), "cache_key": key, "actor_mode": actor_mode}
+            tables.meta["computed_docs"] = computed
+    tables.meta.update({"corpus_dir": str(folder), "cache_key": key, "actor_mode": actor_mode})
     return tables
 
 
