@@ -57,6 +57,22 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _diff(args: argparse.Namespace) -> int:
+    from framing.config import resolve
+    from framing.runs import diff_runs, format_diff
+
+    base = resolve(args.reports)
+    runs = []
+    for name in (args.run_a, args.run_b):
+        path = Path(name) if Path(name).is_dir() else base / name
+        if not path.is_dir():
+            raise FileNotFoundError(f"run not found: {name} (give a run folder or a run id under {base})")
+        runs.append(path.resolve())
+    result = diff_runs(runs[0], runs[1])
+    print(json.dumps(result, indent=2, default=str) if args.json else format_diff(result))
+    return 0
+
+
 def _train(args: argparse.Namespace) -> int:
     from collections.abc import Callable
     from typing import Any
@@ -105,6 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="gold file: VADER ground-truth TSV, NewsMTSC-format JSONL, or a TSV like articles_dev.tsv")
     val.add_argument("--mode", default="accurate", choices=["accurate", "fast"], help="actor-sentiment model")
     val.set_defaults(func=_validate)
+
+    diff = sub.add_parser("diff", help="what changed between two runs: documents, measures beyond CIs, findings")
+    diff.add_argument("run_a", help="the earlier run (folder, or run id under --reports)")
+    diff.add_argument("run_b", help="the later run (folder, run id, or 'latest')")
+    diff.add_argument("--reports", default="reports", help="folder of runs (default: reports/)")
+    diff.add_argument("--json", action="store_true", help="print JSON instead of text")
+    diff.set_defaults(func=_diff)
 
     train = sub.add_parser("train", help="build (or load from cache) the trained models; prints their CV scores")
     train.add_argument("model", nargs="?", default="all", choices=["all", "accurate", "fast", "roles", "frames"])

@@ -398,12 +398,16 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
             "platform": {"system": platform.platform(), "python": sys.version.split()[0]},
             "timings_s": timings,
             "notebooks": [n.name for n in nb_paths],
+            "computed_docs": tables.meta.get("computed_docs"),
         }
         (work / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
         final = reports / (run_id if status == "complete" else f"{run_id}.failed")
         work.replace(final)
         if status == "complete":
             publish_latest(reports, final)
+        from framing.runs import write_index
+
+        write_index(reports)
     log.info("report: %s", final / "report.html")
     return final
 

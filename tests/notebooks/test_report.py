@@ -109,3 +109,53 @@ def test_cli_run_on_any_folder(hostile_corpus, tmp_path):
     assert main(["-q", "run", "--corpus", str(hostile_corpus), "--out", str(tmp_path)]) == 0
     assert (tmp_path / "latest" / "report.html").is_file()
     assert main(["-q", "run", "--corpus", str(tmp_path / "missing"), "--out", str(tmp_path)]) == 2
+
+
+def test_sigkill_leaves_latest_on_the_previous_complete_run(finished_run, hostile_corpus):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out, run = finished_run
+    before = (out / "latest").resolve()
+    page = (before / "report.html").read_bytes()
+    for delay in (1.0, 4.0, 9.0):
+        proc = subprocess.Popen([sys.executable, "-m", "framing.cli", "-q", "run", "--corpus", str(hostile_corpus),
+                                 "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert (out / "latest").resolve() == before  # never published
+        assert (before / "report.html").read_bytes() == page  # the previous report is intact
+    rerun = run_study(corpus_dir=hostile_corpus, out_dir=out, progress=False)  # the cache is not corrupted
+    assert (out / "latest").resolve() == rerun.resolve()
+    for name in ("documents", "sentences", "rejects", "doc_sentiment", "actor_mentions"):
+        assert (rerun / "tables" / f"{name}.csv").read_bytes() == (run / "tables" / f"{name}.csv").read_bytes(), name
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert rerun.name in index and "interrupted" in index and "(latest)" in index
+
+
+def test_diff_reports_new_documents_and_shifts(tmp_path):
+    from framing.runs import diff_runs, format_diff
+
+    def make(name, ids, mean, low, high, survives):
+        run = tmp_path / name / "tables"
+        run.mkdir(parents=True)
+        import pandas as pd
+
+        pd.DataFrame({"doc_id": ids, "outlet": ["rt"] * len(ids)}).to_csv(run / "documents.csv", index=False)
+        pd.DataFrame({"outlet": ["rt"], "n_docs": [len(ids)], "mean": [mean], "ci_low": [low], "ci_high": [high],
+                      "small_n": [False]}).to_csv(run / "sentiment_by_outlet.csv", index=False)
+        pd.DataFrame({"measure": ["tone"], "outlet": ["rt"], "comparison": ["vs all"], "survives": [survives]}).to_csv(
+            run / "comparisons.csv", index=False)
+        return run.parent
+
+    a = make("20260101T000000Z-00001", ["x", "y"], -0.1, -0.2, 0.0, False)
+    b = make("20260102T000000Z-00002", ["x", "y", "z"], -0.4, -0.5, -0.3, True)
+    d = diff_runs(a, b)
+    assert d["documents"]["added"] == 1 and d["documents"]["added_per_outlet"] == {"rt": 1}
+    assert [s["outlet"] for s in d["shifts_beyond_ci"]] == ["rt"]
+    assert d["findings"]["new"] == [["tone", "rt", "vs all"]]
+    assert "moved beyond" in format_diff(d)
+    assert diff_runs(a, a)["shifts_beyond_ci"] == [] and diff_runs(a, a)["documents"]["added"] == 0
