@@ -36,7 +36,8 @@ def test_unknown_or_mistyped_parameters_are_errors():
         check_params({"min_docs": "five"}, NOTEBOOKS)
     with pytest.raises(ParameterError, match="list of strings"):
         check_params({"outlets": [1, 2]}, NOTEBOOKS)
-    assert check_params({"seed": 1}, NOTEBOOKS)[NOTEBOOKS[1]] == {"seed": 1}
+    assert check_params({"seed": 1}, NOTEBOOKS)[NOTEBOOKS_DIR / "02_sentiment.ipynb"] == {"seed": 1}
+    assert check_params({"seed": 1}, NOTEBOOKS)[NOTEBOOKS_DIR / "01_corpus.ipynb"] == {}
 
 
 @pytest.fixture(scope="module")
