@@ -86,15 +86,13 @@ class Outputs:
                     f'alt="{html.escape(alt, quote=True)}" style="max-width:100%">'
                     f"<figcaption><b>Figure.</b> {html.escape(caption)}{files}</figcaption></figure>")
 
-    def table(self, df: pd.DataFrame, name: str) -> Path | None:
-        """Save ``df`` as ``tables/<name>.csv`` (if writing)."""
+    def table(self, df: pd.DataFrame, name: str) -> None:
+        """Save ``df`` as ``tables/<name>.csv`` (if writing). Returns nothing, so a notebook displays nothing."""
         if self.root is None:
-            return None
+            return
         folder = self.root / "tables"
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{name}.csv"
-        df.to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
-        return path
+        df.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n", float_format="%.6g")
 
 
 _TABLE_STYLE = ("<style>table.framing-table td, table.framing-table th {text-align: left !important; "
