@@ -22,6 +22,7 @@ from framing.ingest.registry import (
     choose_reader,
     load_manifest,
 )
+from framing.ingest.tabular import TableReader, sniff_table
 from framing.outlets import OutletRegistry
 
 __all__ = [
@@ -95,6 +96,17 @@ def read_file(path: Path, *, name: str, hints: dict[str, Any], outlets: OutletRe
     """Read one raw file with the reader its content (or its ``reader`` hint) calls for."""
     data = path.read_bytes()
     report = FileReport(name, hashlib.sha256(data).hexdigest(), len(data), None)
+    kind = hints.get("table") or sniff_table(data)
+    if kind and hints.get("reader") in (None, "table"):
+        report.reader, report.encoding = f"table:{kind}", "binary" if kind == "parquet" else "utf-8"
+        ctx = FileContext(name, hints, outlets)
+        units = list(TableReader().read_rows(data, kind, ctx))
+        rows = [u for u in units if isinstance(u, Record)]
+        ledger = [u for u in units if isinstance(u, Reject)]
+        for record in rows:
+            _apply_hints(record, hints)
+        report.n_records, report.n_rejects = len(rows), len(ledger)
+        return rows, ledger, report
     text, encoding = decode_bytes(data)
     if text is None:
         return [], [Reject(name, [], f"unreadable: {encoding}", excerpt(repr(data[:80])))], report

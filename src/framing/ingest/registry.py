@@ -24,7 +24,7 @@ READERS: dict[str, Reader] = {
 MANIFEST_NAME = "manifest.yaml"
 # Fields a manifest entry may fill in (when the reader found nothing) or force (under ``override:``).
 DOCUMENT_FIELDS = ("outlet", "via", "source_kind", "voice", "quoted_from", "title", "published_date", "lang")
-_ENTRY_KEYS = {*DOCUMENT_FIELDS, "reader", "quoted_blocks", "override", "description", "notes"}
+_ENTRY_KEYS = {*DOCUMENT_FIELDS, "reader", "quoted_blocks", "override", "description", "notes", "columns", "table"}
 
 
 class ManifestError(ValueError):
