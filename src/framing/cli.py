@@ -73,6 +73,36 @@ def _diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sample(args: argparse.Namespace) -> int:
+    from framing import pipeline
+    from framing.features import issue_frames
+
+    tables = pipeline.run(args.corpus, actor_mode=args.actor_mode, progress=not args.quiet)
+    sheet = issue_frames.sample_for_coding(tables.issue_frame_sentences, tables.sentences, tables.documents,
+                                           per_frame=args.per_frame, negatives_per_frame=args.per_frame // 2,
+                                           seed=args.seed)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sheet.to_csv(out, index=False, lineterminator="\n")
+    print(f"{len(sheet)} sentences to code in {out}: write 1 (uses the frame) or 0 in the 'code' column")
+    return 0
+
+
+def _agreement(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from framing.features import issue_frames
+
+    sheets = []
+    for name in args.sheets:
+        if not Path(name).is_file():
+            raise FileNotFoundError(f"coded sheet not found: {name}")
+        sheets.append(pd.read_csv(name, dtype=str, keep_default_na=False))
+    scores = issue_frames.score_coding(sheets)
+    print(scores.to_json(orient="records", indent=2) if args.json else scores.round(3).to_string(index=False))
+    return 0
+
+
 def _train(args: argparse.Namespace) -> int:
     from collections.abc import Callable
     from typing import Any
@@ -128,6 +158,19 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--reports", default="reports", help="folder of runs (default: reports/)")
     diff.add_argument("--json", action="store_true", help="print JSON instead of text")
     diff.set_defaults(func=_diff)
+
+    sample = sub.add_parser("sample", help="a blind, seeded coding sheet of issue-frame sentences (CSV)")
+    sample.add_argument("--corpus", default="data/raw", help="folder of raw files")
+    sample.add_argument("--out", default="coding_sheet.csv", help="CSV to write")
+    sample.add_argument("--per-frame", type=int, default=20, help="flagged sentences per frame (plus half unflagged)")
+    sample.add_argument("--seed", type=int, default=20190123)
+    sample.add_argument("--actor-mode", default="accurate", choices=["accurate", "fast"])
+    sample.set_defaults(func=_sample)
+
+    agreement = sub.add_parser("agreement", help="precision and Krippendorff's alpha from coded sheets")
+    agreement.add_argument("sheets", nargs="+", help="coded copies of a sheet from `framing sample`, one per coder")
+    agreement.add_argument("--json", action="store_true")
+    agreement.set_defaults(func=_agreement)
 
     train = sub.add_parser("train", help="build (or load from cache) the trained models; prints their CV scores")
     train.add_argument("model", nargs="?", default="all", choices=["all", "accurate", "fast", "roles", "frames"])

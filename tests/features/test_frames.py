@@ -184,3 +184,19 @@ def test_seed_corpus_frames(seed_tables):
     assert len(seed_tables.sentence_frames) == 5 * len(seed_tables.sentences)
     used = set(seed_tables.issue_frame_sentences["frame"])
     assert {"coup-regime-change", "sovereignty-anti-imperialism", "military-intervention"} <= used
+
+
+def test_cli_sample_and_agreement_round_trip(tmp_path, capsys):
+    from framing.cli import main
+
+    sheet_path = tmp_path / "sheet.csv"
+    assert main(["-q", "sample", "--out", str(sheet_path), "--per-frame", "3", "--actor-mode", "fast"]) == 0
+    sheet = pd.read_csv(sheet_path, dtype=str, keep_default_na=False)
+    coded = sheet.assign(code=[int(bool(CODEBOOK.frames[f].matches(s)))
+                               for f, s in zip(sheet["frame"], sheet["sentence"], strict=True)])
+    coded.to_csv(tmp_path / "coder1.csv", index=False)
+    capsys.readouterr()
+    assert main(["agreement", str(tmp_path / "coder1.csv"), "--json"]) == 0
+    scores = json.loads(capsys.readouterr().out)
+    assert scores and all(s["precision"] in (1.0, None) for s in scores)
+    assert main(["agreement", str(tmp_path / "missing.csv")]) == 2
