@@ -7,6 +7,7 @@ renamed ``reports/<run_id>.failed/`` with its partially executed notebooks, and 
 
 from __future__ import annotations
 
+import functools
 import html
 import importlib.metadata
 import json
@@ -126,9 +127,15 @@ def note(text: str) -> Any:
 
 def notebook_parameters(path: Path) -> dict[str, dict[str, Any]]:
     """The parameters a notebook declares in its ``parameters`` cell (papermill's own inspection)."""
+    return dict(_inspect(str(path), path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=32)
+def _inspect(path: str, mtime_ns: int) -> dict[str, dict[str, Any]]:
     import papermill
 
-    return dict(papermill.inspect_notebook(str(path)))
+    del mtime_ns  # part of the cache key only: an edited notebook is inspected again
+    return dict(papermill.inspect_notebook(path))
 
 
 def load_params(path: Path | None) -> dict[str, Any]:
@@ -345,6 +352,7 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
     tables.save(work / "tables")
     executed: list[Path] = []
     status, error = "complete", None
+    versions, git = package_versions(), git_commit()
     try:
         import papermill
 
@@ -364,7 +372,6 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
                                 f"{exc.evalue}. Partial notebook: {target}") from exc
             timings[nb.name] = round(time.time() - t0, 3)
             executed.append(target)
-        versions, git = package_versions(), git_commit()
         t0 = time.time()
         render_html(executed, _header(run_id, params, corpus, tables, versions, git), work / "report.html")
         timings["render"] = round(time.time() - t0, 3)
@@ -372,7 +379,6 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
         status, error = "failed", str(exc)
         raise
     finally:
-        versions, git = package_versions(), git_commit()
         manifest = {
             "run_id": run_id,
             "status": status,
