@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TORCH_SPEC ?= torch==2.13.0
 
 .DEFAULT_GOAL := help
-.PHONY: help venv report test test-fast lab lint bench clean
+.PHONY: help venv browser report test test-fast lab lint bench clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -21,10 +21,20 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) ## Create .venv and install the package with its dev extras
 
+# The browser tests (explorer page, hostile text in reports) drive Debian's chromium through playwright. Best effort:
+# installed with apt where we may; otherwise those tests skip and say why.
+browser: ## Install Debian's chromium for the headless-browser tests (best effort)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium for the browser tests (apt-get)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "could not install chromium: browser tests will be skipped"; \
+	  else echo "chromium not found and apt-get unavailable: browser tests will be skipped"; fi; }
+
 report: $(STAMP) ## Run the whole study on data/raw -> reports/<run_id>/ and reports/latest
 	$(BIN)/framing run --params notebooks/params/default.yaml
 
-test: $(STAMP) ## Unit tests and doctests, then nbval over the notebooks
+test: $(STAMP) browser ## Unit tests and doctests, then nbval over the notebooks
 	$(BIN)/pytest
 	$(BIN)/pytest --nbval-lax --nbval-sanitize-with notebooks/nbval_sanitize.cfg notebooks/ -p no:cacheprovider -o addopts="" -o testpaths=""
 

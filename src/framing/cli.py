@@ -74,32 +74,32 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from framing import pipeline
-    from framing.features import issue_frames
+    from framing import coding, pipeline
 
     tables = pipeline.run(args.corpus, actor_mode=args.actor_mode, progress=not args.quiet)
-    sheet = issue_frames.sample_for_coding(tables.issue_frame_sentences, tables.sentences, tables.documents,
-                                           per_frame=args.per_frame, negatives_per_frame=args.per_frame // 2,
-                                           seed=args.seed)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    sheet.to_csv(out, index=False, lineterminator="\n")
-    print(f"{len(sheet)} sentences to code in {out}: write 1 (uses the frame) or 0 in the 'code' column")
+    settings = coding.SampleSettings(unit=args.unit, by=args.by, per_stratum=args.per_stratum, seed=args.seed)
+    sheet = coding.draw_sample(tables, settings=settings)
+    written = coding.write_sheet(sheet, Path(args.out), unit=args.unit)
+    about = sheet.attrs["sample"]
+    print(f"{len(sheet)} {args.unit} units, stratified by {about['by']}, in {written[0]}"
+          + (f" (codebook: {written[1]})" if len(written) > 1 else " (codebook: worksheet 'codebook')"))
+    print(f"per stratum: {json.dumps(sheet.attrs['per_stratum'])}")
+    print(f"coders: {coding.UNIT_SPECS[args.unit].instruction}")
     return 0
 
 
 def _agreement(args: argparse.Namespace) -> int:
-    import pandas as pd
+    from framing import coding
 
-    from framing.features import issue_frames
-
-    sheets = []
-    for name in args.sheets:
-        if not Path(name).is_file():
-            raise FileNotFoundError(f"coded sheet not found: {name}")
-        sheets.append(pd.read_csv(name, dtype=str, keep_default_na=False))
-    scores = issue_frames.score_coding(sheets)
-    print(scores.to_json(orient="records", indent=2) if args.json else scores.round(3).to_string(index=False))
+    sheets = coding.read_coded(args.sheets, sample=args.sample)
+    measures = [m for m in (args.measures or "").split(",") if m] or None
+    automatic = coding.automatic_codes(sheets[0].table, measures=measures)
+    settings = coding.AgreementSettings(n_resamples=args.resamples, seed=args.seed)
+    scores = coding.agreement(sheets, automatic=automatic, settings=settings)
+    if args.json:
+        print(json.dumps(coding.summary(scores), indent=2))
+    else:
+        print(scores.round(3).to_string(index=False))
     return 0
 
 
@@ -109,12 +109,35 @@ def _train(args: argparse.Namespace) -> int:
 
     from framing.features import actors, frames, roles
 
-    trainers: dict[str, Callable[[], Any]] = {"accurate": actors.accurate_model, "fast": actors.fast_model,
-                                              "roles": roles.roles_model, "frames": frames.generic_model}
-    summary = {}
-    for name in ([args.model] if args.model != "all" else list(trainers)):
-        model = trainers[name]()
-        summary[name] = {"cv_scores": getattr(model, "cv_scores", {})}
+    trainers: dict[str, Callable[..., Any]] = {"accurate": actors.accurate_model, "fast": actors.fast_model,
+                                               "roles": roles.roles_model, "frames": frames.generic_model}
+    names = [args.model] if args.model != "all" else list(trainers)
+    summary: dict[str, Any] = {}
+    if not args.coded:
+        for name in names:
+            model = trainers[name]()
+            summary[name] = {"cv_scores": getattr(model, "cv_scores", {})}
+        print(json.dumps(summary, indent=2, sort_keys=True))
+        return 0
+    from framing import coding
+
+    sheets = coding.read_coded(args.coded, same_items=False)
+    trainable = coding.models_for(sheets)
+    if args.model == "all":
+        names = [n for n in trainers if n in trainable]
+    elif args.model not in trainable:
+        raise ValueError(f"{sheets[0].unit} sheets cannot train the {args.model} model"
+                         + (f"; they train {list(trainable)}" if trainable else
+                            " (issue-frame codes score the cue lexicon, which is not trained)"))
+    extra = coding.training_data(sheets)
+    for name in names:
+        default = trainers[name]()
+        model = trainers[name](extra=extra)
+        summary[name] = {"cv_scores_default": getattr(default, "cv_scores", {}),
+                         "cv_scores": getattr(model, "cv_scores", {}),
+                         "coded_units": int(extra.attrs["items"]), "coded_ties_left_out": int(extra.attrs["ties"]),
+                         "coded_rows": int(len(extra)), "coded_digest": actors.extra_digest(extra)[:12],
+                         "model_file": str(actors.model_path(name, extra=extra))}
     print(json.dumps(summary, indent=2, sort_keys=True))
     return 0
 
@@ -159,21 +182,38 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--json", action="store_true", help="print JSON instead of text")
     diff.set_defaults(func=_diff)
 
-    sample = sub.add_parser("sample", help="a blind, seeded coding sheet of issue-frame sentences (CSV)")
+    sample = sub.add_parser("sample", help="a blind, seeded, stratified coding sheet (CSV or XLSX) with its codebook")
     sample.add_argument("--corpus", default="data/raw", help="folder of raw files")
-    sample.add_argument("--out", default="coding_sheet.csv", help="CSV to write")
-    sample.add_argument("--per-frame", type=int, default=20, help="flagged sentences per frame (plus half unflagged)")
+    sample.add_argument("--out", default="coding_sheet.csv",
+                        help="sheet to write: .xlsx (codebook in a second worksheet) or .csv (codebook beside it)")
+    sample.add_argument("--unit", default="issue", choices=["issue", "generic", "actor"],
+                        help="what is coded: issue frames of sentences (1/0), generic frames of documents (1/0), "
+                             "or sentiment toward actor mentions (negative/neutral/positive)")
+    sample.add_argument("--by", default=None, choices=["outlet", "frame", "actor"],
+                        help="strata drawn equally (default: frame for frame units, actor for actor units)")
+    sample.add_argument("--per-stratum", "--per-frame", dest="per_stratum", type=int, default=20,
+                        help="units per stratum, split evenly across the automatic labels (default 20)")
     sample.add_argument("--seed", type=int, default=20190123)
     sample.add_argument("--actor-mode", default="accurate", choices=["accurate", "fast"])
     sample.set_defaults(func=_sample)
 
-    agreement = sub.add_parser("agreement", help="precision and Krippendorff's alpha from coded sheets")
+    agreement = sub.add_parser("agreement", help="Krippendorff's alpha with bootstrap CIs, precision and recall, "
+                                                 "from coded sheets")
     agreement.add_argument("sheets", nargs="+", help="coded copies of a sheet from `framing sample`, one per coder")
+    agreement.add_argument("--sample", default=None, help="the blank sheet they were copied from (checks the ids)")
+    agreement.add_argument("--measures", default=None,
+                           help="automatic measures, comma-separated (issue: cues; generic: model; actor: "
+                                "accurate,fast,vader; default: cues, model, accurate,fast)")
+    agreement.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples of units")
+    agreement.add_argument("--seed", type=int, default=20190123, help="seed of the bootstrap")
     agreement.add_argument("--json", action="store_true")
     agreement.set_defaults(func=_agreement)
 
     train = sub.add_parser("train", help="build (or load from cache) the trained models; prints their CV scores")
     train.add_argument("model", nargs="?", default="all", choices=["all", "accurate", "fast", "roles", "frames"])
+    train.add_argument("--coded", nargs="+", default=None, metavar="SHEET",
+                       help="coded sheets to add to the gold training data (actor sheets: fast, accurate; generic "
+                            "sheets: frames); prints CV scores without and with them")
     train.set_defaults(func=_train)
     return parser
 

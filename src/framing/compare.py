@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from framing.config import CompareSettings
+from framing.config import CompareSettings, LanguageSettings
+from framing.language import ENGLISH_MEASURES, UNDETERMINED, in_english_measures
 
 
 def bootstrap_mean_ci(values: Sequence[float] | np.ndarray, *, settings: CompareSettings = CompareSettings(),
@@ -165,6 +166,64 @@ def rejects_summary(rejects: pd.DataFrame) -> pd.DataFrame:
     return (rejects.groupby(["source_file", "reason"], sort=True).size().rename("n_units").reset_index()
             .sort_values(["source_file", "n_units", "reason"], ascending=[True, False, True], kind="stable")
             .reset_index(drop=True))
+
+
+def language_summary(documents: pd.DataFrame, *, settings: LanguageSettings | None = None) -> pd.DataFrame:
+    """Documents and words per outlet × language (duplicates counted once), and whether the measures score them.
+
+    Args:
+        documents: The documents table (``outlet``, ``lang``, ``n_words``, ``duplicate_of``).
+        settings: Which languages the English lexicons and models score (default: English and undetermined).
+
+    Returns:
+        Columns ``outlet``, ``lang``, ``n_docs``, ``n_words``, ``scored`` (False: left out of every
+        English-lexicon and English-model measure); sorted by outlet, then language.
+
+    >>> docs = pd.DataFrame({"outlet": ["a", "a", "b"], "lang": ["en", "es", "und"], "n_words": [10, 20, 3],
+    ...                      "duplicate_of": [None, None, None]})
+    >>> language_summary(docs)[["outlet", "lang", "n_docs", "scored"]].values.tolist()
+    [['a', 'en', 1, True], ['a', 'es', 1, False], ['b', 'und', 1, True]]
+    """
+    cols = ["outlet", "lang", "n_docs", "n_words", "scored"]
+    unique = documents[documents["duplicate_of"].isna()]
+    if unique.empty:
+        return pd.DataFrame(columns=cols)
+    unique = unique.assign(lang=unique["lang"].astype("object").where(unique["lang"].notna(), UNDETERMINED))
+    out = (unique.groupby(["outlet", "lang"], sort=True)
+           .agg(n_docs=("outlet", "size"), n_words=("n_words", "sum")).reset_index())
+    out["scored"] = [in_english_measures(lang, settings=settings) for lang in out["lang"]]
+    return out.astype({"n_docs": "int64", "n_words": "int64", "scored": bool})[cols]
+
+
+def language_note(documents: pd.DataFrame, *, settings: LanguageSettings | None = None) -> str:
+    """One sentence for the report: how many documents the English measures leave out, by outlet and language.
+
+    >>> docs = pd.DataFrame({"outlet": ["a", "a", "b"], "lang": ["en", "es", "und"], "n_words": [10, 20, 3],
+    ...                      "duplicate_of": [None, None, None]})
+    >>> print(language_note(docs))  # doctest: +NORMALIZE_WHITESPACE
+    1 non-English document (a: 1 es) was excluded from the English-lexicon and English-model measures (tone,
+    actor sentiment, roles and labels, frames, conflict vocabulary, distinctive terms, NMF topics); it stays in
+    the corpus counts. Undetermined (und, too short or too mixed to tell): 1 document, scored.
+    """
+    table = language_summary(documents, settings=settings)
+    left_out = table[~table["scored"]]
+    n = int(left_out["n_docs"].sum())
+    if n == 0:
+        text = ("No document was excluded from the English-lexicon and English-model measures: every unique "
+                "document is English or undetermined.")
+    else:
+        by_outlet = "; ".join(
+            f"{outlet}: " + ", ".join(f"{k} {lang}" for lang, k in zip(g["lang"], g["n_docs"], strict=True))
+            for outlet, g in left_out.groupby("outlet", sort=True))
+        verb, rest = ("was", "it stays") if n == 1 else ("were", "they stay")
+        text = (f"{n} non-English document{'' if n == 1 else 's'} ({by_outlet}) {verb} excluded from the "
+                f"English-lexicon and English-model measures ({ENGLISH_MEASURES}); {rest} in the corpus counts.")
+    n_und = int(table.loc[table["lang"] == UNDETERMINED, "n_docs"].sum())
+    if n_und:
+        fate = "scored" if in_english_measures(UNDETERMINED, settings=settings) else "excluded"
+        text += (f" Undetermined (und, too short or too mixed to tell): {n_und} document{'' if n_und == 1 else 's'}, "
+                 f"{fate}.")
+    return text
 
 
 def topic_shares(documents: pd.DataFrame, doc_topics: pd.DataFrame) -> pd.DataFrame:

@@ -91,6 +91,27 @@ class CompareSettings:
 
 
 @dataclass(frozen=True)
+class LanguageSettings:
+    """Settings for language identification and for which documents the English measures score.
+
+    :func:`framing.language.detect_language` asks py3langid (its bundled model, offline) for the probability of
+    each of its 140 languages; the set is not restricted, because a restricted set forces text in an unlisted
+    language into a listed one and makes the confidence meaningless. A document is called non-English only when
+    the model is sure of it (``min_confidence`` for the top language *and* at most ``max_english_prob`` for
+    English), since that verdict removes the document from every English-lexicon and English-model measure.
+    Texts too short to tell (py3langid's confidence on a handful of words is noise: "Good riddance." comes out
+    Somali) are ``und``, and ``und`` documents are scored: most are short English forum comments and headlines.
+    """
+
+    min_letters: int = 20  # texts with fewer letters are "und": too short to tell
+    min_words: int = 4  # texts with fewer words are "und"
+    min_confidence: float = 0.5  # probability the top language needs to be named (English included), else "und"
+    max_english_prob: float = 0.05  # a non-English verdict also needs p(English) at or below this: mixed text is "und"
+    scored_langs: tuple[str, ...] = ("en",)  # languages the English lexicons and models score
+    score_undetermined: bool = True  # score "und" documents too (short English comments mostly come out "und")
+
+
+@dataclass(frozen=True)
 class TopicSettings:
     """Settings for topic tagging from ``lexicons/topics.yaml``."""
 

@@ -29,7 +29,11 @@ DOCUMENT_COLUMNS: dict[str, str] = {
     "source_file": "string",
     "source_lines": "string",  # line ranges in the raw file, e.g. "3-5,9"
     "duplicate_of": "string",
+    "parent_id": "string",  # doc_id of the comment this one replies to (comment threads), else missing
+    "depth": "Int64",  # 0 for a top-level comment, 1 for a reply, ...; missing outside comment threads
 }
+# Columns added after the first release: a table written before them (a cached run) gets them, empty.
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"documents": ("parent_id", "depth")}
 SENTENCE_COLUMNS: dict[str, str] = {
     "doc_id": "string",
     "sent_idx": "int64",
@@ -62,8 +66,14 @@ def empty(name: str) -> pd.DataFrame:
 
 
 def conform(df: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Return ``df`` with exactly the columns of schema ``name``, in order, with their dtypes."""
+    """Return ``df`` with exactly the columns of schema ``name``, in order, with their dtypes.
+
+    Missing :data:`OPTIONAL_COLUMNS` are added empty; any other missing column is an error.
+    """
     schema = SCHEMAS[name]
+    absent = [c for c in OPTIONAL_COLUMNS.get(name, ()) if c not in df.columns]
+    if absent:
+        df = df.assign(**{c: pd.Series(pd.NA, index=df.index, dtype=schema[c]) for c in absent})
     missing = [c for c in schema if c not in df.columns]
     if missing:
         raise SchemaError(f"{name}: missing columns {missing}")
@@ -99,6 +109,12 @@ def validate(df: pd.DataFrame, name: str) -> pd.DataFrame:
         orphans = orphans[~orphans.isin(out["doc_id"])]
         if len(orphans):
             raise SchemaError(f"documents.duplicate_of points at unknown doc_ids {orphans.head(3).tolist()}")
+        parents = out["parent_id"].dropna()
+        parents = parents[~parents.isin(out["doc_id"])]
+        if len(parents):
+            raise SchemaError(f"documents.parent_id points at unknown doc_ids {parents.head(3).tolist()}")
+        if (out["depth"].dropna() < 0).any():
+            raise SchemaError("documents.depth must be 0 or more")
     if name == "sentences":
         _check_values(out, "voice", VOICES, name)
         if (out["char_end"] < out["char_start"]).any():

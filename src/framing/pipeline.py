@@ -13,13 +13,14 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 from tqdm import tqdm
 
 from framing import __version__
-from framing.config import INTERIM_DIR, DedupeSettings, TopicSettings, resolve
+from framing.config import INTERIM_DIR, DedupeSettings, LanguageSettings, TopicSettings, resolve
 from framing.corpus import conform, empty, validate
 from framing.dedupe import find_duplicates
 from framing.features.actors import score_mentions
@@ -33,9 +34,10 @@ from framing.features.sentiment import aggregate_documents, score_sentences
 from framing.features.topics import TopicLexicon, tag_topics
 from framing.ingest import FileReport, Record, Reject, read_corpus
 from framing.ingest.base import format_ranges
+from framing.language import clean_code, detect_language, english_measures_mask, policy_key
 from framing.lexicons import file_hash, lexicon_path
 from framing.outlets import OutletRegistry
-from framing.text import count_words, guess_language, normalise_text, split_sentences
+from framing.text import count_words, normalise_text, split_sentences
 
 log = logging.getLogger(__name__)
 LEXICON_FILES = ("outlets", "topics", "actors", "labels", "generic_frames", "frames_venezuela", "empath_categories.tsv",
@@ -99,10 +101,17 @@ class StudyTables:
 
 # ---------------------------------------------------------------- stages
 
-def normalise(records: Iterable[Record], *, outlets: OutletRegistry | None = None) -> pd.DataFrame:
-    """Records → documents: repair and tidy text, map outlets to slugs, fill kinds, count words, hash ids."""
+def normalise(records: Iterable[Record], *, outlets: OutletRegistry | None = None,
+              language: LanguageSettings | None = None) -> pd.DataFrame:
+    """Records → documents: repair and tidy text, map outlets to slugs, fill kinds, count words, hash ids.
+
+    ``lang`` is the record's own (a manifest ``lang:`` hint or override), else detected from the repaired text
+    (:func:`framing.language.detect_language` with ``language``). ``parent_id`` and ``depth`` come from a record's
+    ``extra`` (``comment_id``, ``parent_id``, ``depth``), as comment threads give them.
+    """
     outlets = outlets or OutletRegistry.default()
     rows = []
+    links: list[tuple[str | None, str | None]] = []  # (comment id, parent's comment id) per row
     seen: dict[str, int] = {}
     for rec in records:
         text = normalise_text(rec.text)
@@ -124,11 +133,20 @@ def normalise(records: Iterable[Record], *, outlets: OutletRegistry | None = Non
             "published_date": rec.published_date,
             "text": text,
             "n_words": count_words(text),
-            "lang": guess_language(text),
+            "lang": clean_code(getattr(rec, "lang", None)) or detect_language(text, settings=language),
             "source_file": rec.source_file,
             "source_lines": format_ranges(rec.lines),
             "duplicate_of": None,
+            "parent_id": None,
+            "depth": rec.extra.get("depth"),
         })
+        links.append((rec.extra.get("comment_id"), rec.extra.get("parent_id")))
+    # Comment readers name parents by their comment id within the file; documents point at the parent's doc_id
+    # (missing when the parent went to the ledger, e.g. a deleted comment).
+    by_comment = {(row["source_file"], cid): row["doc_id"] for row, (cid, _) in zip(rows, links, strict=True)
+                  if cid is not None}
+    for row, (_, parent) in zip(rows, links, strict=True):
+        row["parent_id"] = by_comment.get((row["source_file"], parent)) if parent is not None else None
     if not rows:
         return empty("documents")
     return conform(pd.DataFrame(rows), "documents")
@@ -188,11 +206,25 @@ FEATURE_TABLES: dict[str, list[str]] = {
     "issue_frame_docs": ["doc_id", "frame"],
     "doc_lexcats": ["doc_id", "lexicon", "category"],
 }
+# Tables computed with English lexicons or English-trained models: they hold rows only for documents whose
+# ``lang`` the language settings score (English, and by default undetermined). Topic tags are kept for every
+# document: their cues are mostly names (Maduro, Caracas, Kremlin) and they describe the corpus, not a measure.
+ENGLISH_TABLES: tuple[str, ...] = tuple(name for name in FEATURE_TABLES if name != "doc_topics")
 
 
-def document_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor_mode: str = "accurate"
-                      ) -> dict[str, pd.DataFrame]:
-    """Every per-document feature table for these documents (each document's rows depend on it alone)."""
+def document_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor_mode: str = "accurate",
+                      language: LanguageSettings | None = None) -> dict[str, pd.DataFrame]:
+    """Every per-document feature table for these documents (each document's rows depend on it alone).
+
+    The :data:`ENGLISH_TABLES` cover only the documents that ``language`` scores (by their ``lang``); the others
+    get topic tags only.
+    """
+    all_documents = documents
+    documents = documents[english_measures_mask(documents, settings=language)]
+    topics = tag_topics(all_documents, lexicon=TopicLexicon.load(), settings=TopicSettings())
+    if documents.empty:  # the feature functions need at least one document: give their columns, no rows
+        return {"doc_topics": topics, **{name: df.copy() for name, df in _empty_english_tables(actor_mode).items()}}
+    sentences = sentences[sentences["doc_id"].isin(documents["doc_id"])]
     sentence_sentiment = score_sentences(sentences)
     actor_mentions = score_mentions(sentences, mode=actor_mode)
     if actor_mode == "accurate":
@@ -202,7 +234,7 @@ def document_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor
     doc_frames, sentence_frames = score_generic_frames(documents, sentences)
     issue_frame_sentences = detect_issue_frames(sentences)
     return {
-        "doc_topics": tag_topics(documents, lexicon=TopicLexicon.load(), settings=TopicSettings()),
+        "doc_topics": topics,
         "sentence_sentiment": sentence_sentiment,
         "doc_sentiment": aggregate_documents(sentence_sentiment),
         "actor_mentions": actor_mentions,
@@ -216,8 +248,22 @@ def document_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor
     }
 
 
+@lru_cache(maxsize=2)
+def _empty_english_tables(actor_mode: str) -> dict[str, pd.DataFrame]:
+    """The columns of every English-measure table (no rows), from a one-sentence English document."""
+    probe = Record("_", [1], "Maduro said that the army of Venezuela would back the government in Caracas.",
+                   outlet="_")
+    documents = normalise([probe], language=LanguageSettings(scored_langs=("en", "und")))
+    tables = document_features(documents, segment(documents), actor_mode=actor_mode)
+    return {name: tables[name].iloc[0:0] for name in ENGLISH_TABLES}
+
+
 def feature_key(actor_mode: str) -> str:
-    """What per-document features depend on besides the document: code version, lexicons, models, mode."""
+    """What per-document features depend on besides the document: code version, lexicons, models, mode.
+
+    Not the language settings: a document's rows do not depend on them, only whether it has English-measure rows,
+    and the store records that per document (see :class:`FeatureStore`).
+    """
     h = hashlib.sha256(f"{__version__}|actor_mode={actor_mode}".encode())
     for name in LEXICON_FILES:
         h.update(file_hash(lexicon_path(name)).encode())
@@ -228,16 +274,31 @@ class FeatureStore:
     """Per-document feature rows on disk (Parquet), with the set of documents already computed.
 
     Documents are identified by ``doc_id``, a hash of outlet, source file and text, so a changed document is a
-    new document. Writes go to a temporary file and are renamed into place.
+    new document. The store also records which documents were computed as *scored* (with the
+    :data:`ENGLISH_TABLES`): a document whose ``lang`` changed from not scored to scored (a manifest ``lang:``
+    hint, new thresholds) is computed again. Writes go to a temporary file and are renamed into place.
     """
 
     def __init__(self, folder: Path):
         self.folder = folder
 
+    def _documents(self) -> pd.DataFrame:
+        path = self.folder / "_documents.parquet"
+        if not path.is_file():
+            return pd.DataFrame({"doc_id": pd.Series(dtype="object"), "scored": pd.Series(dtype=bool)})
+        df = pd.read_parquet(path)
+        if "scored" not in df.columns:  # stores written before language filtering computed every table
+            df["scored"] = True
+        return df
+
     def done(self) -> set[str]:
         """doc_ids whose features are stored."""
-        path = self.folder / "_documents.parquet"
-        return set(pd.read_parquet(path)["doc_id"]) if path.is_file() else set()
+        return set(self._documents()["doc_id"])
+
+    def done_scored(self) -> set[str]:
+        """doc_ids whose English-measure rows were computed (they were scored when computed)."""
+        df = self._documents()
+        return set(df.loc[df["scored"].astype(bool), "doc_id"])
 
     def load(self, name: str, doc_ids: set[str]) -> pd.DataFrame | None:
         """Stored rows of table ``name`` for ``doc_ids``."""
@@ -247,16 +308,27 @@ class FeatureStore:
         df = pd.read_parquet(path)
         return df[df["doc_id"].isin(doc_ids)]
 
-    def add(self, tables: dict[str, pd.DataFrame], doc_ids: set[str]) -> None:
-        """Append rows of new documents, then record the documents as done (last, so a crash loses nothing)."""
+    def add(self, tables: dict[str, pd.DataFrame], doc_ids: set[str], *, scored: set[str] | None = None) -> None:
+        """Store the rows of these documents (replacing any they had), then record them as done.
+
+        ``scored`` names those of ``doc_ids`` computed with the English tables (default: all). The documents
+        are recorded last, so a crash loses nothing.
+        """
+        scored = set(doc_ids) if scored is None else scored & doc_ids
         self.folder.mkdir(parents=True, exist_ok=True)
         for name, df in tables.items():
             path = self.folder / f"{name}.parquet"
             old = pd.read_parquet(path) if path.is_file() else None
+            if old is not None:
+                old = old[~old["doc_id"].isin(doc_ids)]
             merged = df if old is None or old.empty else pd.concat([old, df], ignore_index=True)
             _write_parquet(merged, path)
-        ids = pd.DataFrame({"doc_id": sorted(self.done() | doc_ids)})
-        _write_parquet(ids, self.folder / "_documents.parquet")
+        known = self._documents()
+        known = known[~known["doc_id"].isin(doc_ids)]
+        added = pd.DataFrame({"doc_id": sorted(doc_ids), "scored": [d in scored for d in sorted(doc_ids)]})
+        ids = pd.concat([known, added], ignore_index=True) if len(known) else added
+        _write_parquet(ids.sort_values("doc_id", kind="stable").reset_index(drop=True),
+                       self.folder / "_documents.parquet")
 
 
 def _write_parquet(df: pd.DataFrame, path: Path) -> None:
@@ -265,24 +337,44 @@ def _write_parquet(df: pd.DataFrame, path: Path) -> None:
     tmp.replace(path)
 
 
+FEATURE_BATCH_DOCS = 400  # documents per feature batch: the unit of progress and of writes to the store
+
+
 def cached_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor_mode: str,
-                    store: FeatureStore | None) -> tuple[dict[str, pd.DataFrame], int]:
-    """Per-document features, computing only documents the store does not hold; returns them and that count."""
+                    store: FeatureStore | None, language: LanguageSettings | None = None, progress: bool = False
+                    ) -> tuple[dict[str, pd.DataFrame], int]:
+    """Per-document features, computing only documents the store does not hold; returns them and that count.
+
+    New documents are computed in batches of :data:`FEATURE_BATCH_DOCS` in corpus order (a progress bar counts
+    them), and each batch is stored as soon as it is done, so an interrupted run keeps what it finished. The
+    :data:`ENGLISH_TABLES` keep rows of the documents that ``language`` scores only, whether computed now or read
+    from the store.
+    """
     ids = set(documents["doc_id"])
-    new = ids - store.done() if store is not None else ids
+    scored = set(documents.loc[english_measures_mask(documents, settings=language), "doc_id"])
+    if store is not None:
+        new = (ids - store.done()) | (scored - store.done_scored())
+    else:
+        new = ids
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in FEATURE_TABLES}
-    if new:
-        fresh = document_features(documents[documents["doc_id"].isin(new)],
-                                  sentences[sentences["doc_id"].isin(new)], actor_mode=actor_mode)
-        if store is not None:
-            store.add(fresh, new)
-        for name, df in fresh.items():
-            parts[name].append(df)
+    order = [d for d in documents["doc_id"] if d in new]
+    with tqdm(total=len(order), desc="features", unit="doc", disable=not progress or not order,
+              leave=False) as bar:
+        for start in range(0, len(order), FEATURE_BATCH_DOCS):
+            batch = set(order[start:start + FEATURE_BATCH_DOCS])
+            fresh = document_features(documents[documents["doc_id"].isin(batch)],
+                                      sentences[sentences["doc_id"].isin(batch)], actor_mode=actor_mode,
+                                      language=language)
+            if store is not None:
+                store.add(fresh, batch, scored=scored)
+            for name, df in fresh.items():
+                parts[name].append(df)
+            bar.update(len(batch))
     if store is not None and ids - new:
         for name in FEATURE_TABLES:
             old = store.load(name, ids - new)
             if old is not None:
-                parts[name].append(old)
+                parts[name].append(old[old["doc_id"].isin(scored)] if name in ENGLISH_TABLES else old)
     out = {}
     for name, keys in FEATURE_TABLES.items():
         frames = [p for p in parts[name] if len(p)]
@@ -294,7 +386,8 @@ def cached_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor_m
 
 
 def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode: str = "accurate",
-          progress: bool = True, use_store: bool = False, feature_dir: Path | None = None) -> StudyTables:
+          progress: bool = True, use_store: bool = False, feature_dir: Path | None = None,
+          language: LanguageSettings | None = None) -> StudyTables:
     """Run every stage on a corpus folder.
 
     Ingest, normalising, deduplication and segmentation always run (they are cheap and corpus-wide). The
@@ -308,13 +401,16 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode
         progress: Show a progress bar.
         use_store: Read and extend the per-document feature store.
         feature_dir: Where the store lives (default ``data/interim/features``).
+        language: Language identification thresholds, and which languages the English measures score
+            (default :class:`framing.config.LanguageSettings`); other documents stay in ``documents`` and
+            ``sentences`` but get no rows in the English-measure tables (:data:`ENGLISH_TABLES`).
     """
     steps = tqdm(total=9, desc="framing", disable=not progress, leave=False)
     steps.set_postfix_str("ingest")
     ingested = read_corpus(corpus_dir, outlets=outlets)
     steps.update()
     steps.set_postfix_str("normalise")
-    documents = dedupe(normalise(ingested.records, outlets=outlets))
+    documents = dedupe(normalise(ingested.records, outlets=outlets, language=language))
     documents = documents.sort_values("doc_id", kind="stable").reset_index(drop=True)
     steps.update()
     steps.set_postfix_str("segment")
@@ -322,7 +418,8 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode
     steps.update()
     steps.set_postfix_str("features")
     store = FeatureStore((feature_dir or INTERIM_DIR / "features") / feature_key(actor_mode)) if use_store else None
-    features, computed = cached_features(documents, sentences, actor_mode=actor_mode, store=store)
+    features, computed = cached_features(documents, sentences, actor_mode=actor_mode, store=store,
+                                         language=language, progress=progress)
     steps.update(6)
     steps.close()
     rejects = rejects_table(ingested.rejects).sort_values(
@@ -339,11 +436,16 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode
 
 # ---------------------------------------------------------------- cached runner
 
-def cache_key(corpus_dir: Path, *, actor_mode: str = "accurate") -> str:
-    """Hash of the corpus files, the package version, the lexicons and the parameters the tables depend on."""
+def cache_key(corpus_dir: Path, *, actor_mode: str = "accurate", language: LanguageSettings | None = None) -> str:
+    """Hash of the corpus files, the package version, the lexicons and the parameters the tables depend on.
+
+    The parameters include the language identifier's version and thresholds (``lang`` and the English-measure
+    tables depend on them).
+    """
     h = hashlib.sha256()
     h.update(__version__.encode())
     h.update(f"actor_mode={actor_mode}".encode())
+    h.update(policy_key(language).encode())
     for name in LEXICON_FILES:
         h.update(file_hash(lexicon_path(name)).encode())
     for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):
@@ -353,7 +455,8 @@ def cache_key(corpus_dir: Path, *, actor_mode: str = "accurate") -> str:
 
 
 def run(corpus_dir: str | Path = "data/raw", *, actor_mode: str = "accurate", use_cache: bool = True,
-        cache_dir: Path | None = None, progress: bool = True) -> StudyTables:
+        cache_dir: Path | None = None, progress: bool = True, language: LanguageSettings | None = None
+        ) -> StudyTables:
     """The study's tables for a corpus folder, from cache when nothing they depend on changed.
 
     Args:
@@ -362,6 +465,7 @@ def run(corpus_dir: str | Path = "data/raw", *, actor_mode: str = "accurate", us
         use_cache: Read and write ``data/interim/corpus-<key>/``.
         cache_dir: Where to cache (default ``data/interim``).
         progress: Show a progress bar.
+        language: Language thresholds and the languages the English measures score (see :func:`build`).
 
     """
     folder = resolve(corpus_dir)
@@ -369,7 +473,7 @@ def run(corpus_dir: str | Path = "data/raw", *, actor_mode: str = "accurate", us
         raise FileNotFoundError(f"corpus folder not found: {folder} (give a folder of raw files)")
     if actor_mode not in ("accurate", "fast"):
         raise ValueError(f"unknown actor_mode {actor_mode!r}; choose 'accurate' or 'fast'")
-    key = cache_key(folder, actor_mode=actor_mode)
+    key = cache_key(folder, actor_mode=actor_mode, language=language)
     cached = (cache_dir or INTERIM_DIR) / f"corpus-{key}"
     if use_cache and (cached / "COMPLETE").is_file():
         log.info("reading cached tables from %s", cached)
@@ -377,7 +481,7 @@ def run(corpus_dir: str | Path = "data/raw", *, actor_mode: str = "accurate", us
         tables.meta["computed_docs"] = 0
     else:
         tables = build(folder, actor_mode=actor_mode, progress=progress, use_store=use_cache,
-                       feature_dir=(cache_dir / "features") if cache_dir else None)
+                       feature_dir=(cache_dir / "features") if cache_dir else None, language=language)
         if use_cache:
             tmp = cached.with_name(cached.name + ".part")
             tables.save(tmp)

@@ -281,7 +281,7 @@ def render_html(executed: list[Path], header_md: str, out_path: Path) -> Path:
 
 
 def _header(run_id: str, params: dict[str, Any], corpus: Path, tables: Any, versions: dict[str, str],
-            git: dict[str, Any]) -> str:
+            git: dict[str, Any], *, explorer: bool = False) -> str:
     docs = tables.documents
     dates = docs["published_date"].dropna()
     span = f"{dates.min()} to {dates.max()}" if len(dates) else "no dated documents"
@@ -303,8 +303,30 @@ def _header(run_id: str, params: dict[str, Any], corpus: Path, tables: Any, vers
         f"- **Parameters** {plist}",
         "- **Provenance** [manifest.json](manifest.json) (input hashes, package versions, timings) · "
         "tables in [tables/](tables/) · figures in [figures/](figures/)",
+        *(["- **Explore** [explorer.html](explorer.html): each outlet's distinctive terms; click a term to read "
+            "its sentences (one offline page)"] if explorer else []),
         "- **Rerun** `make report`, or `framing run --corpus DIR --out DIR --params FILE`",
     ])
+
+
+def write_explorer(tables: Any, params: dict[str, Any], path: Path) -> bool:
+    """Write the distinctive-terms explorer page for the run's selection; a failure is logged, not raised.
+
+    The page is an aid to reading, not a finding: a run whose notebooks all succeeded is published without it
+    rather than lost, and the report header links to it only when it exists.
+    """
+    from framing import explore
+
+    try:
+        explore.distinctive_terms_page(
+            tables, path, voice=params.get("voice", "author"), outlets=params.get("outlets"),
+            topic=params.get("topic", "all"), alpha0=float(params.get("keyness_alpha0", 1000.0)),
+            min_docs=int(params.get("min_docs", 5)))
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        log.warning("explorer page not written: %s: %s", type(exc).__name__, exc)
+        path.unlink(missing_ok=True)
+        return False
+    return True
 
 
 # ---------------------------------------------------------------- the whole run
@@ -347,7 +369,7 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
     work.mkdir(parents=True)
     timings: dict[str, float] = {}
     t0 = time.time()
-    tables = pipeline.run(corpus, progress=progress)
+    tables = pipeline.run(corpus, actor_mode=str(params.get("actor_mode", "accurate")), progress=progress)
     timings["pipeline"] = round(time.time() - t0, 3)
     tables.save(work / "tables")
     executed: list[Path] = []
@@ -355,9 +377,12 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
     versions, git = package_versions(), git_commit()
     try:
         import papermill
+        from tqdm import tqdm
 
         (work / "notebooks").mkdir()
-        for nb in nb_paths:
+        for nb in (bar := tqdm(nb_paths, desc="report", unit="notebook", disable=not progress, leave=False)):
+            bar.set_postfix_str(nb.name)
+            log.info("running %s", nb.name)
             target = work / "notebooks" / nb.name
             t0 = time.time()
             try:
@@ -373,7 +398,11 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
             timings[nb.name] = round(time.time() - t0, 3)
             executed.append(target)
         t0 = time.time()
-        render_html(executed, _header(run_id, params, corpus, tables, versions, git), work / "report.html")
+        explorer = write_explorer(tables, params, work / "explorer.html")
+        timings["explorer"] = round(time.time() - t0, 3)
+        t0 = time.time()
+        render_html(executed, _header(run_id, params, corpus, tables, versions, git, explorer=explorer),
+                    work / "report.html")
         timings["render"] = round(time.time() - t0, 3)
     except BaseException as exc:
         status, error = "failed", str(exc)

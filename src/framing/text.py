@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 import ftfy
 import syntok.segmenter as syntok_segmenter
@@ -104,31 +103,6 @@ def count_words(text: str) -> int:
     5
     """
     return len(_WORD.findall(text))
-
-
-@lru_cache(maxsize=1)
-def _english_stopwords() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(ENGLISH_STOP_WORDS)
-
-
-def guess_language(text: str, *, min_words: int = 5, min_stopword_share: float = 0.2) -> str:
-    """Return ``"en"`` for English text and ``"und"`` (undetermined) otherwise.
-
-    A deliberately simple test: the share of words that are common English function words. Enough to keep
-    non-English text away from English lexicons; it does not name other languages.
-
-    >>> guess_language("The president said that the army would not back the coup.")
-    'en'
-    >>> guess_language("El presidente dijo que el ejército no apoyaría el golpe.")
-    'und'
-    """
-    words = [w.lower() for w in _WORD.findall(text)]
-    if len(words) < min_words:
-        return "en" if any(w in _english_stopwords() for w in words) else "und"
-    share = sum(w in _english_stopwords() for w in words) / len(words)
-    return "en" if share >= min_stopword_share else "und"
 
 
 def tokens(text: str) -> list[str]:

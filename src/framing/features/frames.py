@@ -191,11 +191,17 @@ class GenericFrameModel:
         return best[1], best[2]
 
     def fit(self, X: np.ndarray, labels: pd.DataFrame) -> GenericFrameModel:
-        """Fit one model per frame on features ``X`` and boolean ``labels`` columns RE..EC."""
+        """Fit one model per frame on features ``X`` and boolean ``labels`` columns RE..EC.
+
+        A label that is missing (None, from a hand-coded document coded for some frames only) leaves that row out
+        of that frame's model.
+        """
         for code in FRAMES:
-            y = labels[code].to_numpy(dtype=bool)
-            self.chosen[code] = self._choose(X, y)
-            self._models[code] = self._fit_one(X, y, self.chosen[code][0])
+            known = labels[code].notna().to_numpy()
+            Xk = X if known.all() else X[known]
+            y = labels[code][known].to_numpy(dtype=bool)
+            self.chosen[code] = self._choose(Xk, y)
+            self._models[code] = self._fit_one(Xk, y, self.chosen[code][0])
         return self
 
     def predict_proba(self, X: np.ndarray) -> pd.DataFrame:
@@ -236,38 +242,65 @@ def score_predictions(truth: pd.DataFrame, pred: pd.DataFrame) -> dict[str, obje
 
 
 def cross_validate_generic(gold: pd.DataFrame | None = None, *, folds: int = 5, seed: int = 13,
-                           X: np.ndarray | None = None) -> dict[str, object]:
-    """Nested cross-validation: outer ``folds`` for the figures, inner folds (in :meth:`fit`) for C."""
+                           X: np.ndarray | None = None, extra: pd.DataFrame | None = None,
+                           X_extra: np.ndarray | None = None) -> dict[str, object]:
+    """Nested cross-validation: outer ``folds`` for the figures, inner folds (in :meth:`fit`) for C.
+
+    ``extra`` labelled articles (hand-coded documents, with features ``X_extra``) join every outer training fold,
+    never an outer test fold: the figures are always scored on gold articles only.
+    """
     from sklearn.model_selection import KFold
 
     gold = load_frames_gold() if gold is None else gold
     if X is None:
         sents = article_sentences(gold["text"].tolist())
         X = GenericFrameModel(seed=seed).features(sents, encode_articles(sents))
+    if extra is not None and X_extra is None:
+        sents = article_sentences(extra["text"].tolist())
+        X_extra = GenericFrameModel(seed=seed).features(sents, encode_articles(sents))
     pred = pd.DataFrame(False, index=range(len(gold)), columns=list(FRAMES))
     for tr, va in KFold(n_splits=folds, shuffle=True, random_state=seed).split(X):
-        model = GenericFrameModel(seed=seed).fit(X[tr], gold.iloc[tr])
+        if extra is None or X_extra is None:
+            model = GenericFrameModel(seed=seed).fit(X[tr], gold.iloc[tr])
+        else:
+            model = GenericFrameModel(seed=seed).fit(np.vstack([X[tr], X_extra]), _labels(gold.iloc[tr], extra))
         pred.iloc[va] = model.predict(X[va]).to_numpy()
     return {**score_predictions(gold, pred), "folds": folds, "dropped_rows": int(gold.attrs.get("dropped", 0))}
 
 
-def train_generic(*, seed: int = 13) -> tuple[GenericFrameModel, dict[str, object]]:
-    """Fit on the whole dev split; returns the model and its nested cross-validated scores."""
+def _labels(gold: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
+    """Frame labels of gold rows then extra rows (object columns: True, False or None where not coded)."""
+    return pd.concat([gold[list(FRAMES)].astype(object), extra[list(FRAMES)].astype(object)], ignore_index=True)
+
+
+def train_generic(*, seed: int = 13, extra: pd.DataFrame | None = None) -> tuple[GenericFrameModel, dict[str, object]]:
+    """Fit on the whole dev split; returns the model and its nested cross-validated scores.
+
+    ``extra``: hand-coded articles (``text`` and RE..EC as True, False or None; see
+    :func:`framing.coding.training_data`) added to the training data, never to a test fold.
+    """
     gold = load_frames_gold()
     sents = article_sentences(gold["text"].tolist())
     model = GenericFrameModel(seed=seed)
     X = model.features(sents, encode_articles(sents))
-    scores = cross_validate_generic(gold, seed=seed, X=X)
-    model.fit(X, gold)
+    if extra is None:
+        scores = cross_validate_generic(gold, seed=seed, X=X)
+        model.fit(X, gold)
+    else:
+        extra_sents = article_sentences(extra["text"].tolist())
+        X_extra = model.features(extra_sents, encode_articles(extra_sents))
+        scores = cross_validate_generic(gold, seed=seed, X=X, extra=extra, X_extra=X_extra)
+        scores["extra_articles"] = int(len(extra))
+        model.fit(np.vstack([X, X_extra]), _labels(gold, extra))
     model.cv_scores = scores
     return model, scores
 
 
-def generic_model() -> GenericFrameModel:
-    """The generic-frame model, trained on first use and cached."""
+def generic_model(*, cache_dir: Path | None = None, extra: pd.DataFrame | None = None) -> GenericFrameModel:
+    """The generic-frame model, trained on first use and cached (apart, under their hash, with ``extra`` rows)."""
     from framing.features.actors import _cached_model
 
-    model: GenericFrameModel = _cached_model("frames", train_generic, None)
+    model: GenericFrameModel = _cached_model("frames", train_generic, cache_dir, extra=extra)
     return model
 
 

@@ -7,7 +7,9 @@ and term *w* with counts *y*, totals *n*, and prior counts α_w = α0 · (pooled
     σ²_w ≈ 1 / (y_iw + α_w) + 1 / (y_jw + α_w),      z_w = δ_w / σ_w
 
 Two-sided p-values from the normal distribution are corrected with Benjamini–Hochberg across every outlet × term
-test. Duplicates are counted once (the caller passes unique documents).
+test. Duplicates are counted once (the caller passes unique documents). Documents that the English measures
+do not score (``lang``, see :mod:`framing.language`) are left out: word counts across languages are not comparable,
+and the stop words removed are English.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import sparse, stats
+
+from framing.language import english_measures_mask
 
 
 def count_terms(documents: pd.DataFrame, *, ngram_range: tuple[int, int] = (1, 2), min_df: int = 2,
@@ -67,13 +71,15 @@ def fightin_words(counts: pd.DataFrame, *, alpha0: float = 1000.0) -> pd.DataFra
 
 def outlet_keyness(documents: pd.DataFrame, *, alpha0: float = 1000.0, min_df: int = 2,
                    fdr: float = 0.05) -> pd.DataFrame:
-    """Distinctive terms of each outlet against all other outlets (unique documents only).
+    """Distinctive terms of each outlet against all other outlets (unique documents the English measures score).
 
     Returns:
         :func:`fightin_words` columns with ``group`` renamed ``outlet``, plus ``ngram`` (1 or 2) and
         ``distinctive`` (z > 0 and q below ``fdr``); sorted by outlet, then z descending.
     """
     unique = documents[documents["duplicate_of"].isna()]
+    if "lang" in unique.columns:
+        unique = unique[english_measures_mask(unique)]
     X, vocab = count_terms(unique, min_df=min_df)
     outlets = unique["outlet"].to_numpy()
     groups = sorted(set(outlets))

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from framing.config import TopicSettings
+from framing.language import english_measures_mask
 from framing.lexicons import LexiconError, lexicon_path, load_yaml
 
 
@@ -74,6 +75,9 @@ def fit_topics(documents: pd.DataFrame, *, n_topics: int = 8, n_terms: int = 10,
                min_df: int = 2, max_df: float = 0.8) -> tuple[pd.DataFrame, pd.DataFrame]:
     """NMF topics of the unique documents (TF-IDF of unigrams and bigrams; seeded, so reproducible).
 
+    Documents the English measures do not score (by ``lang``, see :mod:`framing.language`) are left out: the stop
+    words are English, and another language would only come back as a topic of its own.
+
     Returns:
         ``(doc_topics, topic_terms)``: ``doc_id``, ``topic``, ``topic_share`` (a document's weights normalised
         to sum to 1); and ``topic``, ``rank``, ``term``, ``weight``. Topics are numbered from 1 by their total
@@ -83,6 +87,8 @@ def fit_topics(documents: pd.DataFrame, *, n_topics: int = 8, n_terms: int = 10,
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     unique = documents[documents["duplicate_of"].isna()].sort_values("doc_id", kind="stable")
+    if "lang" in unique.columns:
+        unique = unique[english_measures_mask(unique)]
     vec = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, max_df=max_df, stop_words="english",
                           sublinear_tf=True, token_pattern=r"(?u)\b[^\W\d_][\w'’-]*[^\W_]\b")
     X = vec.fit_transform(unique["text"].astype(str))

@@ -1,24 +1,34 @@
 """Readers that turn raw files into records or rejects, one reader per format, chosen by content.
 
+Structured formats are recognised from the raw bytes first (RSS/Atom feeds, saved HTML pages, JSON comment
+threads), then tables (CSV, TSV, JSON Lines, Parquet); every other file is decoded and goes to the text reader
+whose :meth:`~framing.ingest.base.Reader.sniff` scores it highest. A manifest ``reader:`` forces one.
+
 >>> sorted(READERS)
 ['aggregator_feed', 'blog_post', 'forum_thread', 'plain_article', 'sott_page']
+>>> sorted(BYTE_READERS)
+['comments', 'html', 'rss']
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from framing.ingest.base import Record, Reject, excerpt, split_lines
 from framing.ingest.registry import (
+    BYTE_READERS,
     DOCUMENT_FIELDS,
     MANIFEST_NAME,
     READERS,
+    TABLE_READER,
     FileContext,
     ManifestError,
+    choose_byte_reader,
     choose_reader,
     load_manifest,
 )
@@ -26,15 +36,18 @@ from framing.ingest.tabular import TableReader, sniff_table
 from framing.outlets import OutletRegistry
 
 __all__ = [
+    "BYTE_READERS",
     "READERS",
     "FileReport",
     "IngestResult",
     "ManifestError",
     "Record",
     "Reject",
+    "choose_byte_reader",
     "choose_reader",
     "decode_bytes",
     "load_manifest",
+    "load_manifests",
     "read_corpus",
     "read_file",
 ]
@@ -96,17 +109,17 @@ def read_file(path: Path, *, name: str, hints: dict[str, Any], outlets: OutletRe
     """Read one raw file with the reader its content (or its ``reader`` hint) calls for."""
     data = path.read_bytes()
     report = FileReport(name, hashlib.sha256(data).hexdigest(), len(data), None)
+    forced = hints.get("reader")
+    ctx = FileContext(name, hints, outlets)
+    structured = BYTE_READERS.get(forced) if forced else (
+        None if hints.get("table") else choose_byte_reader(data, suffix=path.suffix))
+    if structured is not None:
+        report.reader, report.encoding = structured.name, decode_bytes(data)[1]
+        return _collect(structured.read_bytes(data, ctx), hints, report)
     kind = hints.get("table") or sniff_table(data)
-    if kind and hints.get("reader") in (None, "table"):
+    if kind and forced in (None, TABLE_READER):
         report.reader, report.encoding = f"table:{kind}", "binary" if kind == "parquet" else "utf-8"
-        ctx = FileContext(name, hints, outlets)
-        units = list(TableReader().read_rows(data, kind, ctx))
-        rows = [u for u in units if isinstance(u, Record)]
-        ledger = [u for u in units if isinstance(u, Reject)]
-        for record in rows:
-            _apply_hints(record, hints)
-        report.n_records, report.n_rejects = len(rows), len(ledger)
-        return rows, ledger, report
+        return _collect(TableReader().read_rows(data, kind, ctx), hints, report)
     text, encoding = decode_bytes(data)
     if text is None:
         return [], [Reject(name, [], f"unreadable: {encoding}", excerpt(repr(data[:80])))], report
@@ -116,12 +129,16 @@ def read_file(path: Path, *, name: str, hints: dict[str, Any], outlets: OutletRe
     lines = split_lines(text)
     if not any(not ln.blank for ln in lines):
         return [], [Reject(name, [], "empty file", "")], report
-    reader = choose_reader(text, forced=hints.get("reader"))
+    reader = choose_reader(text, forced=forced)
     report.reader = reader.name
-    ctx = FileContext(name, hints, outlets)
+    return _collect(reader.read(text, ctx), hints, report)
+
+
+def _collect(units: Iterable[Record | Reject], hints: dict[str, Any], report: FileReport) -> tuple[
+        list[Record], list[Reject], FileReport]:
     records: list[Record] = []
     rejects: list[Reject] = []
-    for unit in reader.read(text, ctx):
+    for unit in units:
         if isinstance(unit, Record):
             records.append(unit)
         else:
@@ -140,10 +157,33 @@ def _apply_hints(record: Record, hints: dict[str, Any]) -> None:
         setattr(record, key, None if value is None else str(value))
 
 
+def load_manifests(corpus_dir: Path) -> dict[str, dict[str, Any]]:
+    """Every ``manifest.yaml`` under ``corpus_dir``, merged: corpus-relative file name -> hints.
+
+    Raises:
+        ManifestError: if a manifest is malformed.
+
+    """
+    merged: dict[str, dict[str, Any]] = {}
+    folders = sorted({p.parent for p in corpus_dir.rglob(MANIFEST_NAME) if p.is_file()},
+                     key=lambda f: (len(f.relative_to(corpus_dir).parts), f.as_posix()))
+    for folder in folders:
+        rel = folder.relative_to(corpus_dir)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        for name, hints in load_manifest(folder).items():
+            key = (rel / name).as_posix()
+            merged[key] = {**merged.get(key, {}), **hints}
+    return merged
+
+
 def read_corpus(corpus_dir: Path, *, outlets: OutletRegistry | None = None) -> IngestResult:
     """Read every file in ``corpus_dir`` (recursively, in sorted order).
 
-    Files are named relative to ``corpus_dir``. ``manifest.yaml`` there supplies per-file hints.
+    Files are named relative to ``corpus_dir``. ``manifest.yaml`` there supplies per-file hints, keyed by that
+    name (``interviews/a.txt``); a ``manifest.yaml`` in a subfolder keys its files relative to itself, and its
+    entries win over the top-level ones for the same file. Manifests, ``README.md`` and ``SOURCE.txt`` files
+    and hidden files are not read as corpus files.
 
     Raises:
         FileNotFoundError: if ``corpus_dir`` does not exist.
@@ -153,13 +193,13 @@ def read_corpus(corpus_dir: Path, *, outlets: OutletRegistry | None = None) -> I
     if not corpus_dir.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {corpus_dir}")
     outlets = outlets or OutletRegistry.default()
-    manifest = load_manifest(corpus_dir)
+    manifest = load_manifests(corpus_dir)
     result = IngestResult()
     paths = sorted(p for p in corpus_dir.rglob("*") if p.is_file())
     names = set()
     for path in paths:
         name = path.relative_to(corpus_dir).as_posix()
-        if name in _SKIP or any(part.startswith(".") for part in Path(name).parts):
+        if path.name in _SKIP or any(part.startswith(".") for part in Path(name).parts):
             continue
         names.add(name)
         records, rejects, report = read_file(path, name=name, hints=manifest.get(name, {}), outlets=outlets)

@@ -3,24 +3,51 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
-from framing.ingest.base import Reader
+from framing.ingest.base import ReadContext, Reader, Unit
+from framing.ingest.comments import CommentThreadReader
 from framing.ingest.feed import FeedReader
 from framing.ingest.plaintext import ArticleReader, ForumReader
 from framing.ingest.sott import SottReader
 from framing.ingest.substack import SubstackReader
+from framing.ingest.syndication import SyndicationReader
+from framing.ingest.webpage import WebPageReader
 from framing.outlets import OutletRegistry
 
 log = logging.getLogger(__name__)
 
+
+
+class ByteReader(Protocol):
+    """A reader of a structured format (feeds, web pages, JSON threads) that parses the raw bytes itself.
+
+    Records it yields number items (feed items, comments) from 1 in ``lines``, as tables number rows.
+    """
+
+    name: str
+
+    def sniff(self, data: bytes, *, suffix: str = "") -> float:
+        """A score in [0, 1] for ``data``; the file name's ``suffix`` only breaks ties."""
+        ...
+
+    def read_bytes(self, data: bytes, ctx: ReadContext) -> Iterator[Unit]:
+        """Yield one record or reject per item, or one reject for a file it cannot read."""
+        ...
+
+
 READERS: dict[str, Reader] = {
     r.name: r for r in (FeedReader(), SottReader(), SubstackReader(), ForumReader(), ArticleReader())
 }
+BYTE_READERS: dict[str, ByteReader] = {r.name: r for r in (SyndicationReader(), WebPageReader(),
+                                                           CommentThreadReader())}
+TABLE_READER = "table"
+READER_NAMES = (*sorted(READERS), *sorted(BYTE_READERS), TABLE_READER)
 MANIFEST_NAME = "manifest.yaml"
 # Fields a manifest entry may fill in (when the reader found nothing) or force (under ``override:``).
 DOCUMENT_FIELDS = ("outlet", "via", "source_kind", "voice", "quoted_from", "title", "published_date", "lang")
@@ -41,10 +68,28 @@ def choose_reader(text: str, *, forced: str | None = None) -> Reader:
     """
     if forced:
         if forced not in READERS:
-            raise ManifestError(f"unknown reader {forced!r}; choose one of {sorted(READERS)}")
+            raise ManifestError(f"unknown reader {forced!r}; choose one of {list(READER_NAMES)}")
         return READERS[forced]
     scored = sorted(((r.sniff(text), -i, r) for i, r in enumerate(READERS.values())), key=lambda t: t[:2])
     return scored[-1][2]
+
+
+def choose_byte_reader(data: bytes, *, suffix: str = "", threshold: float = 0.5) -> ByteReader | None:
+    """The structured-format reader whose :meth:`ByteReader.sniff` scores ``data`` highest, or None.
+
+    None (no score reaches ``threshold``) sends the file on to the table and text readers.
+
+    >>> choose_byte_reader(b'<?xml version="1.0"?><rss version="2.0"><channel/></rss>').name
+    'rss'
+    >>> choose_byte_reader(b"<!DOCTYPE html><html><body><p>Hi</p></body></html>").name
+    'html'
+    >>> choose_byte_reader(b"title,text\\nA,B\\n") is None
+    True
+    """
+    scored = sorted(((r.sniff(data, suffix=suffix), -i, r) for i, r in enumerate(BYTE_READERS.values())),
+                    key=lambda t: t[:2])
+    score, _, reader = scored[-1]
+    return reader if score >= threshold else None
 
 
 @dataclass
@@ -81,6 +126,9 @@ def load_manifest(corpus_dir: Path) -> dict[str, dict[str, Any]]:
         unknown = set(entry) - _ENTRY_KEYS
         if unknown:
             raise ManifestError(f"{path}: {name!r} has unknown keys {sorted(unknown)}; allowed: {sorted(_ENTRY_KEYS)}")
+        reader = entry.get("reader")
+        if reader is not None and reader not in READER_NAMES:
+            raise ManifestError(f"{path}: {name!r} names unknown reader {reader!r}; choose one of {list(READER_NAMES)}")
         override = entry.get("override") or {}
         bad = set(override) - set(DOCUMENT_FIELDS)
         if bad:

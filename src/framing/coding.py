@@ -1,0 +1,862 @@
+"""Hand coding: stratified blind samples, coding sheets (CSV or XLSX), agreement with bootstrap CIs, training rows.
+
+The round trip has four steps:
+
+1. :func:`draw_sample` picks units from the study's tables, the same number from each stratum (outlet, frame or
+   actor) and, inside a stratum, as evenly as possible across the automatic measure's labels, so that precision
+   and recall can both be estimated. Three kinds of unit can be coded: an issue frame in a sentence
+   (``issue``: 1 or 0), a generic frame in a document (``generic``: 1 or 0), and the sentiment of a sentence
+   toward an actor mention (``actor``: negative, neutral or positive, the NewsMTSC convention).
+2. :func:`write_sheet` writes the sheet, blind (no automatic label, score or outlet on it), with the codebook: a
+   second worksheet ``codebook`` in an XLSX file, a sidecar ``<name>.codebook.csv`` beside a CSV file.
+3. Coders fill in ``code``; :func:`read_coded` reads their copies back and checks them (ids against the sample,
+   codes against the allowed set, no empty ``code`` column).
+4. :func:`agreement` reports Krippendorff's alpha (nominal) between coders and between the coders, their consensus
+   and each automatic measure, with seeded percentile-bootstrap CIs over units; :func:`training_data` turns coded
+   sheets into rows that the generic-frame and actor-sentiment models add to their gold training data.
+
+Every item has an ``item_id`` that is a hash of the unit's key (document, sentence, frame or mention), so coded
+sheets join back to the study's tables however a coder sorts the rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from framing.pipeline import StudyTables
+
+UNITS = ("issue", "generic", "actor")
+STRATA = ("outlet", "frame", "actor")
+ACTOR_CODES = ("negative", "neutral", "positive")
+BINARY_CODES = ("0", "1")
+MARK_OPEN, MARK_CLOSE = "[[", "]]"
+CODEBOOK_SHEET = "codebook"
+CODING_SHEET = "coding"
+_EXCEL_CELL_LIMIT = 32_767
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What is coded: the sheet's columns, the key hashed into ``item_id``, and the allowed codes."""
+
+    name: str
+    key: tuple[str, ...]  # columns whose values identify the unit
+    columns: tuple[str, ...]  # sheet columns between ``item_id`` and ``code``
+    codes: tuple[str, ...]
+    default_by: str
+    instruction: str  # what the coder writes in ``code``
+
+
+UNIT_SPECS = {
+    "issue": Unit(
+        "issue", ("doc_id", "sent_idx", "frame"),
+        ("doc_id", "sent_idx", "frame", "frame_name", "definition", "sentence"), BINARY_CODES, "frame",
+        "write 1 in 'code' if the sentence uses the frame named in 'frame_name' (its definition is on the row; "
+        "inclusion and exclusion rules are in the codebook), or 0 if it does not"),
+    "generic": Unit(
+        "generic", ("doc_id", "frame"),
+        ("doc_id", "frame", "frame_name", "definition", "title", "text"), BINARY_CODES, "frame",
+        "write 1 in 'code' if the document uses the generic frame named in 'frame_name' (the indicator questions "
+        "are in 'definition'), or 0 if it does not"),
+    "actor": Unit(
+        "actor", ("doc_id", "sent_idx", "char_start", "char_end"),
+        ("doc_id", "sent_idx", "char_start", "char_end", "actor", "actor_name", "mention", "sentence"), ACTOR_CODES,
+        "actor",
+        "write negative, neutral or positive in 'code': how the sentence portrays the target marked "
+        f"{MARK_OPEN}like this{MARK_CLOSE} (not the sentence's overall tone)"),
+}
+CODER_COLUMNS = ("code", "coder", "notes")
+
+
+@dataclass(frozen=True)
+class SampleSettings:
+    """Settings for :func:`draw_sample`."""
+
+    unit: str = "issue"  # issue, generic or actor
+    by: str | None = None  # outlet, frame or actor (None: frame for frame units, actor for actor units)
+    per_stratum: int = 20  # units drawn from each stratum (fewer where a stratum has fewer)
+    seed: int = 20190123
+    balance_automatic: bool = True  # inside a stratum, draw evenly across the automatic measure's labels
+
+
+@dataclass(frozen=True)
+class AgreementSettings:
+    """Settings for :func:`agreement`."""
+
+    n_resamples: int = 1000  # bootstrap resamples of units
+    ci: float = 0.95
+    seed: int = 20190123
+
+
+def item_id(unit: str, values: Iterable[object]) -> str:
+    """The id of a unit: its kind and a hash of its key values.
+
+    >>> item_id("issue", ["d1", 3, "coup-regime-change"])
+    'issue-8a359fa9ee'
+    """
+    text = "|".join([unit, *(_plain(v) for v in values)])
+    return f"{unit}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:10]}"
+
+
+def _plain(value: object) -> str:
+    """A key or code cell as the text a spreadsheet round trip keeps (``3.0`` → ``3``, empty → ``""``)."""
+    text = _cell(value).strip()
+    if text.endswith(".0") and text[:-2].lstrip("-").isdigit():
+        return text[:-2]
+    return text
+
+
+def _cell(value: object) -> str:
+    """Any cell as text, unchanged apart from numbers a spreadsheet stored as such (``1.0`` → ``1``)."""
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):  # type: ignore[call-overload]
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return str(int(value))
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# ---------------------------------------------------------------- candidate units and sampling
+
+def _unique_documents(tables: StudyTables) -> pd.DataFrame:
+    docs = tables.documents
+    return docs.loc[docs["duplicate_of"].isna(), ["doc_id", "outlet", "title", "text"]]
+
+
+def _issue_pool(tables: StudyTables) -> pd.DataFrame:
+    from framing.features.issue_frames import IssueCodebook
+
+    codebook = IssueCodebook.load()
+    docs = _unique_documents(tables)[["doc_id", "outlet"]]
+    sents = tables.sentences.merge(docs, on="doc_id")
+    flagged = set(zip(tables.issue_frame_sentences["doc_id"], tables.issue_frame_sentences["sent_idx"].astype(int),
+                      tables.issue_frame_sentences["frame"], strict=True))
+    rows = []
+    for doc_id, sent_idx, text, outlet in sents[["doc_id", "sent_idx", "text", "outlet"]].itertuples(index=False):
+        for slug, frame in codebook.frames.items():
+            rows.append((doc_id, int(sent_idx), slug, frame.name, frame.definition, str(text), outlet,
+                         "1" if (doc_id, int(sent_idx), slug) in flagged else "0"))
+    return pd.DataFrame(rows, columns=[*UNIT_SPECS["issue"].columns, "outlet", "automatic"])
+
+
+def _generic_pool(tables: StudyTables) -> pd.DataFrame:
+    from framing.features.frames import FRAMES, GenericCodebook
+
+    codebook = GenericCodebook.load()
+    present = {(d, f): bool(p) for d, f, p in tables.doc_frames[["doc_id", "frame", "frame_present"]].itertuples(
+        index=False)}
+    rows = []
+    for doc_id, outlet, title, text in _unique_documents(tables).itertuples(index=False):
+        for code in FRAMES:
+            if (doc_id, code) not in present:
+                continue
+            questions = " ".join(codebook.questions[code].values())
+            rows.append((doc_id, code, codebook.names[code], questions, _plain(title), str(text), outlet,
+                         "1" if present[(doc_id, code)] else "0"))
+    return pd.DataFrame(rows, columns=[*UNIT_SPECS["generic"].columns, "outlet", "automatic"])
+
+
+def mark_target(sentence: str, start: int, end: int) -> str:
+    """The sentence with the target mention in ``[[ ]]``.
+
+    >>> mark_target("Maduro met Putin.", 11, 16)
+    'Maduro met [[Putin]].'
+    """
+    return f"{sentence[:start]}{MARK_OPEN}{sentence[start:end]}{MARK_CLOSE}{sentence[end:]}"
+
+
+def unmark_target(marked: str, start: int, end: int) -> str:
+    """Inverse of :func:`mark_target`: the sentence without the marks (``start``, ``end``: the target's offsets).
+
+    >>> unmark_target("Maduro met [[Putin]].", 11, 16)
+    'Maduro met Putin.'
+
+    Raises:
+        ValueError: if the marks are not around ``start:end`` (the sentence was edited).
+    """
+    a, b = start, end + len(MARK_OPEN)
+    if marked[a:a + len(MARK_OPEN)] != MARK_OPEN or marked[b:b + len(MARK_CLOSE)] != MARK_CLOSE:
+        raise ValueError(f"the target is not marked {MARK_OPEN} {MARK_CLOSE} at characters {start}-{end} of "
+                         f"{marked[:80]!r}; was the sentence edited?")
+    return marked[:a] + marked[a + len(MARK_OPEN):b] + marked[b + len(MARK_CLOSE):]
+
+
+def _unmarked(sheet: pd.DataFrame) -> pd.DataFrame:
+    """``text``, ``start``, ``end`` of each actor unit of a sheet (the model's input format)."""
+    rows = []
+    for marked, a, b in sheet[["sentence", "char_start", "char_end"]].itertuples(index=False, name=None):
+        start, end = int(_plain(a)), int(_plain(b))
+        rows.append((unmark_target(str(marked), start, end), start, end))
+    return pd.DataFrame(rows, columns=["text", "start", "end"])
+
+
+def _actor_pool(tables: StudyTables) -> pd.DataFrame:
+    from framing.features.actors import ActorRegistry
+
+    names = ActorRegistry.load().names
+    docs = _unique_documents(tables)[["doc_id", "outlet"]]
+    mentions = tables.actor_mentions.merge(docs, on="doc_id")
+    text = {(d, int(i)): str(t) for d, i, t in tables.sentences[["doc_id", "sent_idx", "text"]].itertuples(
+        index=False)}
+    rows = []
+    cols = ["doc_id", "sent_idx", "char_start", "char_end", "actor", "mention", "outlet", "actor_label"]
+    for doc_id, sent_idx, start, end, actor, mention, outlet, label in mentions[cols].itertuples(
+            index=False, name=None):
+        i, a, b, who = int(sent_idx), int(start), int(end), str(actor)
+        rows.append((doc_id, i, a, b, who, names.get(who, who), str(mention), mark_target(text[(doc_id, i)], a, b),
+                     outlet, str(label)))
+    return pd.DataFrame(rows, columns=[*UNIT_SPECS["actor"].columns, "outlet", "automatic"])
+
+
+def candidate_units(tables: StudyTables, unit: str) -> pd.DataFrame:
+    """Every unit that could be coded, with its sheet columns, ``item_id``, ``outlet`` and ``automatic`` label.
+
+    Duplicate documents are left out (they would be coded twice).
+    """
+    if unit not in UNIT_SPECS:
+        raise ValueError(f"unknown unit {unit!r}; choose one of {list(UNITS)}")
+    pool = {"issue": _issue_pool, "generic": _generic_pool, "actor": _actor_pool}[unit](tables)
+    spec = UNIT_SPECS[unit]
+    pool.insert(0, "item_id", [item_id(unit, key) for key in pool[list(spec.key)].itertuples(index=False)])
+    return pool.sort_values("item_id", kind="stable").reset_index(drop=True)
+
+
+def _with_strata(pool: pd.DataFrame, tables: StudyTables, unit: str, by: str) -> pd.DataFrame:
+    if by not in STRATA:
+        raise ValueError(f"unknown stratum {by!r}; choose one of {list(STRATA)}")
+    if by == "outlet":
+        return pool.assign(stratum=pool["outlet"])
+    if by == "frame":
+        if unit == "actor":
+            raise ValueError("--by frame needs frame units (--unit issue or generic); actor mentions have no frame")
+        return pool.assign(stratum=pool["frame"])
+    if unit == "actor":
+        return pool.assign(stratum=pool["actor"])
+    on = ["doc_id", "sent_idx"] if unit == "issue" else ["doc_id"]
+    mentions = tables.actor_mentions
+    who = pd.DataFrame({"doc_id": mentions["doc_id"].astype(str).to_numpy(dtype=object),
+                        "sent_idx": mentions["sent_idx"].astype(int).to_numpy(),
+                        "stratum": mentions["actor"].astype(str).to_numpy(dtype=object)})
+    return pool.merge(who[[*on, "stratum"]].drop_duplicates(), on=on, how="inner")
+
+
+def _round_robin(groups: list[pd.DataFrame], n: int) -> list[int]:
+    """Row positions taken one from each group in turn, until ``n`` are taken or every group is spent."""
+    taken: list[int] = []
+    depth = 0
+    while len(taken) < n and any(depth < len(g) for g in groups):
+        for g in groups:
+            if depth < len(g) and len(taken) < n:
+                taken.append(int(g.index[depth]))
+        depth += 1
+    return taken
+
+
+def draw_sample(tables: StudyTables, *, settings: SampleSettings = SampleSettings()) -> pd.DataFrame:
+    """A blind coding sheet: ``per_stratum`` units from every stratum, shuffled, seeded.
+
+    Args:
+        tables: The study's tables (:func:`framing.pipeline.run`).
+        settings: Unit, stratification, sample size and seed.
+
+    Returns:
+        The sheet: ``item_id``, the unit's columns, and empty ``code``, ``coder``, ``notes``. Nothing on it says
+        what the automatic measure decided; ``attrs["per_stratum"]`` holds the number drawn per stratum.
+
+    Example:
+        >>> settings = SampleSettings(unit="actor", by="outlet", per_stratum=10)
+        >>> sheet = draw_sample(tables, settings=settings)  # doctest: +SKIP
+    """
+    if settings.per_stratum < 1:
+        raise ValueError("per_stratum must be at least 1")
+    spec = UNIT_SPECS.get(settings.unit)
+    if spec is None:
+        raise ValueError(f"unknown unit {settings.unit!r}; choose one of {list(UNITS)}")
+    by = settings.by or spec.default_by
+    pool = _with_strata(candidate_units(tables, settings.unit), tables, settings.unit, by)
+    pool = pool.sort_values(["stratum", "item_id"], kind="stable").reset_index(drop=True)
+    rng = np.random.default_rng(settings.seed)
+    chosen: list[int] = []
+    taken_ids: set[str] = set()
+    counts: dict[str, int] = {}
+    for stratum in sorted(pool["stratum"].unique()):
+        sub = pool[(pool["stratum"] == stratum) & ~pool["item_id"].isin(taken_ids)]
+        if settings.balance_automatic:
+            labels = sorted(sub["automatic"].unique(), reverse=True)  # "1" before "0": flagged first
+            groups = [sub[sub["automatic"] == label] for label in labels]
+        else:
+            groups = [sub]
+        groups = [g.iloc[rng.permutation(len(g))] for g in groups]
+        picks = _round_robin(groups, settings.per_stratum)
+        chosen += picks
+        taken_ids.update(pool.loc[picks, "item_id"])
+        counts[str(stratum)] = len(picks)
+    sheet = pool.loc[chosen, ["item_id", *spec.columns]]
+    sheet = sheet.iloc[rng.permutation(len(sheet))].reset_index(drop=True)
+    for col in CODER_COLUMNS:
+        sheet[col] = ""
+    sheet.attrs["per_stratum"] = counts
+    sheet.attrs["sample"] = {"unit": settings.unit, "by": by, "per_stratum": settings.per_stratum,
+                             "seed": settings.seed, "items": int(len(sheet))}
+    return sheet
+
+
+# ---------------------------------------------------------------- codebook
+
+def codebook_table(unit: str) -> pd.DataFrame:
+    """The codebook printed beside a sheet: instructions, the allowed codes, and each frame's or code's rules.
+
+    Returns:
+        Columns ``entry``, ``name``, ``definition``, ``include``, ``exclude``, ``examples``.
+    """
+    spec = UNIT_SPECS[unit]
+    rows = [("instructions", "How to code", spec.instruction[0].upper() + spec.instruction[1:] + ". Code each row "
+             "on its own; leave 'code' empty only if you cannot decide, and say why in 'notes'. Put your name in "
+             "'coder'. Do not edit, add or delete rows (item_id joins your codes back to the sample).", "", "", "")]
+    if unit == "issue":
+        from framing.features.issue_frames import IssueCodebook
+
+        rows += [("code 1", "uses the frame", "The sentence uses the frame named on the row.", "", "", ""),
+                 ("code 0", "does not use the frame", "The sentence does not use the frame named on the row.", "", "",
+                  "")]
+        for slug, f in IssueCodebook.load().frames.items():
+            examples = "; ".join([f"+ {e}" for e in f.positive_examples] + [f"- {e}" for e in f.negative_examples])
+            rows.append((f"frame {slug}", f.name, f.definition, f.inclusion, f.exclusion, examples))
+    elif unit == "generic":
+        from framing.features.frames import FRAMES, GenericCodebook
+
+        gc = GenericCodebook.load()
+        rows += [("code 1", "uses the frame", "The document uses the frame named on the row: yes to at least one "
+                  "indicator question, and the frame shapes how the story is told.", "", "", ""),
+                 ("code 0", "does not use the frame", "No indicator question applies, or only in passing.", "", "",
+                  "")]
+        for code in FRAMES:
+            rows.append((f"frame {code}", gc.names[code], " ".join(gc.questions[code].values()),
+                         "Indicator questions of the Narrative Frames codebook (Frermann et al., ACL 2023).", "", ""))
+    else:
+        rows += [
+            ("code negative", "negative", "The sentence portrays the marked target negatively: criticises, blames, "
+             "ridicules or reports harm done by it.", "Quoted criticism of the target counts.",
+             "Negative events that do not reflect on the target.", "+ [[Maduro]]'s thugs fired on protesters."),
+            ("code neutral", "neutral", "The sentence mentions the target without taking a side toward it.",
+             "Plain reports of statements, meetings, positions.", "", "+ [[Putin]] spoke with Maduro on Tuesday."),
+            ("code positive", "positive", "The sentence portrays the marked target positively: praises, defends, "
+             "sympathises with or credits it.", "Quoted praise of the target counts.", "",
+             "+ [[Venezuela]] has shown remarkable resilience."),
+        ]
+    return pd.DataFrame(rows, columns=["entry", "name", "definition", "include", "exclude", "examples"])
+
+
+def _about_rows(sheet: pd.DataFrame) -> pd.DataFrame:
+    from framing import __version__
+
+    about = dict(sheet.attrs.get("sample") or {})
+    strata = sheet.attrs.get("per_stratum") or {}
+    text = ", ".join(f"{k}={v}" for k, v in about.items())
+    counts = ", ".join(f"{k}: {v}" for k, v in strata.items())
+    return pd.DataFrame([("sample", f"framing {__version__}", text, counts, "", "")],
+                        columns=["entry", "name", "definition", "include", "exclude", "examples"])
+
+
+# ---------------------------------------------------------------- sheet IO
+
+def codebook_path(sheet_path: Path) -> Path:
+    """Where the CSV sidecar codebook of a CSV sheet goes (``coding.csv`` → ``coding.codebook.csv``)."""
+    return sheet_path.with_name(sheet_path.stem + ".codebook.csv")
+
+
+def write_sheet(sheet: pd.DataFrame, path: Path, *, unit: str | None = None) -> list[Path]:
+    """Write a coding sheet and its codebook; CSV or XLSX by the extension of ``path``.
+
+    XLSX: worksheet ``coding`` (header frozen, long text wrapped, a drop-down of the allowed codes on ``code``)
+    and worksheet ``codebook``. CSV: the sheet, and ``<name>.codebook.csv`` beside it.
+
+    Returns:
+        The files written.
+    """
+    unit = unit or unit_of(sheet)
+    book = pd.concat([codebook_table(unit), _about_rows(sheet)], ignore_index=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        sheet.to_csv(path, index=False, lineterminator="\n")
+        side = codebook_path(path)
+        book.to_csv(side, index=False, lineterminator="\n")
+        return [path, side]
+    if suffix != ".xlsx":
+        raise ValueError(f"{path}: write a coding sheet as .csv or .xlsx")
+    _write_xlsx(sheet, book, path, codes=UNIT_SPECS[unit].codes)
+    return [path]
+
+
+def _write_xlsx(sheet: pd.DataFrame, book: pd.DataFrame, path: Path, *, codes: Sequence[str]) -> None:
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    for ws, frame in ((wb.active, sheet), (wb.create_sheet(CODEBOOK_SHEET), book)):
+        assert ws is not None
+        ws.title = CODING_SHEET if frame is sheet else CODEBOOK_SHEET
+        ws.append(list(frame.columns))
+        for n, row in enumerate(frame.itertuples(index=False), start=2):
+            values: list[object] = []
+            for col, value in zip(frame.columns, row, strict=True):
+                if isinstance(value, int | np.integer) and not isinstance(value, bool):
+                    values.append(int(value))
+                    continue
+                text = _cell(value)
+                if len(text) > _EXCEL_CELL_LIMIT or ILLEGAL_CHARACTERS_RE.search(text):
+                    raise ValueError(f"{path}: row {n}, column {col!r} does not fit an Excel cell (too long or "
+                                     "control characters); write the sheet as .csv instead")
+                values.append(text)
+            ws.append(values)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        ws.freeze_panes = "B2"
+        for j, col in enumerate(frame.columns, start=1):
+            wide = col in ("sentence", "text", "definition", "include", "exclude", "examples")
+            ws.column_dimensions[get_column_letter(j)].width = 70 if wide else 16
+            if wide:
+                for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    coding = wb[CODING_SHEET]
+    col = get_column_letter(list(sheet.columns).index("code") + 1)
+    dv = DataValidation(type="list", formula1='"' + ",".join(codes) + '"', allow_blank=True,
+                        showErrorMessage=True, errorTitle="code", error="Allowed codes: " + ", ".join(codes))
+    dv.add(f"{col}2:{col}{max(2, len(sheet) + 1)}")
+    coding.add_data_validation(dv)
+    tmp = path.with_name(path.name + ".part")
+    wb.save(tmp)
+    tmp.replace(path)
+
+
+def read_sheet(path: Path) -> pd.DataFrame:
+    """A coding sheet (CSV or XLSX) as text: every cell a string, empty cells ``""``.
+
+    Spreadsheet programs turn ``1`` into ``1.0`` and add a byte-order mark to CSV files; both are undone here.
+    Semicolon-separated CSV (what Excel writes in some locales) is read too.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(f"coded sheet not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        with warnings.catch_warnings():
+            # sheets saved by Excel or LibreOffice: openpyxl warns that it drops what it does not read (styles,
+            # data-validation extensions); the cell values it returns are complete
+            warnings.filterwarnings("ignore", message="Workbook contains no default style", category=UserWarning)
+            warnings.filterwarnings("ignore", message="Data Validation extension is not supported",
+                                    category=UserWarning)
+            warnings.filterwarnings("ignore", message="Conditional Formatting extension is not supported",
+                                    category=UserWarning)
+            wb = load_workbook(path, read_only=True, data_only=True)
+            try:
+                ws = wb[CODING_SHEET] if CODING_SHEET in wb.sheetnames else wb.worksheets[0]
+                rows = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            finally:
+                wb.close()
+        rows = [r for r in rows if any(r)]
+        if not rows:
+            raise ValueError(f"{path}: the sheet is empty")
+        header, body = rows[0], rows[1:]
+        width = len(header)
+        return pd.DataFrame([(r + [""] * width)[:width] for r in body], columns=header, dtype=object)
+    if suffix not in (".csv", ".tsv", ".txt"):
+        raise ValueError(f"{path}: read coded sheets from .csv or .xlsx files")
+    sep = "\t" if suffix == ".tsv" else ","
+    first = path.read_text(encoding="utf-8-sig").split("\n", 1)[0]
+    if sep == "," and "item_id" in first and "item_id," not in first and ";" in first:
+        sep = ";"
+    return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig").astype(object)
+
+
+def unit_of(sheet: pd.DataFrame) -> str:
+    """The kind of unit a sheet codes (from its item ids)."""
+    if "item_id" not in sheet.columns or sheet.empty:
+        raise ValueError("not a coding sheet: no 'item_id' column (or no rows); draw one with `framing sample`")
+    units = {str(i).split("-", 1)[0] for i in sheet["item_id"]}
+    if len(units) != 1 or not units <= set(UNIT_SPECS):
+        raise ValueError(f"item_id values do not name one kind of unit ({sorted(units)[:5]}); expected ids such as "
+                         "'issue-…', 'generic-…' or 'actor-…' from `framing sample`")
+    return units.pop()
+
+
+# ---------------------------------------------------------------- reading coded sheets
+
+@dataclass(frozen=True)
+class CodedSheet:
+    """One coder's checked copy of a sheet: ``table`` has the sheet's columns, ``code`` normalised."""
+
+    name: str
+    coder: str
+    unit: str
+    table: pd.DataFrame
+
+
+def _rows(frame: pd.DataFrame, mask: pd.Series, limit: int = 12) -> str:
+    shown = [f"row {int(i) + 2} ({frame.at[i, 'item_id']!s}: {frame.at[i, 'code']!r})"
+             for i in frame.index[mask][:limit]]
+    more = int(mask.sum()) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def check_sheet(frame: pd.DataFrame, *, name: str, reference: pd.DataFrame | None = None) -> CodedSheet:
+    """Check one coded sheet and normalise its codes.
+
+    Args:
+        frame: The sheet as read by :func:`read_sheet`.
+        name: What to call the sheet in messages (its file name).
+        reference: The sample the sheet must match (same item ids); None: only the ids' own consistency.
+
+    Raises:
+        ValueError: naming the sheet and the rows at fault: missing columns, ids that do not match the sample or
+            their own key columns, duplicate ids, codes outside the allowed set, or an empty ``code`` column.
+    """
+    unit = unit_of(frame)
+    spec = UNIT_SPECS[unit]
+    missing = [c for c in ("item_id", *spec.key, "code") if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name}: missing columns {missing}; code a copy of the sheet `framing sample` wrote")
+    frame = frame.reset_index(drop=True).copy()
+    frame["item_id"] = frame["item_id"].map(_plain)
+    recomputed = pd.Series([item_id(unit, k) for k in frame[list(spec.key)].itertuples(index=False)],
+                           index=frame.index)
+    wrong = recomputed != frame["item_id"]
+    if wrong.any():
+        rows = ", ".join(f"row {int(i) + 2} ({frame.at[i, 'item_id']!s})" for i in frame.index[wrong][:12])
+        raise ValueError(f"{name}: item_id does not match the row's {list(spec.key)} in {rows}; were rows edited "
+                         "or pasted from another sheet?")
+    dup = frame["item_id"].duplicated(keep=False)
+    if dup.any():
+        raise ValueError(f"{name}: item_id repeated in rows {[int(i) + 2 for i in frame.index[dup][:12]]}")
+    if reference is not None:
+        ref = set(reference["item_id"].map(_plain))
+        extra = [i for i in frame["item_id"] if i not in ref]
+        lost = sorted(ref - set(frame["item_id"]))
+        if extra or lost:
+            parts = []
+            if extra:
+                parts.append(f"{len(extra)} item(s) not in the sample (e.g. {extra[:5]})")
+            if lost:
+                parts.append(f"{len(lost)} sample item(s) missing (e.g. {lost[:5]})")
+            raise ValueError(f"{name}: the item ids do not match the sample: {'; '.join(parts)}")
+    codes = frame["code"].map(lambda v: _plain(v).lower())
+    frame["code"] = codes
+    if codes.eq("").all():
+        raise ValueError(f"{name}: the 'code' column is empty. For each row, {spec.instruction}.")
+    bad = codes.ne("") & ~codes.isin(spec.codes)
+    if bad.any():
+        raise ValueError(f"{name}: codes outside the allowed set {list(spec.codes)} in {int(bad.sum())} row(s): "
+                         f"{_rows(frame, bad)}")
+    coders = [c for c in frame.get("coder", pd.Series(dtype=object)).map(_plain) if c]
+    coder = coders[0] if coders else Path(name).stem
+    return CodedSheet(name=name, coder=coder, unit=unit, table=frame)
+
+
+def read_coded(paths: Sequence[str | Path], *, sample: str | Path | None = None,
+               same_items: bool = True) -> list[CodedSheet]:
+    """Read and check coded sheets (one per coder).
+
+    Args:
+        paths: Coded copies of a sheet.
+        sample: The blank sheet they were copied from; None: the first sheet is the reference.
+        same_items: Require every sheet to hold the reference's items (agreement); False for training, where
+            sheets from different samples can be pooled.
+
+    Raises:
+        ValueError: see :func:`check_sheet`; also when the sheets code different kinds of unit.
+    """
+    if not paths:
+        raise ValueError("give at least one coded sheet")
+    reference = read_sheet(Path(sample)) if sample is not None else None
+    if reference is not None:
+        unit_of(reference)
+    sheets: list[CodedSheet] = []
+    for p in paths:
+        frame = read_sheet(Path(p))
+        ref = reference if reference is not None else (sheets[0].table if sheets and same_items else None)
+        sheets.append(check_sheet(frame, name=Path(p).name, reference=ref if same_items else None))
+    units = {s.unit for s in sheets}
+    if len(units) > 1:
+        raise ValueError(f"the sheets code different kinds of unit: {sorted(units)}")
+    names = [s.coder for s in sheets]
+    if len(set(names)) < len(names):  # two sheets signed by the same name: tell them apart by file
+        sheets = [CodedSheet(f"{s.name}", f"{s.coder} ({s.name})", s.unit, s.table) for s in sheets]
+    return sheets
+
+
+# ---------------------------------------------------------------- Krippendorff's alpha with bootstrap CIs
+
+def _unit_coincidences(data: np.ndarray, n_values: int) -> np.ndarray:
+    """Per unit (column) with at least two values: its coincidence matrix, flattened (units × values²)."""
+    counts = np.stack([(data == v).sum(axis=0) for v in range(n_values)], axis=1).astype(float)  # units × values
+    m = counts.sum(axis=1)
+    keep = m >= 2
+    counts, m = counts[keep], m[keep]
+    outer = counts[:, :, None] * counts[:, None, :]
+    outer[:, np.arange(n_values), np.arange(n_values)] -= counts
+    return (outer / (m - 1)[:, None, None]).reshape(len(counts), -1)
+
+
+def _alpha_from_coincidences(o: np.ndarray, n_values: int) -> np.ndarray:
+    """Nominal alpha for each row of summed, flattened coincidence matrices (NaN where undefined)."""
+    o = o.reshape(len(o), n_values, n_values)
+    n_c = o.sum(axis=2)
+    n = n_c.sum(axis=1)
+    observed = n - np.trace(o, axis1=1, axis2=2)
+    expected = n ** 2 - (n_c ** 2).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        alpha = 1 - (n - 1) * observed / expected
+    return np.where(expected > 0, alpha, np.nan)
+
+
+def alpha_with_ci(data: np.ndarray, *, settings: AgreementSettings = AgreementSettings()) -> dict[str, Any]:
+    """Nominal Krippendorff's alpha and its percentile-bootstrap CI over units.
+
+    Args:
+        data: Coders × units, integer category codes, NaN where a coder gave no code.
+        settings: Resamples, CI level and seed.
+
+    Returns:
+        ``n_units`` (units with two or more codes), ``alpha`` (from the ``krippendorff`` package), ``alpha_ci_low``
+        and ``alpha_ci_high`` (resampling units with replacement; resamples where alpha is undefined, all codes
+        alike, are left out).
+
+    >>> r = alpha_with_ci(np.array([[1, 1, 0, 0, 1], [1, 1, 0, 1, 1]], dtype=float))
+    >>> round(r["alpha"], 3), r["n_units"]
+    (0.571, 5)
+    """
+    import krippendorff
+
+    values = np.unique(data[~np.isnan(data)])
+    index = np.full(data.shape, -1)
+    for k, v in enumerate(values):
+        index[data == v] = k
+    per_unit = _unit_coincidences(index, len(values))
+    out: dict[str, Any] = {"n_units": int(len(per_unit)), "alpha": float("nan"), "alpha_ci_low": float("nan"),
+                           "alpha_ci_high": float("nan")}
+    if len(per_unit) == 0 or len(values) < 2:
+        return out
+    out["alpha"] = float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+    rng = np.random.default_rng(settings.seed)
+    u = len(per_unit)
+    draws = rng.integers(0, u, size=(settings.n_resamples, u))
+    weights = np.zeros((settings.n_resamples, u))
+    np.add.at(weights, (np.repeat(np.arange(settings.n_resamples), u), draws.ravel()), 1.0)
+    boot = _alpha_from_coincidences(weights @ per_unit, len(values))
+    boot = boot[~np.isnan(boot)]
+    if len(boot):
+        tail = (1 - settings.ci) / 2 * 100
+        out["alpha_ci_low"], out["alpha_ci_high"] = (float(x) for x in np.percentile(boot, [tail, 100 - tail]))
+    return out
+
+
+# ---------------------------------------------------------------- agreement
+
+def consensus(codes: pd.DataFrame) -> pd.Series:
+    """The most frequent code per row among coders (columns); empty where no code or where the top codes tie."""
+    def one(row: pd.Series) -> str:
+        counts = row[row != ""].value_counts()
+        if counts.empty or (len(counts) > 1 and counts.iloc[0] == counts.iloc[1]):
+            return ""
+        return str(counts.index[0])
+
+    return codes.apply(one, axis=1) if len(codes.columns) else pd.Series("", index=codes.index)
+
+
+def automatic_codes(sheet: pd.DataFrame, *, measures: Sequence[str] | None = None) -> dict[str, pd.Series]:
+    """The automatic measures' codes for each item of a sheet, computed from the sheet's own text.
+
+    Measures: ``cues`` for issue frames (the codebook detector); ``model`` for generic frames (the trained model
+    and its per-frame threshold); ``accurate``, ``fast`` and ``vader`` (sentence VADER, ±0.05) for actor
+    sentiment.
+
+    Returns:
+        Measure name → Series of codes indexed by ``item_id``.
+    """
+    unit = unit_of(sheet)
+    allowed = {"issue": ("cues",), "generic": ("model",), "actor": ("accurate", "fast", "vader")}[unit]
+    measures = list(measures or {"issue": ("cues",), "generic": ("model",), "actor": ("accurate", "fast")}[unit])
+    unknown = [m for m in measures if m not in allowed]
+    if unknown:
+        raise ValueError(f"unknown measure(s) {unknown} for {unit} units; choose from {list(allowed)}")
+    ids = sheet["item_id"].tolist()
+    out: dict[str, pd.Series] = {}
+    if unit == "issue":
+        from framing.features.issue_frames import IssueCodebook
+
+        frames = IssueCodebook.load().frames
+        out["cues"] = pd.Series(["1" if frames[f].matches(s) else "0" for f, s in zip(
+            sheet["frame"], sheet["sentence"], strict=True)], index=ids)
+    elif unit == "generic":
+        from framing.features.frames import article_sentences, encode_articles, generic_model
+
+        model = generic_model()
+        docs = sheet.drop_duplicates("doc_id")
+        sents = article_sentences(docs["text"].tolist())
+        pred = model.predict(model.features(sents, encode_articles(sents)))
+        present = {(d, c): bool(pred.at[i, c]) for i, d in enumerate(docs["doc_id"]) for c in pred.columns}
+        out["model"] = pd.Series(["1" if present[(d, f)] else "0" for d, f in zip(
+            sheet["doc_id"], sheet["frame"], strict=True)], index=ids)
+    else:
+        from framing.features.actors import target_model
+
+        frame = _unmarked(sheet)
+        for m in measures:
+            if m == "vader":
+                from framing.features.sentiment import analyzer
+
+                comp = [analyzer().polarity_scores(t.replace("’", "'"))["compound"] for t in frame["text"]]
+                labels = ["negative" if c <= -0.05 else "positive" if c >= 0.05 else "neutral" for c in comp]
+            else:
+                labels = target_model(m).predict(frame)
+            out[m] = pd.Series(labels, index=ids)
+    return {m: out[m] for m in measures}
+
+
+def _precision_recall(truth: pd.Series, pred: pd.Series, codes: Sequence[str]) -> tuple[float, float]:
+    """Precision and recall of ``pred`` against ``truth``: of code "1" for 0/1 codes, macro-averaged otherwise."""
+    positives = ["1"] if tuple(codes) == BINARY_CODES else list(codes)
+    precision, recall = [], []
+    for c in positives:
+        p, t = pred == c, truth == c
+        precision.append(float((t & p).sum() / p.sum()) if p.any() else np.nan)
+        recall.append(float((t & p).sum() / t.sum()) if t.any() else np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: no prediction or no truth of any code
+        return float(np.nanmean(precision)), float(np.nanmean(recall))
+
+
+def agreement(sheets: Sequence[CodedSheet], *, automatic: dict[str, pd.Series] | None = None,
+              settings: AgreementSettings = AgreementSettings()) -> pd.DataFrame:
+    """Krippendorff's alpha (nominal, bootstrap CIs) between coders and between coders and automatic measures.
+
+    Args:
+        sheets: Checked coded sheets of the same sample (:func:`read_coded`), one per coder.
+        automatic: Measure name → codes per ``item_id`` (:func:`automatic_codes`); None: coders only.
+        settings: Bootstrap resamples, CI level and seed.
+
+    Returns:
+        One row per scope (``all``, then each frame or actor) and comparison: ``coders`` (alpha among all
+        coders), ``consensus vs <measure>`` (the coders' majority code; ties left out) and, with two or more
+        coders, ``<coder> vs <measure>``. Columns ``scope``, ``comparison``, ``n_coders``, ``n_units``,
+        ``alpha``, ``alpha_ci_low``, ``alpha_ci_high``, ``precision`` and ``recall`` of the measure against the
+        coders (of code 1 for frames; macro-averaged over the three codes for actor sentiment; NaN for
+        ``coders``). Precision and recall are those of the sample, which draws flagged and unflagged units
+        evenly, not of the corpus.
+    """
+    if not sheets:
+        raise ValueError("no coded sheets")
+    unit = sheets[0].unit
+    spec = UNIT_SPECS[unit]
+    base = sheets[0].table.set_index("item_id")
+    codes = pd.concat([s.table.set_index("item_id")["code"].rename(s.coder) for s in sheets], axis=1)
+    codes = codes.reindex(base.index).fillna("")
+    agreed = consensus(codes)
+    automatic = {m: v.reindex(base.index).fillna("") for m, v in (automatic or {}).items()}
+    index = {c: i for i, c in enumerate(spec.codes)}
+
+    def matrix(columns: list[pd.Series]) -> np.ndarray:
+        return np.array([[index.get(v, np.nan) for v in col] for col in columns], dtype=float)
+
+    scope_col = "actor" if unit == "actor" else "frame"
+    scopes = [("all", base.index)] + [(str(s), base.index[base[scope_col] == s])
+                                      for s in sorted(base[scope_col].unique())]
+    rows = []
+    for scope, idx in scopes:
+        comparisons: list[tuple[str, list[pd.Series], tuple[pd.Series, pd.Series] | None]] = []
+        if len(sheets) > 1:
+            comparisons.append(("coders", [codes.loc[idx, c] for c in codes.columns], None))
+        for m, auto in automatic.items():
+            comparisons.append((f"consensus vs {m}", [agreed[idx], auto[idx]], (agreed[idx], auto[idx])))
+            if len(sheets) > 1:
+                for c in codes.columns:
+                    comparisons.append((f"{c} vs {m}", [codes.loc[idx, c], auto[idx]], (codes.loc[idx, c], auto[idx])))
+        for name, cols, pair in comparisons:
+            stats = alpha_with_ci(matrix(cols), settings=settings)
+            precision = recall = float("nan")
+            if pair is not None:
+                both = (pair[0] != "") & (pair[1] != "")
+                precision, recall = _precision_recall(pair[0][both], pair[1][both], spec.codes)
+            rows.append({"scope": scope, "comparison": name, "n_coders": len(sheets), **stats,
+                         "precision": precision, "recall": recall})
+    return pd.DataFrame(rows, columns=["scope", "comparison", "n_coders", "n_units", "alpha", "alpha_ci_low",
+                                       "alpha_ci_high", "precision", "recall"])
+
+
+# ---------------------------------------------------------------- coded units as training data
+
+MODELS_FOR_UNIT = {"actor": ("fast", "accurate"), "generic": ("frames",)}
+
+
+def training_data(sheets: Sequence[CodedSheet]) -> pd.DataFrame:
+    """Coded units as rows the models train on, one per item, labelled by the coders' consensus.
+
+    Sheets may come from different samples; an item coded on several sheets gets its majority code, and items
+    whose coders tie are left out (their count is in ``attrs["ties"]``).
+
+    Returns:
+        Actor units: ``text``, ``start``, ``end``, ``label`` (the NewsMTSC training format). Generic-frame units:
+        ``ID`` (the doc_id), ``text`` and one column per frame (RE … EC) holding True, False or None (not coded),
+        one row per document. Rows are sorted by id, so the same codes give the same table (and model cache key).
+
+    Raises:
+        ValueError: for issue-frame sheets (the cue lexicon is not trained) or sheets of different units.
+    """
+    if not sheets:
+        raise ValueError("no coded sheets")
+    unit = sheets[0].unit
+    if any(s.unit != unit for s in sheets):
+        raise ValueError("the coded sheets code different kinds of unit")
+    if unit not in MODELS_FOR_UNIT:
+        raise ValueError("issue-frame sheets score the cue lexicon, which is not trained; use them with "
+                         "`framing agreement`. Train with actor or generic-frame sheets.")
+    long = pd.concat([s.table.assign(_sheet=k) for k, s in enumerate(sheets)], ignore_index=True)
+    wide = long.pivot(index="item_id", columns="_sheet", values="code").fillna("")
+    labels = consensus(wide.astype(str))
+    ties = int(((wide != "").any(axis=1) & (labels == "")).sum())
+    labels = labels[labels != ""].sort_index()
+    first = long.drop_duplicates("item_id").set_index("item_id").loc[labels.index]
+    if unit == "actor":
+        out = _unmarked(first)
+        out["label"] = labels.to_numpy()
+    else:
+        from framing.features.frames import FRAMES
+
+        docs = first.assign(label=labels).sort_values(["doc_id", "frame"], kind="stable")
+        rows = []
+        for doc_id, group in docs.groupby("doc_id", sort=True):
+            got = dict(zip(group["frame"], group["label"], strict=True))
+            rows.append({"ID": doc_id, "text": str(group["text"].iloc[0]),
+                         **{c: (got[c] == "1") if c in got else None for c in FRAMES}})
+        out = pd.DataFrame(rows, columns=["ID", "text", *FRAMES])
+    out.attrs.update({"unit": unit, "ties": ties, "items": int(len(labels))})
+    return out
+
+
+def models_for(sheets: Sequence[CodedSheet]) -> tuple[str, ...]:
+    """The trained models that a set of coded sheets can add training rows to."""
+    return MODELS_FOR_UNIT.get(sheets[0].unit, ()) if sheets else ()
+
+
+def summary(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of an agreement table as JSON-ready records (NaN → None, numbers rounded to 4 places)."""
+    records: list[dict[str, Any]] = []
+    for rec in frame.to_dict(orient="records"):
+        records.append({str(k): (None if isinstance(v, float) and np.isnan(v) else round(v, 4) if isinstance(v, float)
+                            else v) for k, v in rec.items()})
+    return records
