@@ -60,3 +60,12 @@ def test_bad_column_mapping_is_a_clear_error(corpus_dir):
     (corpus_dir / "manifest.yaml").write_text("files:\n  x.csv:\n    columns: {text: nope}\n")
     with pytest.raises(ValueError, match="column mapping names 'nope' for text"):
         read_corpus(corpus_dir)
+
+
+def test_json_lines_with_rows_longer_than_any_prefix_are_a_table(corpus_dir):
+    # regression: the sniffer read the first 4 kB only, so a long first row looked like a broken comment thread
+    rows = [{"title": f"T{i}", "text": ("Maduro spoke in Caracas. " * 400).strip(), "outlet": "RT"} for i in range(3)]
+    (corpus_dir / "long.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    result = read_corpus(corpus_dir)
+    assert result.files[0].reader == "table:jsonl"
+    assert len(result.records) == 3 and result.rejects == []

@@ -86,11 +86,16 @@ def read_table_bytes(data: bytes, kind: str) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, quoting=csv.QUOTE_MINIMAL)
 
 
+_FIRST_LINE_LIMIT = 16 * 1024 * 1024
+
+
 def sniff_table(data: bytes) -> str | None:
     """The table kind of raw bytes, or None if they are not a table this reader handles."""
     if data.startswith(b"PAR1"):
         return "parquet"
-    head = data[:4096].decode("utf-8-sig", errors="replace")
+    # the whole first line: a JSON Lines row holding a long article is easily longer than any fixed prefix
+    end = data.find(b"\n", 0, _FIRST_LINE_LIMIT)
+    head = data[:end if end >= 0 else _FIRST_LINE_LIMIT].decode("utf-8-sig", errors="replace")
     first = head.splitlines()[0] if head.strip() else ""
     if first.startswith("{") and first.rstrip().endswith("}"):
         try:
