@@ -178,6 +178,19 @@ def segment(documents: pd.DataFrame) -> pd.DataFrame:
     return conform(df, "sentences")
 
 
+def _segment_in(documents: pd.DataFrame, *, workers: int) -> pd.DataFrame:
+    """:func:`segment`, in ``workers`` forked processes over chunks of documents, concatenated in order."""
+    if workers <= 1 or len(documents) < 2 * workers:
+        return segment(documents)
+    size = -(-len(documents) // (4 * workers))  # a few chunks per worker evens out long and short documents
+    chunks = [documents.iloc[i:i + size] for i in range(0, len(documents), size)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        parts = [part for part in pool.map(segment, chunks) if len(part)]
+    if not parts:
+        return empty("sentences")
+    return conform(pd.concat(parts, ignore_index=True), "sentences")
+
+
 def rejects_table(rejects: Iterable[Reject]) -> pd.DataFrame:
     """The rejects ledger, with repaired excerpts."""
     rows = [{"source_file": r.source_file, "source_lines": format_ranges(r.lines), "reason": r.reason,
@@ -444,7 +457,7 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode
     documents = documents.sort_values("doc_id", kind="stable").reset_index(drop=True)
     steps.update()
     steps.set_postfix_str("segment")
-    sentences = segment(documents)
+    sentences = _segment_in(documents, workers=workers)
     steps.update()
     steps.set_postfix_str("features")
     store = FeatureStore((feature_dir or INTERIM_DIR / "features") / feature_key(actor_mode)) if use_store else None
