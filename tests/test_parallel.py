@@ -8,6 +8,7 @@ from framing import pipeline, synthetic
 def test_two_workers_give_the_serial_tables(tmp_path, monkeypatch):
     synthetic.write_corpus(tmp_path / "corpus", 60, seed=7)
     monkeypatch.setattr(pipeline, "FEATURE_BATCH_DOCS", 7)  # several batches, so both workers get some
+    # normalise and segment also split 60 documents into chunks for the workers
     serial = pipeline.build(tmp_path / "corpus", progress=False, actor_mode="fast", workers=1)
     parallel = pipeline.build(tmp_path / "corpus", progress=False, actor_mode="fast", workers=2)
     for name in pipeline.StudyTables.TABLES:

@@ -15,7 +15,7 @@ import multiprocessing
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import pandas as pd
@@ -103,20 +103,39 @@ class StudyTables:
 
 # ---------------------------------------------------------------- stages
 
+def _record_texts(records: list[Record], language: LanguageSettings | None
+                  ) -> list[tuple[str, str | None, str]]:
+    """Repaired text, repaired title and language of each record (each depends on its record alone)."""
+    out = []
+    for rec in records:
+        text = normalise_text(rec.text)
+        title = normalise_text(rec.title) if rec.title else None
+        out.append((text, title, clean_code(getattr(rec, "lang", None)) or detect_language(text, settings=language)))
+    return out
+
+
 def normalise(records: Iterable[Record], *, outlets: OutletRegistry | None = None,
-              language: LanguageSettings | None = None) -> pd.DataFrame:
+              language: LanguageSettings | None = None, workers: int = 1) -> pd.DataFrame:
     """Records → documents: repair and tidy text, map outlets to slugs, fill kinds, count words, hash ids.
 
     ``lang`` is the record's own (a manifest ``lang:`` hint or override), else detected from the repaired text
     (:func:`framing.language.detect_language` with ``language``). ``parent_id`` and ``depth`` come from a record's
-    ``extra`` (``comment_id``, ``parent_id``, ``depth``), as comment threads give them.
+    ``extra`` (``comment_id``, ``parent_id``, ``depth``), as comment threads give them. With ``workers`` > 1 the
+    text repair and language identification run in that many forked processes (same table).
     """
     outlets = outlets or OutletRegistry.default()
+    records = list(records)
+    if workers > 1 and len(records) >= 2 * workers:
+        size = -(-len(records) // (4 * workers))
+        chunks = [records[i:i + size] for i in range(0, len(records), size)]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            repaired = [t for part in pool.map(partial(_record_texts, language=language), chunks) for t in part]
+    else:
+        repaired = _record_texts(records, language)
     rows = []
     links: list[tuple[str | None, str | None]] = []  # (comment id, parent's comment id) per row
     seen: dict[str, int] = {}
-    for rec in records:
-        text = normalise_text(rec.text)
+    for rec, (text, title, lang) in zip(records, repaired, strict=True):
         outlet = outlets.lookup(rec.outlet)
         quoted = outlets.lookup(rec.quoted_from).slug if rec.quoted_from else None
         kind = rec.source_kind or ("quoted" if rec.voice == "quoted" else outlet.kind)
@@ -131,11 +150,11 @@ def normalise(records: Iterable[Record], *, outlets: OutletRegistry | None = Non
             "source_kind": kind,
             "voice": rec.voice,
             "quoted_from": quoted,
-            "title": normalise_text(rec.title) if rec.title else None,
+            "title": title,
             "published_date": rec.published_date,
             "text": text,
             "n_words": count_words(text),
-            "lang": clean_code(getattr(rec, "lang", None)) or detect_language(text, settings=language),
+            "lang": lang,
             "source_file": rec.source_file,
             "source_lines": format_ranges(rec.lines),
             "duplicate_of": None,
@@ -453,7 +472,7 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode
     ingested = read_corpus(corpus_dir, outlets=outlets)
     steps.update()
     steps.set_postfix_str("normalise")
-    documents = dedupe(normalise(ingested.records, outlets=outlets, language=language))
+    documents = dedupe(normalise(ingested.records, outlets=outlets, language=language, workers=workers))
     documents = documents.sort_values("doc_id", kind="stable").reset_index(drop=True)
     steps.update()
     steps.set_postfix_str("segment")
