@@ -49,7 +49,9 @@ lint: $(STAMP) ## ruff and mypy on src
 	$(BIN)/mypy
 
 bench: $(STAMP) ## Throughput benchmarks (ratios against bare VADER in the same run) -> benchmarks/results/
+	taskset -c 0 $(BIN)/python benchmarks/bench_vader.py
 	taskset -c 0 $(BIN)/python benchmarks/bench_actors.py
+	$(BIN)/python benchmarks/bench_pipeline.py  # both cores: the fast pipeline runs 2 worker processes
 
 clean: ## Remove caches and outputs (keeps .venv and reports/)
 	rm -rf data/interim data/processed .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from framing.text import count_words, normalise_text, repair_thai_mojibake, split_sentences
 
@@ -52,3 +54,35 @@ def test_split_sentences(text, expected):
 
 def test_count_words_keeps_abbreviations_whole():
     assert count_words("The U.S.-backed coup failed.") == 5
+
+
+
+def _full_repair(raw: str) -> str:
+    import unicodedata
+
+    import ftfy
+
+    return unicodedata.normalize("NFC", ftfy.fix_text(repair_thai_mojibake(raw), uncurl_quotes=True,
+                                                      normalization="NFC"))
+
+
+@pytest.mark.parametrize(("raw", "skipped"), [
+    ("Plain ASCII text. Nothing to fix.", True), ("a &amp; b &lt;c&gt;", False), ("line\r\nend", False),
+    ("bell\x07 and \x1b[31mred\x1b[0m", False), ("tab\there", True), ("I don’t like it.", False),
+    ("Guaidรณ", False),
+])
+def test_normalise_text_skips_ftfy_only_where_it_changes_nothing(raw, skipped):
+    from framing.text import _FTFY_ASCII
+
+    assert (raw.isascii() and not _FTFY_ASCII.search(raw)) == skipped
+    if skipped:
+        assert _full_repair(raw) == raw
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_ascii_text_the_fast_path_skips_is_left_alone_by_ftfy(raw):
+    from framing.text import _FTFY_ASCII
+
+    if not _FTFY_ASCII.search(raw):
+        assert _full_repair(raw) == raw

@@ -47,7 +47,7 @@ def _validate(args: argparse.Namespace) -> int:
     elif args.measure == "frames":
         if args.gold and not Path(args.gold).is_file():
             raise FileNotFoundError(f"gold file not found: {args.gold}")
-        result = validate.validate_generic_frames(Path(args.gold) if args.gold else None)
+        result = validate.validate_generic_frames(Path(args.gold) if args.gold else None, mode=args.mode)
     else:
         gold = Path(args.gold) if args.gold else validate.NEWSMTSC_DEVTEST_RW
         if not gold.is_file():
@@ -110,7 +110,8 @@ def _train(args: argparse.Namespace) -> int:
     from framing.features import actors, frames, roles
 
     trainers: dict[str, Callable[..., Any]] = {"accurate": actors.accurate_model, "fast": actors.fast_model,
-                                               "roles": roles.roles_model, "frames": frames.generic_model}
+                                               "roles": roles.roles_model, "frames": frames.generic_model,
+                                               "frames-fast": frames.fast_generic_model}
     names = [args.model] if args.model != "all" else list(trainers)
     summary: dict[str, Any] = {}
     if not args.coded:
@@ -172,7 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="sentence sentiment, sentiment toward actors, or generic frames")
     val.add_argument("--gold", default=None,
                      help="gold file: VADER ground-truth TSV, NewsMTSC-format JSONL, or a TSV like articles_dev.tsv")
-    val.add_argument("--mode", default="accurate", choices=["accurate", "fast"], help="actor-sentiment model")
+    val.add_argument("--mode", default="accurate", choices=["accurate", "fast"],
+                     help="model: actor sentiment, or generic frames (fast: TF-IDF + cues, no MiniLM)")
     val.set_defaults(func=_validate)
 
     diff = sub.add_parser("diff", help="what changed between two runs: documents, measures beyond CIs, findings")
@@ -210,7 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     agreement.set_defaults(func=_agreement)
 
     train = sub.add_parser("train", help="build (or load from cache) the trained models; prints their CV scores")
-    train.add_argument("model", nargs="?", default="all", choices=["all", "accurate", "fast", "roles", "frames"])
+    train.add_argument("model", nargs="?", default="all", choices=["all", "accurate", "fast", "roles", "frames",
+                                                                     "frames-fast"])
     train.add_argument("--coded", nargs="+", default=None, metavar="SHEET",
                        help="coded sheets to add to the gold training data (actor sheets: fast, accurate; generic "
                             "sheets: frames); prints CV scores without and with them")

@@ -27,9 +27,12 @@ def _hash64(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
 
 
-def _shingles(text: str, k: int) -> set[int]:
-    words = tokens(text)
-    return {_hash64(" ".join(words[i:i + k])) for i in range(max(1, len(words) - k + 1))}
+def _shingles(text: str, k: int, words: list[str] | None = None) -> set[int]:
+    """Hashes of the text's ``k``-word shingles (``words``: its :func:`~framing.text.tokens`, if already known)."""
+    words = tokens(text) if words is None else words
+    blake = hashlib.blake2b
+    return {int.from_bytes(blake(" ".join(words[i:i + k]).encode("utf-8"), digest_size=8).digest(), "big")
+            for i in range(max(1, len(words) - k + 1))}
 
 
 def find_duplicates(texts: pd.Series, *, settings: DedupeSettings = DedupeSettings()) -> pd.Series:
@@ -58,10 +61,10 @@ def find_duplicates(texts: pd.Series, *, settings: DedupeSettings = DedupeSettin
             out.loc[label] = str(first_by_hash[fp])  # type: ignore[call-overload]
             continue
         first_by_hash[fp] = label
-        words = len(tokens(str(text)))
-        if words < settings.min_words:
+        words = tokens(str(text))
+        if len(words) < settings.min_words:
             continue
-        sh = _shingles(str(text), settings.shingle_words)
+        sh = _shingles(str(text), settings.shingle_words, words)
         sketch = sorted(sh)[: settings.sketch_size]
         candidates = {c for h in sketch for c in sketches.get(h, [])}
         best = None

@@ -11,9 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable
+import multiprocessing
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import pandas as pd
@@ -101,20 +103,39 @@ class StudyTables:
 
 # ---------------------------------------------------------------- stages
 
+def _record_texts(records: list[Record], language: LanguageSettings | None
+                  ) -> list[tuple[str, str | None, str]]:
+    """Repaired text, repaired title and language of each record (each depends on its record alone)."""
+    out = []
+    for rec in records:
+        text = normalise_text(rec.text)
+        title = normalise_text(rec.title) if rec.title else None
+        out.append((text, title, clean_code(getattr(rec, "lang", None)) or detect_language(text, settings=language)))
+    return out
+
+
 def normalise(records: Iterable[Record], *, outlets: OutletRegistry | None = None,
-              language: LanguageSettings | None = None) -> pd.DataFrame:
+              language: LanguageSettings | None = None, workers: int = 1) -> pd.DataFrame:
     """Records → documents: repair and tidy text, map outlets to slugs, fill kinds, count words, hash ids.
 
     ``lang`` is the record's own (a manifest ``lang:`` hint or override), else detected from the repaired text
     (:func:`framing.language.detect_language` with ``language``). ``parent_id`` and ``depth`` come from a record's
-    ``extra`` (``comment_id``, ``parent_id``, ``depth``), as comment threads give them.
+    ``extra`` (``comment_id``, ``parent_id``, ``depth``), as comment threads give them. With ``workers`` > 1 the
+    text repair and language identification run in that many forked processes (same table).
     """
     outlets = outlets or OutletRegistry.default()
+    records = list(records)
+    if workers > 1 and len(records) >= 2 * workers:
+        size = -(-len(records) // (4 * workers))
+        chunks = [records[i:i + size] for i in range(0, len(records), size)]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            repaired = [t for part in pool.map(partial(_record_texts, language=language), chunks) for t in part]
+    else:
+        repaired = _record_texts(records, language)
     rows = []
     links: list[tuple[str | None, str | None]] = []  # (comment id, parent's comment id) per row
     seen: dict[str, int] = {}
-    for rec in records:
-        text = normalise_text(rec.text)
+    for rec, (text, title, lang) in zip(records, repaired, strict=True):
         outlet = outlets.lookup(rec.outlet)
         quoted = outlets.lookup(rec.quoted_from).slug if rec.quoted_from else None
         kind = rec.source_kind or ("quoted" if rec.voice == "quoted" else outlet.kind)
@@ -129,11 +150,11 @@ def normalise(records: Iterable[Record], *, outlets: OutletRegistry | None = Non
             "source_kind": kind,
             "voice": rec.voice,
             "quoted_from": quoted,
-            "title": normalise_text(rec.title) if rec.title else None,
+            "title": title,
             "published_date": rec.published_date,
             "text": text,
             "n_words": count_words(text),
-            "lang": clean_code(getattr(rec, "lang", None)) or detect_language(text, settings=language),
+            "lang": lang,
             "source_file": rec.source_file,
             "source_lines": format_ranges(rec.lines),
             "duplicate_of": None,
@@ -174,6 +195,19 @@ def segment(documents: pd.DataFrame) -> pd.DataFrame:
         return empty("sentences")
     df = pd.DataFrame(rows, columns=["doc_id", "sent_idx", "char_start", "char_end", "text", "voice"])
     return conform(df, "sentences")
+
+
+def _segment_in(documents: pd.DataFrame, *, workers: int) -> pd.DataFrame:
+    """:func:`segment`, in ``workers`` forked processes over chunks of documents, concatenated in order."""
+    if workers <= 1 or len(documents) < 2 * workers:
+        return segment(documents)
+    size = -(-len(documents) // (4 * workers))  # a few chunks per worker evens out long and short documents
+    chunks = [documents.iloc[i:i + size] for i in range(0, len(documents), size)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        parts = [part for part in pool.map(segment, chunks) if len(part)]
+    if not parts:
+        return empty("sentences")
+    return conform(pd.concat(parts, ignore_index=True), "sentences")
 
 
 def rejects_table(rejects: Iterable[Reject]) -> pd.DataFrame:
@@ -231,7 +265,7 @@ def document_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor
         actor_roles = predict_roles(actor_mentions, sentences)
     else:
         actor_roles = pd.DataFrame(columns=["doc_id", "actor", "p_hero", "p_villain", "p_victim", "role"])
-    doc_frames, sentence_frames = score_generic_frames(documents, sentences)
+    doc_frames, sentence_frames = score_generic_frames(documents, sentences, mode=actor_mode)
     issue_frame_sentences = detect_issue_frames(sentences)
     return {
         "doc_topics": topics,
@@ -340,15 +374,25 @@ def _write_parquet(df: pd.DataFrame, path: Path) -> None:
 FEATURE_BATCH_DOCS = 400  # documents per feature batch: the unit of progress and of writes to the store
 
 
+def _batch_features(documents: pd.DataFrame, sentences: pd.DataFrame, actor_mode: str,
+                    language: LanguageSettings | None) -> dict[str, pd.DataFrame]:
+    """:func:`document_features` of one batch (module level, so that a worker process can run it)."""
+    return document_features(documents, sentences, actor_mode=actor_mode, language=language)
+
+
 def cached_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor_mode: str,
-                    store: FeatureStore | None, language: LanguageSettings | None = None, progress: bool = False
-                    ) -> tuple[dict[str, pd.DataFrame], int]:
+                    store: FeatureStore | None, language: LanguageSettings | None = None, progress: bool = False,
+                    workers: int = 1) -> tuple[dict[str, pd.DataFrame], int]:
     """Per-document features, computing only documents the store does not hold; returns them and that count.
 
     New documents are computed in batches of :data:`FEATURE_BATCH_DOCS` in corpus order (a progress bar counts
     them), and each batch is stored as soon as it is done, so an interrupted run keeps what it finished. The
     :data:`ENGLISH_TABLES` keep rows of the documents that ``language`` scores only, whether computed now or read
     from the store.
+
+    With ``workers`` > 1 the batches are computed by that many forked processes (documents are independent) and
+    collected in corpus order, so the tables are the same as with one. The models are loaded before the fork, so
+    the workers share them.
     """
     ids = set(documents["doc_id"])
     scored = set(documents.loc[english_measures_mask(documents, settings=language), "doc_id"])
@@ -358,13 +402,13 @@ def cached_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor_m
         new = ids
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in FEATURE_TABLES}
     order = [d for d in documents["doc_id"] if d in new]
+    batches = [set(order[start:start + FEATURE_BATCH_DOCS]) for start in range(0, len(order), FEATURE_BATCH_DOCS)]
+    inputs = ((documents[documents["doc_id"].isin(b)], sentences[sentences["doc_id"].isin(b)]) for b in batches)
+    results = _computed_batches(inputs, actor_mode=actor_mode, language=language,
+                                workers=workers if len(batches) > 1 else 1)
     with tqdm(total=len(order), desc="features", unit="doc", disable=not progress or not order,
               leave=False) as bar:
-        for start in range(0, len(order), FEATURE_BATCH_DOCS):
-            batch = set(order[start:start + FEATURE_BATCH_DOCS])
-            fresh = document_features(documents[documents["doc_id"].isin(batch)],
-                                      sentences[sentences["doc_id"].isin(batch)], actor_mode=actor_mode,
-                                      language=language)
+        for batch, fresh in zip(batches, results, strict=True):
             if store is not None:
                 store.add(fresh, batch, scored=scored)
             for name, df in fresh.items():
@@ -385,9 +429,23 @@ def cached_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor_m
     return out, len(new)
 
 
+def _computed_batches(inputs: Iterable[tuple[pd.DataFrame, pd.DataFrame]], *, actor_mode: str,
+                      language: LanguageSettings | None, workers: int) -> Iterator[dict[str, pd.DataFrame]]:
+    """Features of each (documents, sentences) batch, in order: in this process, or in ``workers`` forked ones."""
+    if workers <= 1:
+        for docs, sents in inputs:
+            yield _batch_features(docs, sents, actor_mode, language)
+        return
+    _empty_english_tables(actor_mode)  # loads every model of the mode here, before the fork, so workers share them
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(_batch_features, docs, sents, actor_mode, language) for docs, sents in inputs]
+        for future in futures:
+            yield future.result()
+
+
 def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode: str = "accurate",
           progress: bool = True, use_store: bool = False, feature_dir: Path | None = None,
-          language: LanguageSettings | None = None) -> StudyTables:
+          language: LanguageSettings | None = None, workers: int = 1) -> StudyTables:
     """Run every stage on a corpus folder.
 
     Ingest, normalising, deduplication and segmentation always run (they are cheap and corpus-wide). The
@@ -397,29 +455,33 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode
     Args:
         corpus_dir: Folder of raw files.
         outlets: Outlet alias table (default: the shipped one).
-        actor_mode: Model for sentiment toward actors: "accurate" (MiniLM) or "fast" (scikit-learn only).
+        actor_mode: Models for sentiment toward actors and for generic frames: "accurate" (MiniLM) or "fast"
+            (scikit-learn only).
         progress: Show a progress bar.
         use_store: Read and extend the per-document feature store.
         feature_dir: Where the store lives (default ``data/interim/features``).
         language: Language identification thresholds, and which languages the English measures score
             (default :class:`framing.config.LanguageSettings`); other documents stay in ``documents`` and
             ``sentences`` but get no rows in the English-measure tables (:data:`ENGLISH_TABLES`).
+        workers: Processes for the per-document features (2 uses both cores of a 2-core machine); the tables
+            are the same for any number. Best with ``actor_mode="fast"``: the accurate models already use every
+            core through torch's threads.
     """
     steps = tqdm(total=9, desc="framing", disable=not progress, leave=False)
     steps.set_postfix_str("ingest")
     ingested = read_corpus(corpus_dir, outlets=outlets)
     steps.update()
     steps.set_postfix_str("normalise")
-    documents = dedupe(normalise(ingested.records, outlets=outlets, language=language))
+    documents = dedupe(normalise(ingested.records, outlets=outlets, language=language, workers=workers))
     documents = documents.sort_values("doc_id", kind="stable").reset_index(drop=True)
     steps.update()
     steps.set_postfix_str("segment")
-    sentences = segment(documents)
+    sentences = _segment_in(documents, workers=workers)
     steps.update()
     steps.set_postfix_str("features")
     store = FeatureStore((feature_dir or INTERIM_DIR / "features") / feature_key(actor_mode)) if use_store else None
     features, computed = cached_features(documents, sentences, actor_mode=actor_mode, store=store,
-                                         language=language, progress=progress)
+                                         language=language, progress=progress, workers=workers)
     steps.update(6)
     steps.close()
     rejects = rejects_table(ingested.rejects).sort_values(

@@ -22,6 +22,9 @@ _CP874_RUN = re.compile("[" + re.escape(_CP874_HIGH) + "]+")
 _THAI = re.compile("[\u0e00-\u0e7f]")
 _HORIZONTAL_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _MANY_BLANK_LINES = re.compile(r"\n{3,}")
+# ASCII characters ftfy may change: HTML entities, line ends, control characters and terminal escapes. ASCII text
+# without any of them is returned unchanged by ``ftfy.fix_text`` (tested on the seed and synthetic corpora).
+_FTFY_ASCII = re.compile(r"[&\r\x00-\x08\x0b-\x1f\x7f]")
 _WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+(?:['’\-][^\W_]+)*", re.UNICODE)
 
 
@@ -65,9 +68,10 @@ def normalise_text(text: str) -> str:
     >>> normalise_text("I don’t  like\\u00a0it.\\n\\n\\n\\nGuaidรณ")
     "I don't like it.\\n\\nGuaidó"
     """
-    text = repair_thai_mojibake(text)
-    text = ftfy.fix_text(text, uncurl_quotes=True, normalization="NFC")
-    text = unicodedata.normalize("NFC", text)
+    if not text.isascii() or _FTFY_ASCII.search(text):  # else nothing for ftfy, the Thai repair or NFC to do
+        text = repair_thai_mojibake(text)
+        text = ftfy.fix_text(text, uncurl_quotes=True, normalization="NFC")
+        text = unicodedata.normalize("NFC", text)
     lines = [_HORIZONTAL_SPACE.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
     return _MANY_BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 

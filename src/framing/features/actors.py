@@ -42,6 +42,8 @@ IGNORED = ""  # actor slug of the registry's ignore phrases
 
 def _fold(text: str) -> str:
     """Strip diacritics, keeping string length (one code point per code point)."""
+    if text.isascii():  # nothing to strip: ASCII letters have no decomposition
+        return text
     return "".join(unicodedata.normalize("NFKD", ch)[0] if ch.isalpha() else ch for ch in text)
 
 
@@ -532,7 +534,7 @@ def score_mentions(sentences: pd.DataFrame, *, registry: ActorRegistry | None = 
     if mentions.empty:
         return mentions.assign(**{c: pd.Series(dtype="float64") for c in cols},
                                actor_label=pd.Series(dtype="string"), actor_sentiment=pd.Series(dtype="float64"))
-    text = sentences.set_index(["doc_id", "sent_idx"])["text"]
+    text = dict(zip(zip(sentences["doc_id"], sentences["sent_idx"], strict=True), sentences["text"], strict=True))
     frame = pd.DataFrame({
         "text": [text[(d, i)] for d, i in zip(mentions["doc_id"], mentions["sent_idx"], strict=True)],
         "start": mentions["char_start"], "end": mentions["char_end"],

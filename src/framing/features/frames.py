@@ -8,6 +8,10 @@ overall mean). The model adds the mean and the maximum of the document's all-Min
 and fits one class-balanced logistic regression per frame, with C and the decision threshold chosen per frame by
 inner cross-validation. It is trained on the codebook's dev split (306 usable articles) and evaluated by nested
 cross-validation, so the reported figures never saw the data their settings were chosen on.
+
+In ``fast`` mode (scikit-learn only, no MiniLM) :class:`FastGenericFrameModel` replaces the embeddings and the
+question similarities with a TF-IDF of the document's words; the cue features and the per-frame model selection
+are the same, and it is evaluated by the same nested cross-validation (:func:`cross_validate_fast_generic`).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ FRAMES = ("RE", "HI", "CO", "MO", "EC")
 FRAME_NAMES = {"RE": "resolution", "HI": "human interest", "CO": "conflict", "MO": "morality", "EC": "economic"}
 ARTICLES_DEV = EXTERNAL_DIR / "narrative_frames" / "articles_dev.tsv"
 C_GRID = (0.003, 0.01, 0.03, 0.1)
+FAST_C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.2, 0.81, 0.05))
 
 
@@ -313,16 +318,162 @@ def evaluate_generic(gold_path: Path) -> dict[str, object]:
     return {**score_predictions(gold, pred), "dropped_rows": int(gold.attrs.get("dropped", 0))}
 
 
+# ---------------------------------------------------------------- fast mode: scikit-learn only
+
+class FastGenericFrameModel(GenericFrameModel):
+    """Per-frame logistic regressions on a TF-IDF of the document's words plus the codebook cue features.
+
+    No embeddings: :meth:`prepare` fits the TF-IDF vocabulary and the cue features' scaling on the training
+    documents (no labels), then :meth:`features` maps documents (lists of sentences) to a sparse matrix and
+    :meth:`GenericFrameModel.fit` chooses C and the threshold per frame by inner cross-validation as for the
+    accurate model.
+
+    >>> gold = load_frames_gold().iloc[:60]
+    >>> sents = article_sentences(gold["text"].tolist())
+    >>> m = FastGenericFrameModel(inner_folds=2, c_grid=(1.0,)).prepare(sents)
+    >>> m.fit(m.features(sents), gold).predict(m.features(sents[:2])).shape
+    (2, 5)
+    """
+
+    def __init__(self, *, seed: int = 13, c_grid: tuple[float, ...] = FAST_C_GRID,
+                 thresholds: tuple[float, ...] = THRESHOLDS, inner_folds: int = 3):
+        super().__init__(seed=seed, c_grid=c_grid, thresholds=thresholds, inner_folds=inner_folds)
+        self._vectorizer: Any = None
+        self._cue_mean: np.ndarray | None = None
+        self._cue_scale: np.ndarray | None = None
+
+    def prepare(self, sentences: list[list[str]]) -> FastGenericFrameModel:
+        """Fit the TF-IDF vocabulary and the cue scaling on the training documents' sentences."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self._vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_df=0.9, sublinear_tf=True,
+                                           max_features=50_000, dtype=np.float64)
+        self._vectorizer.fit([" ".join(s) for s in sentences])
+        cues = self.codebook.cue_features(sentences)
+        self._cue_mean = cues.mean(0)
+        scale = cues.std(0)
+        self._cue_scale = np.where(scale > 0, scale, 1.0)
+        return self
+
+    def features(self, sentences: list[list[str]], embeddings: list[np.ndarray] | None = None) -> Any:
+        """Sparse input matrix: TF-IDF of the joined sentences, then the standardised cue features."""
+        return self.features_from_cues([" ".join(s) for s in sentences], self.codebook.cue_features(sentences))
+
+    def features_from_cues(self, texts: list[str], cues: np.ndarray) -> Any:
+        """The input matrix from document texts and their cue features (as :meth:`GenericCodebook.cue_features`)."""
+        from scipy.sparse import csr_matrix, hstack
+
+        if self._vectorizer is None or self._cue_mean is None or self._cue_scale is None:
+            raise RuntimeError("call prepare() on the training documents first")
+        scaled = (cues - self._cue_mean) / self._cue_scale
+        return hstack([self._vectorizer.transform(texts), csr_matrix(scaled)]).tocsr()
+
+    def _fit_one(self, X: Any, y: np.ndarray, C: float) -> Any:
+        from sklearn.linear_model import LogisticRegression
+
+        return LogisticRegression(C=C, solver="liblinear", max_iter=5000, class_weight="balanced",
+                                  random_state=self.seed).fit(X, y)
+
+
+def cross_validate_fast_generic(gold: pd.DataFrame | None = None, *, folds: int = 5,
+                                seed: int = 13) -> dict[str, object]:
+    """Nested cross-validation of :class:`FastGenericFrameModel`, with the same outer folds as the accurate model.
+
+    The TF-IDF vocabulary and cue scaling are fitted on each outer training fold only (the inner folds that choose
+    C and the threshold share them; they see no labels).
+    """
+    from sklearn.model_selection import KFold
+
+    gold = load_frames_gold() if gold is None else gold
+    sents = article_sentences(gold["text"].tolist())
+    pred = pd.DataFrame(False, index=range(len(gold)), columns=list(FRAMES))
+    for tr, va in KFold(n_splits=folds, shuffle=True, random_state=seed).split(np.arange(len(gold))):
+        train = [sents[i] for i in tr]
+        model = FastGenericFrameModel(seed=seed).prepare(train)
+        model.fit(model.features(train), gold.iloc[tr])
+        pred.iloc[va] = model.predict(model.features([sents[i] for i in va])).to_numpy()
+    return {**score_predictions(gold, pred), "folds": folds, "dropped_rows": int(gold.attrs.get("dropped", 0)),
+            "model": "fast (TF-IDF + codebook cues, scikit-learn only)"}
+
+
+def train_fast_generic(*, seed: int = 13) -> tuple[FastGenericFrameModel, dict[str, object]]:
+    """Fit the fast model on the whole dev split; returns it and its nested cross-validated scores."""
+    gold = load_frames_gold()
+    sents = article_sentences(gold["text"].tolist())
+    scores = cross_validate_fast_generic(gold, seed=seed)
+    model = FastGenericFrameModel(seed=seed).prepare(sents)
+    model.fit(model.features(sents), gold)
+    model.cv_scores = scores
+    return model, scores
+
+
+def fast_generic_model(*, cache_dir: Path | None = None) -> FastGenericFrameModel:
+    """The fast generic-frame model, trained on first use (seconds) and cached."""
+    from framing.features.actors import _cached_model
+
+    model: FastGenericFrameModel = _cached_model("frames-fast", train_fast_generic, cache_dir)
+    return model
+
+
+def _score_fast(documents: pd.DataFrame, ordered: pd.DataFrame,
+                model: FastGenericFrameModel) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`score_documents` with the fast model: cue hits are found once per sentence, then summed per document."""
+    texts = ordered["text"].astype(str).tolist()
+    qids = model.codebook.question_ids
+    patterns = [model.codebook.patterns[q] for q in qids]
+    hits = np.array([[len(p.findall(t)) for p in patterns] for t in texts], dtype=np.float64).reshape(-1, len(qids))
+    words = np.array([count_words(t) for t in texts], dtype=np.float64)
+    # one sentence alone: hits per 1,000 words and whether it has a hit, interleaved per question
+    sent_cues = np.empty((len(texts), 2 * len(qids)))
+    sent_cues[:, 0::2] = 1000 * hits / np.maximum(words, 1)[:, None]
+    sent_cues[:, 1::2] = hits > 0
+    groups = ordered.groupby("doc_id", sort=False).indices
+    doc_ids = [d for d in documents["doc_id"] if d in groups]
+    doc_cues = np.empty((len(doc_ids), 2 * len(qids)))
+    doc_texts = []
+    for i, d in enumerate(doc_ids):
+        rows = groups[d]
+        doc_cues[i, 0::2] = 1000 * hits[rows].sum(0) / max(1.0, words[rows].sum())
+        doc_cues[i, 1::2] = (hits[rows] > 0).mean(0)
+        doc_texts.append(" ".join(texts[j] for j in rows))
+    proba = model.predict_proba(model.features_from_cues(doc_texts, doc_cues))
+    sent_proba = model.predict_proba(model.features_from_cues(texts, sent_cues))
+    return _frame_tables(doc_ids, proba, ordered, sent_proba, model)
+
+
+def _frame_tables(doc_ids: list[str], proba: pd.DataFrame, ordered: pd.DataFrame, sent_proba: pd.DataFrame,
+                  model: GenericFrameModel) -> tuple[pd.DataFrame, pd.DataFrame]:
+    doc_rows = []
+    for i, d in enumerate(doc_ids):
+        for code in FRAMES:
+            p = float(proba[code].iloc[i])
+            doc_rows.append((d, code, round(p, 6), p >= model.chosen[code][1]))
+    sent = ordered[["doc_id", "sent_idx"]].reset_index(drop=True)
+    sent_rows = sent.loc[sent.index.repeat(len(FRAMES))].reset_index(drop=True)
+    sent_rows["frame"] = list(FRAMES) * len(sent)
+    sent_rows["frame_prob"] = sent_proba[list(FRAMES)].to_numpy().reshape(-1).round(6)
+    docs = pd.DataFrame(doc_rows, columns=["doc_id", "frame", "frame_prob", "frame_present"])
+    return docs, sent_rows
+
+
 def score_documents(documents: pd.DataFrame, sentences: pd.DataFrame, *, model: GenericFrameModel | None = None,
-                    embeddings: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                    embeddings: np.ndarray | None = None, mode: str = "accurate") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Generic-frame probabilities per document, and per sentence (the sentences that carry each frame).
+
+    ``mode`` "fast" uses :func:`fast_generic_model` (scikit-learn only, no MiniLM), as does any
+    :class:`FastGenericFrameModel` given as ``model``.
 
     Returns:
         ``(doc_frames, sentence_frames)``: ``doc_id``, ``frame``, ``frame_prob``, ``frame_present``; and
         ``doc_id``, ``sent_idx``, ``frame``, ``frame_prob`` (the document model applied to the sentence alone).
     """
-    model = model or generic_model()
+    if mode not in ("accurate", "fast"):
+        raise ValueError(f"unknown mode {mode!r}; choose 'accurate' or 'fast'")
     ordered = sentences.sort_values(["doc_id", "sent_idx"], kind="stable")
+    if isinstance(model, FastGenericFrameModel) or (model is None and mode == "fast"):
+        return _score_fast(documents, ordered, model if isinstance(model, FastGenericFrameModel)
+                           else fast_generic_model())
+    model = model or generic_model()
     if embeddings is None:
         from framing.features.actors import MiniLMEncoder
 
@@ -332,16 +483,6 @@ def score_documents(documents: pd.DataFrame, sentences: pd.DataFrame, *, model: 
     per_doc_emb = [embeddings[groups[d]] for d in doc_ids]
     per_doc_sents = [ordered["text"].iloc[groups[d]].astype(str).tolist() for d in doc_ids]
     proba = model.predict_proba(model.features(per_doc_sents, per_doc_emb))
-    doc_rows = []
-    for i, d in enumerate(doc_ids):
-        for code in FRAMES:
-            p = float(proba[code].iloc[i])
-            doc_rows.append((d, code, round(p, 6), p >= model.chosen[code][1]))
     single = [embeddings[i:i + 1] for i in range(len(ordered))]
     sent_proba = model.predict_proba(model.features([[t] for t in ordered["text"].astype(str)], single))
-    sent = ordered[["doc_id", "sent_idx"]].reset_index(drop=True)
-    sent_rows = sent.loc[sent.index.repeat(len(FRAMES))].reset_index(drop=True)
-    sent_rows["frame"] = list(FRAMES) * len(sent)
-    sent_rows["frame_prob"] = sent_proba[list(FRAMES)].to_numpy().reshape(-1).round(6)
-    docs = pd.DataFrame(doc_rows, columns=["doc_id", "frame", "frame_prob", "frame_present"])
-    return docs, sent_rows
+    return _frame_tables(doc_ids, proba, ordered, sent_proba, model)

@@ -38,13 +38,30 @@ def _stemmer() -> Any:
     return snowballstemmer.stemmer("english")
 
 
+class _StemMemo(dict[str, str]):
+    """Word → Snowball stem, computed once per distinct word (a corpus has far fewer words than tokens)."""
+
+    limit = 500_000  # distinct words kept before the memo starts afresh (bounds its memory)
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= self.limit:
+            self.clear()
+        stem: str = _stemmer().stemWord(word)
+        self[word] = stem
+        return stem
+
+
+_STEMS = _StemMemo()
+
+
 def stem_words(words: list[str]) -> list[str]:
     """Snowball (Porter2) English stems.
 
     >>> stem_words(["ammunition", "artillery", "attacks"])
     ['ammunit', 'artilleri', 'attack']
     """
-    return list(_stemmer().stemWords(words))
+    stems = _STEMS
+    return [stems[w] for w in words]
 
 
 @dataclass(frozen=True)
@@ -111,7 +128,10 @@ def category_rates(documents: pd.DataFrame, lexicons: tuple[CategoryLexicon, ...
         for lex in lexicons:
             counts = stem_counts if lex.stemmed else plain
             for cat, terms in lex.terms.items():
-                hits = sum(counts[t] for t in terms if t in counts)
+                if len(counts) < len(terms):
+                    hits = sum(c for w, c in counts.items() if w in terms)
+                else:
+                    hits = sum(counts[t] for t in terms if t in counts)
                 hits += sum(joined.count(" " + " ".join(p) + " ") for p in lex.phrases.get(cat, ()))
                 rows.append((doc_id, lex.name, cat, hits, round(1000 * hits / n, 4)))
     return pd.DataFrame(rows, columns=["doc_id", "lexicon", "category", "n_hits", "rate_per_1000_words"])
