@@ -88,6 +88,34 @@ class EngineSettings:
     in_flight: int = 0  # chunks submitted but not yet written (0: twice the workers, at least 2)
 
 
+def engine_settings(config: Path | None = None, **overrides: Any) -> EngineSettings:
+    """Engine settings from a YAML file, then from ``overrides`` that are not None.
+
+    The file's keys are those of :class:`EngineSettings`: ``engine``, ``scheduler``, ``workers``, ``chunk_docs``,
+    ``in_flight``.
+
+    >>> engine_settings(engine="dask", scheduler="tcp://10.0.0.5:8786", chunk_docs=None).chunk_docs
+    2000
+    """
+    values: dict[str, Any] = {}
+    if config is not None:
+        import yaml
+
+        loaded = yaml.safe_load(config.read_text()) or {}
+        known = set(EngineSettings.__dataclass_fields__)
+        unknown = sorted(set(loaded) - known)
+        if unknown:
+            raise ValueError(f"{config}: unknown engine settings {unknown}; known: {sorted(known)}")
+        values.update(loaded)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    settings = EngineSettings(**values)
+    if settings.engine not in ("local", "dask"):
+        raise ValueError(f"unknown engine {settings.engine!r}; choose 'local' or 'dask'")
+    if settings.chunk_docs < 1:
+        raise ValueError("chunk_docs must be at least 1")
+    return settings
+
+
 # ---------------------------------------------------------------- engines
 
 
@@ -139,7 +167,8 @@ class LocalEngine:
 
     def worker_pids(self) -> list[int]:
         """Process ids of the workers (for memory measurements)."""
-        return [p.pid for p in (self._pool._processes or {}).values()] if self._pool else []  # type: ignore[union-attr]
+        processes = getattr(self._pool, "_processes", None) or {}
+        return [int(p.pid) for p in processes.values() if p.pid is not None]
 
     def close(self) -> None:
         """Shut the processes down."""
@@ -214,16 +243,19 @@ def _parquet_bytes(df: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-def compute_chunk(documents: pd.DataFrame, actor_mode: str, language: LanguageSettings | None) -> dict[str, bytes]:
+def compute_chunk(documents: pd.DataFrame, actor_mode: str, language: LanguageSettings | None,
+                  features: bool = True) -> dict[str, bytes]:
     """Sentences and every feature table of one chunk of documents, as Parquet bytes.
 
-    Rows follow the documents' order, then each table's key columns, so concatenating chunks gives the same
-    tables however the corpus was cut.
+    Without ``features``, sentences only. Rows follow the documents' order, then each table's key columns, so
+    concatenating chunks gives the same tables however the corpus was cut.
     """
     sentences = segment(documents)
+    out = {"sentences": _parquet_bytes(sentences)}
+    if not features:
+        return out
     tables = document_features(documents, sentences, actor_mode=actor_mode, language=language)
     position = pd.Series(np.arange(len(documents)), index=documents["doc_id"].to_numpy())
-    out = {"sentences": _parquet_bytes(sentences)}
     for name, keys in FEATURE_TABLES.items():
         df = tables[name]
         if len(df):
@@ -301,15 +333,18 @@ class Signatures:
         return cls(fps, counts, offsets, values)
 
     def shingles(self, i: int) -> np.ndarray:
+        """Sorted shingle hashes of document ``i``."""
         return self.values[self.offsets[i]:self.offsets[i + 1]]
 
     def save(self, path: Path) -> None:
+        """Write the arrays to an ``.npz`` file."""
         with path.open("wb") as handle:
             np.savez(handle, fingerprint=self.fingerprint, n_tokens=self.n_tokens, offsets=self.offsets,
                      values=self.values)
 
     @classmethod
     def load(cls, path: Path) -> Signatures:
+        """Read what :meth:`save` wrote."""
         with np.load(path) as z:
             return cls(z["fingerprint"], z["n_tokens"], z["offsets"], z["values"])
 
@@ -373,7 +408,11 @@ class DedupeIndex:
             k += len(sk)
         local_sketch: dict[int, list[int]] = {}
         local_shingles: dict[int, np.ndarray] = {}
-        new_fp_keys, new_fp_vals, new_sk_keys, new_sk_vals, new_candidates = [], [], [], [], []
+        new_fp_keys: list[int] = []
+        new_fp_vals: list[int] = []
+        new_sk_keys: list[int] = []
+        new_sk_vals: list[int] = []
+        new_candidates: list[int] = []  # chunk positions of the documents that become candidates
         out: list[str | None] = []
         for i in range(n):
             fp = int(sig.fingerprint[i])
@@ -573,20 +612,24 @@ class BuildSummary:
         return asdict(self)
 
 
-def _clear_parts(out: Path) -> None:
+def _clear_parts(out: Path, tables: tuple[str, ...]) -> None:
+    """Remove the parts of an earlier build (nothing else), and make the folders of ``tables``."""
     for table in PART_TABLES:
         folder = out / table
         if folder.is_dir():
             for part in folder.glob("part-*.parquet"):
                 part.unlink()
-        folder.mkdir(parents=True, exist_ok=True)
+            if table not in tables and not any(folder.iterdir()):
+                folder.rmdir()
+        if table in tables:
+            folder.mkdir(parents=True, exist_ok=True)
 
 
 def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
                   settings: EngineSettings = EngineSettings(), cache_dir: Path | None = None, use_cache: bool = True,
                   language: LanguageSettings | None = None, dedupe: DedupeSettings = DedupeSettings(),
                   outlets: OutletRegistry | None = None, engine: Engine | None = None,
-                  stream_bytes: int = 32 << 20, progress: bool = False) -> BuildSummary:
+                  stream_bytes: int = 32 << 20, features: bool = True, progress: bool = False) -> BuildSummary:
     """Every table of the study for ``corpus_dir`` as Parquet parts under ``out``, a chunk at a time.
 
     Args:
@@ -601,6 +644,8 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
         outlets: Outlet alias table (default: the shipped one; a custom one turns the per-file cache off).
         engine: An engine to use instead of starting one from ``settings`` (it is left open).
         stream_bytes: Table files at least this big are read in batches; smaller files are read whole.
+        features: Score the chunks; without, only documents, sentences, rejects and files are written (to
+            measure the streaming stages alone, or to segment a corpus now and score it later).
         progress: Show a progress bar of documents.
 
     Returns:
@@ -617,8 +662,9 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
     file_cache = use_cache and outlets is None
     registry = outlets or OutletRegistry.default()
     manifest = load_manifests(corpus_dir)
-    fkey = feature_key(actor_mode)
-    _clear_parts(out)
+    fkey = feature_key(actor_mode) if features else "segment-only"
+    chunk_tables = CHUNK_TABLES if features else ("sentences",)
+    _clear_parts(out, PART_TABLES if features else ("documents", "sentences", "rejects", "files"))
     summary = BuildSummary(out=str(out), engine=settings.engine, chunk_docs=settings.chunk_docs)
     runner = engine or make_engine(settings)
     window = settings.in_flight or max(2, 2 * settings.workers)
@@ -633,7 +679,7 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
         part = f"part-{k:05d}.parquet"
         cached = cache / "chunks" / key
         if fut is None:
-            for table in CHUNK_TABLES:
+            for table in chunk_tables:
                 shutil.copyfile(cached / f"{table}.parquet", out / table / part)
             return
         tables: dict[str, bytes] = fut.result()
@@ -678,7 +724,7 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
                 if use_cache and (cache / "chunks" / key).is_dir():
                     pending.append((k, key, None))
                 else:
-                    pending.append((k, key, runner.submit(compute_chunk, docs, actor_mode, language)))
+                    pending.append((k, key, runner.submit(compute_chunk, docs, actor_mode, language, features)))
                     summary.computed_docs += len(docs)
                     summary.computed_chunks += 1
                 summary.n_chunks += 1
@@ -749,4 +795,4 @@ def read_tables(out: Path) -> StudyTables:
             df = validate(conform(df, name) if len(df) else empty(name), name)
         frames[name] = df
     meta = json.loads((out / "_meta.json").read_text()) if (out / "_meta.json").is_file() else {}
-    return StudyTables(**frames, meta=meta)  # type: ignore[arg-type]
+    return StudyTables(**frames, meta=meta)

@@ -147,8 +147,10 @@ def table_units(table: pd.DataFrame, ctx: ReadContext, *, first_row: int = 1) ->
 
 
 def iter_table_batches(path: Path, kind: str, *, rows: int) -> Iterator[pd.DataFrame]:
-    """A table file of ``kind`` as successive DataFrames of at most ``rows`` rows, parsed as :func:`read_table_bytes`
-    parses the whole file (the chunked engine reads big tables this way; memory stays at one batch).
+    """A table file of ``kind`` as successive DataFrames of at most ``rows`` rows.
+
+    Each batch is parsed as :func:`read_table_bytes` parses a whole file; the chunked engine reads big tables
+    this way, so memory stays at one batch.
 
     A batch resolves its columns on its own: a JSON Lines batch in which no row has a text key rejects its rows
     as "no text column" where the whole file would reject them as "row without text".
@@ -184,8 +186,10 @@ _BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # what str.splitlines cuts
 
 
 def _lines(handle: io.TextIOBase) -> Iterator[str]:
-    """Lines as :meth:`str.splitlines` cuts them, read in blocks (a ``\\r\\n`` cut by a block gives an extra
-    empty line, which the readers skip)."""
+    """Lines as :meth:`str.splitlines` cuts them, read in blocks.
+
+    A ``\\r\\n`` cut by a block gives an extra empty line, which the readers skip.
+    """
     tail = ""
     while block := handle.read(1 << 20):
         parts = (tail + block).splitlines(keepends=True)
