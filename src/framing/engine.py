@@ -694,12 +694,29 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
         for table, data in tables.items():
             _write(out / table / part, data)
 
+    def plan(name: str, path: Path) -> tuple[str, Path, dict[str, Any], str, Path, Any]:
+        """A file's hints, hash and cache folder; files read whole and not cached start parsing on the engine."""
+        hints = manifest.get(name, {})
+        sha = _sha256(path)
+        fdir = cache / "files" / _file_key(name, sha, hints, language=language, dedupe=dedupe,
+                                           chunk_docs=settings.chunk_docs, stream_bytes=stream_bytes)
+        parsing = None
+        if (outlets is None and not (file_cache and (fdir / "COMPLETE").is_file())
+                and _stream_kind(path, hints, stream_bytes) is None):
+            parsing = runner.submit(parse_file, str(path), name, hints, sha, language, settings.chunk_docs, dedupe)
+        return name, path, hints, sha, fdir, parsing
+
+    files = iter(_corpus_files(corpus_dir))
+    planned: deque[tuple[str, Path, dict[str, Any], str, Path, Any]] = deque()
     try:
-        for name, path in _corpus_files(corpus_dir):
-            hints = manifest.get(name, {})
-            sha = _sha256(path)
-            fdir = cache / "files" / _file_key(name, sha, hints, language=language, dedupe=dedupe,
-                                               chunk_docs=settings.chunk_docs, stream_bytes=stream_bytes)
+        while True:
+            for name, path in files:  # parse up to ``window`` files ahead of the dedupe
+                planned.append(plan(name, path))
+                if len(planned) >= window:
+                    break
+            if not planned:
+                break
+            name, path, hints, sha, fdir, parsing = planned.popleft()
             chunks: Iterator[tuple[pd.DataFrame, Signatures]]
             if file_cache and (fdir / "COMPLETE").is_file():
                 summary.cached_files += 1
@@ -709,10 +726,16 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
                           for i in range(about["n_chunks"]))
             else:
                 summary.parsed_files += 1
-                result = _FileResult(FileReport(name, sha, 0, None))
-                chunks = _signed(_file_chunks(path, name, hints, sha, outlets=registry, language=language,
-                                              chunk_docs=settings.chunk_docs, stream_bytes=stream_bytes,
-                                              result=result), dedupe, fdir if file_cache else None)
+                if parsing is not None:
+                    result, parsed = parsing.result()
+                    chunks = _cached(iter(parsed), fdir if file_cache else None)
+                    del parsed
+                else:  # a big table, streamed in the driver (or a custom outlet table)
+                    result = _FileResult(FileReport(name, sha, 0, None))
+                    chunks = _cached(_signed(_file_chunks(path, name, hints, sha, outlets=registry,
+                                                          language=language, chunk_docs=settings.chunk_docs,
+                                                          stream_bytes=stream_bytes, result=result), dedupe),
+                                     fdir if file_cache else None)
             n_file_chunks = 0
             for docs, sig in chunks:
                 n_file_chunks += 1
@@ -756,15 +779,30 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
     return summary
 
 
-def _signed(chunks: Iterator[pd.DataFrame], dedupe: DedupeSettings, fdir: Path | None
+def _signed(chunks: Iterator[pd.DataFrame], dedupe: DedupeSettings) -> Iterator[tuple[pd.DataFrame, Signatures]]:
+    """Chunks with their dedupe signatures."""
+    for docs in chunks:
+        yield docs, Signatures.of(docs["text"].tolist(), dedupe)
+
+
+def parse_file(path: str, name: str, hints: dict[str, Any], sha256: str, language: LanguageSettings | None,
+               chunk_docs: int, dedupe: DedupeSettings) -> tuple[_FileResult, list[tuple[pd.DataFrame, Signatures]]]:
+    """Read, normalise and sign one file read whole, in chunks (runs on a worker, ahead of the dedupe)."""
+    result = _FileResult(FileReport(name, sha256, 0, None))
+    chunks = list(_signed(_file_chunks(Path(path), name, hints, sha256, outlets=OutletRegistry.default(),
+                                       language=language, chunk_docs=chunk_docs, stream_bytes=1 << 62,
+                                       result=result), dedupe))
+    return result, chunks
+
+
+def _cached(chunks: Iterator[tuple[pd.DataFrame, Signatures]], fdir: Path | None
             ) -> Iterator[tuple[pd.DataFrame, Signatures]]:
-    """Chunks with their dedupe signatures, written to the per-file cache ``fdir`` on the way."""
+    """The chunks, written to the per-file cache ``fdir`` on the way."""
     if fdir is not None:
         if fdir.exists():
             shutil.rmtree(fdir)
         fdir.mkdir(parents=True)
-    for i, docs in enumerate(chunks):
-        sig = Signatures.of(docs["text"].tolist(), dedupe)
+    for i, (docs, sig) in enumerate(chunks):
         if fdir is not None:
             docs.to_parquet(fdir / f"docs-{i:05d}.parquet", index=False)
             sig.save(fdir / f"sig-{i:05d}.npz")
