@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -148,3 +149,18 @@ def test_dedupe_index_matches_find_duplicates(tmp_path, chunk):
 def test_local_engine_in_the_driver_runs_at_once():
     with LocalEngine(0) as engine:
         assert engine.submit(np.add, 1, 2).result() == 3
+
+
+def test_framing_build_command_and_config_file(small_corpus, tmp_path, capsys):
+    from framing.cli import main
+
+    config = tmp_path / "engine.yaml"
+    config.write_text("engine: local\nworkers: 0\nchunk_docs: 30\n")
+    code = main(["-q", "build", "--corpus", str(small_corpus), "--out", str(tmp_path / "out"), "--config", str(config),
+                 "--chunk-docs", "40", "--segment-only", "--cache-dir", str(tmp_path / "cache")])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["chunk_docs"] == 40 and summary["n_chunks"] == 4 and summary["computed_docs"] == summary["n_docs"]
+    assert len(read_table(tmp_path / "out", "sentences")) > summary["n_docs"]
+    config.write_text("engine: spark\n")
+    assert main(["build", "--corpus", str(small_corpus), "--out", str(tmp_path / "x"), "--config", str(config)]) == 2

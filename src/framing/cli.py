@@ -46,7 +46,7 @@ def _build(args: argparse.Namespace) -> int:
                                scheduler=args.scheduler, workers=args.workers, chunk_docs=args.chunk_docs)
     summary = build_chunked(Path(args.corpus), Path(args.out), actor_mode=args.actor_mode, settings=settings,
                             cache_dir=Path(args.cache_dir) if args.cache_dir else None, use_cache=not args.no_cache,
-                            progress=not args.quiet)
+                            features=not args.segment_only, progress=not args.quiet)
     print(json.dumps(summary.as_dict(), indent=2))
     return 0
 
@@ -196,6 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--cache-dir", default=None,
                        help="cache of parsed files and chunks (default data/interim/engine)")
     build.add_argument("--no-cache", action="store_true", help="compute every chunk, read and write no cache")
+    build.add_argument("--segment-only", action="store_true",
+                       help="documents, sentences, rejects and files only (no feature tables)")
     build.set_defaults(func=_build)
 
     val = sub.add_parser("validate", help="score a measure against gold data; prints one JSON object")
