@@ -202,8 +202,13 @@ class DaskEngine:
             self.client = Client(address)
 
     def submit(self, fn: Callable[..., Any], /, *args: Any) -> Any:
-        """Submit ``fn(*args)`` to the cluster (never deduplicated by argument hash: ``pure=False``)."""
-        return self.client.submit(fn, *args, pure=False)
+        """Submit ``fn(*args)`` to the cluster (never deduplicated by argument hash: ``pure=False``).
+
+        Documents and file contents are scattered to the workers first rather than embedded in the task graph
+        (which ``distributed`` warns about above a few MB).
+        """
+        sent = [self.client.scatter(a, hash=False) if isinstance(a, bytes | pd.DataFrame) else a for a in args]
+        return self.client.submit(fn, *sent, pure=False)
 
     def worker_pids(self) -> list[int]:
         """Process ids of the workers (meaningful for a LocalCluster only)."""
@@ -526,13 +531,16 @@ def _first_line(source_lines: pd.Series) -> pd.Series:
 
 def _file_chunks(path: Path, name: str, hints: dict[str, Any], sha256: str, *, outlets: OutletRegistry,
                  language: LanguageSettings | None, chunk_docs: int, stream_bytes: int,
-                 result: _FileResult) -> Iterator[pd.DataFrame]:
-    """One file's normalised documents (no ``duplicate_of`` yet) in corpus order, in chunks; fills ``result``."""
+                 result: _FileResult, data: bytes | None = None) -> Iterator[pd.DataFrame]:
+    """One file's normalised documents (no ``duplicate_of`` yet) in corpus order, in chunks; fills ``result``.
+
+    With ``data`` (the file's bytes), the file is read whole from them.
+    """
     from framing.ingest import _apply_hints
 
-    kind = _stream_kind(path, hints, stream_bytes)
+    kind = None if data is not None else _stream_kind(path, hints, stream_bytes)
     if kind is None:
-        records, rejects, report = read_file(path, name=name, hints=hints, outlets=outlets)
+        records, rejects, report = read_file(path, name=name, hints=hints, outlets=outlets, data=data)
         result.report = report
         result.rejects = rejects_table(rejects)
         docs = normalise(records, outlets=outlets, language=language)
@@ -703,7 +711,8 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
         parsing = None
         if (outlets is None and not (file_cache and (fdir / "COMPLETE").is_file())
                 and _stream_kind(path, hints, stream_bytes) is None):
-            parsing = runner.submit(parse_file, str(path), name, hints, sha, language, settings.chunk_docs, dedupe)
+            parsing = runner.submit(parse_file, path.read_bytes(), name, hints, sha, language, settings.chunk_docs,
+                                    dedupe)
         return name, path, hints, sha, fdir, parsing
 
     files = iter(_corpus_files(corpus_dir))
@@ -785,13 +794,16 @@ def _signed(chunks: Iterator[pd.DataFrame], dedupe: DedupeSettings) -> Iterator[
         yield docs, Signatures.of(docs["text"].tolist(), dedupe)
 
 
-def parse_file(path: str, name: str, hints: dict[str, Any], sha256: str, language: LanguageSettings | None,
+def parse_file(data: bytes, name: str, hints: dict[str, Any], sha256: str, language: LanguageSettings | None,
                chunk_docs: int, dedupe: DedupeSettings) -> tuple[_FileResult, list[tuple[pd.DataFrame, Signatures]]]:
-    """Read, normalise and sign one file read whole, in chunks (runs on a worker, ahead of the dedupe)."""
+    """Read, normalise and sign one file read whole, in chunks (runs on a worker, ahead of the dedupe).
+
+    The driver sends the file's bytes, so workers need no access to the corpus folder.
+    """
     result = _FileResult(FileReport(name, sha256, 0, None))
-    chunks = list(_signed(_file_chunks(Path(path), name, hints, sha256, outlets=OutletRegistry.default(),
+    chunks = list(_signed(_file_chunks(Path(name), name, hints, sha256, outlets=OutletRegistry.default(),
                                        language=language, chunk_docs=chunk_docs, stream_bytes=1 << 62,
-                                       result=result), dedupe))
+                                       result=result, data=data), dedupe))
     return result, chunks
 
 
