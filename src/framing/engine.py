@@ -316,6 +316,21 @@ class _SortedMultiMap:
         return sum(k.nbytes + v.nbytes for k, v in self.levels)
 
 
+def _n_common(a: np.ndarray, b: np.ndarray) -> int:
+    """Elements two sorted arrays of unique values share.
+
+    >>> _n_common(np.array([1, 3, 5], dtype=np.uint64), np.array([3, 4, 5, 9], dtype=np.uint64))
+    2
+    """
+    if not len(a) or not len(b):
+        return 0
+    if len(a) > len(b):
+        a, b = b, a
+    i = np.searchsorted(b, a)
+    i[i == len(b)] = len(b) - 1
+    return int(np.count_nonzero(b[i] == a))
+
+
 @dataclass
 class Signatures:
     """What dedupe needs of a chunk's documents: fingerprints, token counts, sorted shingle hashes (CSR)."""
@@ -368,12 +383,11 @@ class DedupeIndex:
         folder.mkdir(parents=True, exist_ok=True)
         self._path = folder / "shingles.u64"
         self._store = self._path.open("w+b")
-        self._offsets: list[np.ndarray] = []  # per chunk: start of each candidate's shingles (uint64 positions)
-        self._starts = np.zeros(1, dtype=np.int64)  # candidate ordinal where each chunk of _offsets begins
+        self._offsets = np.zeros(1, dtype=np.int64)  # candidate c's shingles: store[_offsets[c]:_offsets[c + 1]]
         self._doc_ids = np.empty(0, dtype=np.uint64)  # by document ordinal
         self._fingerprints = _SortedMultiMap()  # fingerprint -> document ordinal
         self._sketches = _SortedMultiMap()  # sketch hash -> candidate ordinal
-        self._candidate_docs: list[np.ndarray] = []  # per chunk: document ordinal of each candidate
+        self._candidate_docs = np.empty(0, dtype=np.uint32)  # document ordinal of each candidate
         self._n_candidates = 0
         self._written = 0  # uint64 values in the store
 
@@ -386,14 +400,9 @@ class DedupeIndex:
     def nbytes(self) -> int:
         """Bytes of the in-memory arrays."""
         return (self._doc_ids.nbytes + self._fingerprints.nbytes + self._sketches.nbytes
-                + sum(o.nbytes for o in self._offsets) + sum(c.nbytes for c in self._candidate_docs)
-                + self._starts.nbytes)
+                + self._offsets.nbytes + self._candidate_docs.nbytes)
 
-    def _stored_shingles(self, cand: int) -> np.ndarray:
-        c = int(np.searchsorted(self._starts, cand, "right")) - 1
-        offs = self._offsets[c]
-        j = cand - int(self._starts[c])
-        start, end = int(offs[j]), int(offs[j + 1])
+    def _stored_shingles(self, start: int, end: int) -> np.ndarray:
         self._store.seek(start * 8)
         return np.frombuffer(self._store.read((end - start) * 8), dtype=np.uint64)
 
@@ -434,12 +443,21 @@ class DedupeIndex:
                 out.append(None)
                 continue
             sh = sig.shingles(i)
-            cands = {int(c) for arr in prior_by_doc[i] for c in arr}
+            stored = np.unique(np.concatenate(prior_by_doc[i])) if prior_by_doc[i] else np.empty(0, np.int64)
+            if len(stored):  # Jaccard <= smaller / larger set: drop candidates too different in size
+                sizes = self._offsets[stored + 1] - self._offsets[stored]
+                stored = stored[np.minimum(sizes, len(sh)) >= s.min_jaccard * np.maximum(sizes, len(sh))]
+            cands = set(stored.tolist())
             cands |= {c for h in sketches[i].tolist() for c in local_sketch.get(h, [])}
             best = None
             for cand in sorted(cands):
-                other = local_shingles[cand] if cand >= self._n_candidates else self._stored_shingles(cand)
-                inter = len(np.intersect1d(sh, other, assume_unique=True))
+                if cand >= self._n_candidates:
+                    other = local_shingles[cand]
+                else:
+                    other = self._stored_shingles(int(self._offsets[cand]), int(self._offsets[cand + 1]))
+                if min(len(other), len(sh)) < s.min_jaccard * max(len(other), len(sh)):
+                    continue
+                inter = _n_common(sh, other)
                 if inter / (len(sh) + len(other) - inter) >= s.min_jaccard:
                     best = cand
                     break
@@ -465,18 +483,17 @@ class DedupeIndex:
             self._store.seek(self._written * 8)
             for i in new_candidates:
                 self._store.write(sig.shingles(i).tobytes())
-            self._offsets.append(offs + self._written)
+            self._offsets = np.concatenate([self._offsets, offs[1:] + self._written])
             self._written += int(offs[-1])
-            self._candidate_docs.append(np.array([base + i for i in new_candidates], dtype=np.uint32))
+            self._candidate_docs = np.concatenate([self._candidate_docs,
+                                                   np.array([base + i for i in new_candidates], dtype=np.uint32)])
             self._n_candidates += len(new_candidates)
-            self._starts = np.append(self._starts, self._n_candidates)
         return out
 
     def _candidate_doc(self, cand: int, doc_ids: list[str], new_candidates: list[int]) -> str:
         if cand >= self._n_candidates:
             return doc_ids[new_candidates[cand - self._n_candidates]]
-        c = int(np.searchsorted(self._starts, cand, "right")) - 1
-        ordinal = int(self._candidate_docs[c][cand - int(self._starts[c])])
+        ordinal = int(self._candidate_docs[cand])
         return f"{int(self._doc_ids[ordinal]):016x}"
 
 
