@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # torch's CPU build; on this machine class pip takes it from disk (any other request pulls a multi-GB CUDA build)
 TORCH_SPEC ?= torch==2.13.0
+# corpus sizes of the scale benchmark (`make bench SCALE_ARGS="--sizes 10000 1000000"`)
+SCALE_ARGS ?= --sizes 10000
 
 .DEFAULT_GOAL := help
 .PHONY: help venv browser report test test-fast lab lint bench clean
@@ -52,6 +54,7 @@ bench: $(STAMP) ## Throughput benchmarks (ratios against bare VADER in the same 
 	taskset -c 0 $(BIN)/python benchmarks/bench_vader.py
 	taskset -c 0 $(BIN)/python benchmarks/bench_actors.py
 	$(BIN)/python benchmarks/bench_pipeline.py  # both cores: the fast pipeline runs 2 worker processes
+	$(BIN)/python benchmarks/bench_scale.py $(SCALE_ARGS)
 
 clean: ## Remove caches and outputs (keeps .venv and reports/)
 	rm -rf data/interim data/processed .pytest_cache .mypy_cache .ruff_cache

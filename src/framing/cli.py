@@ -39,6 +39,18 @@ def _ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build(args: argparse.Namespace) -> int:
+    from framing.engine import build_chunked, engine_settings
+
+    settings = engine_settings(Path(args.config) if args.config else None, engine=args.engine,
+                               scheduler=args.scheduler, workers=args.workers, chunk_docs=args.chunk_docs)
+    summary = build_chunked(Path(args.corpus), Path(args.out), actor_mode=args.actor_mode, settings=settings,
+                            cache_dir=Path(args.cache_dir) if args.cache_dir else None, use_cache=not args.no_cache,
+                            features=not args.segment_only, progress=not args.quiet)
+    print(json.dumps(summary.as_dict(), indent=2))
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
     from framing import validate
 
@@ -167,6 +179,27 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--actor-mode", default="accurate", choices=["accurate", "fast"],
                         help="model for sentiment toward actors")
     ingest.set_defaults(func=_ingest)
+
+    build = sub.add_parser("build", help="every table as Parquet parts, a chunk of documents at a time, on local "
+                                         "processes or a Dask cluster (corpora of 10^5-10^7 documents)")
+    build.add_argument("--corpus", default="data/raw", help="folder of raw files")
+    build.add_argument("--out", default="data/processed/parts", help="folder for <table>/part-NNNNN.parquet")
+    build.add_argument("--config", default=None,
+                       help="YAML with engine, scheduler, workers, chunk_docs (the flags below win over it)")
+    build.add_argument("--engine", default=None, choices=["local", "dask"],
+                       help="local processes (default) or a Dask cluster")
+    build.add_argument("--scheduler", default=None,
+                       help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster)")
+    build.add_argument("--workers", type=int, default=None,
+                       help="local processes, or LocalCluster workers (default 2; 0: in this process)")
+    build.add_argument("--chunk-docs", type=int, default=None, help="documents per chunk (default 2000)")
+    build.add_argument("--actor-mode", default="accurate", choices=["accurate", "fast"])
+    build.add_argument("--cache-dir", default=None,
+                       help="cache of parsed files and chunks (default data/interim/engine)")
+    build.add_argument("--no-cache", action="store_true", help="compute every chunk, read and write no cache")
+    build.add_argument("--segment-only", action="store_true",
+                       help="documents, sentences, rejects and files only (no feature tables)")
+    build.set_defaults(func=_build)
 
     val = sub.add_parser("validate", help="score a measure against gold data; prints one JSON object")
     val.add_argument("measure", choices=["sentiment", "actors", "frames"],

@@ -115,13 +115,16 @@ def _record_texts(records: list[Record], language: LanguageSettings | None
 
 
 def normalise(records: Iterable[Record], *, outlets: OutletRegistry | None = None,
-              language: LanguageSettings | None = None, workers: int = 1) -> pd.DataFrame:
+              language: LanguageSettings | None = None, workers: int = 1,
+              seen: dict[str, int] | None = None) -> pd.DataFrame:
     """Records → documents: repair and tidy text, map outlets to slugs, fill kinds, count words, hash ids.
 
     ``lang`` is the record's own (a manifest ``lang:`` hint or override), else detected from the repaired text
     (:func:`framing.language.detect_language` with ``language``). ``parent_id`` and ``depth`` come from a record's
     ``extra`` (``comment_id``, ``parent_id``, ``depth``), as comment threads give them. With ``workers`` > 1 the
-    text repair and language identification run in that many forked processes (same table).
+    text repair and language identification run in that many forked processes (same table). ``seen`` carries the
+    counts of identical copies across calls on successive batches of one file (the chunked engine), so the
+    copies get the doc_ids a single call would give them.
     """
     outlets = outlets or OutletRegistry.default()
     records = list(records)
@@ -134,16 +137,18 @@ def normalise(records: Iterable[Record], *, outlets: OutletRegistry | None = Non
         repaired = _record_texts(records, language)
     rows = []
     links: list[tuple[str | None, str | None]] = []  # (comment id, parent's comment id) per row
-    seen: dict[str, int] = {}
+    seen = {} if seen is None else seen  # hash of (outlet, file, text) -> copies so far
     for rec, (text, title, lang) in zip(records, repaired, strict=True):
         outlet = outlets.lookup(rec.outlet)
         quoted = outlets.lookup(rec.quoted_from).slug if rec.quoted_from else None
         kind = rec.source_kind or ("quoted" if rec.voice == "quoted" else outlet.kind)
         base = f"{outlet.slug}\x1f{rec.source_file}\x1f{text}"
-        seen[base] = seen.get(base, 0) + 1
-        key = base if seen[base] == 1 else f"{base}\x1f{seen[base]}"  # identical copies in one file
+        digest = hashlib.sha1(base.encode("utf-8")).hexdigest()
+        seen[digest] = copies = seen.get(digest, 0) + 1
+        doc_id = digest[:16] if copies == 1 else hashlib.sha1(  # identical copies in one file
+            f"{base}\x1f{copies}".encode()).hexdigest()[:16]
         rows.append({
-            "doc_id": hashlib.sha1(key.encode("utf-8")).hexdigest()[:16],
+            "doc_id": doc_id,
             "outlet": outlet.slug,
             "outlet_name": outlet.name,
             "via": rec.via,

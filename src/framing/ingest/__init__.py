@@ -104,10 +104,13 @@ def decode_bytes(data: bytes) -> tuple[str | None, str | None]:
     return data.decode("cp1252", errors="replace"), "cp1252"
 
 
-def read_file(path: Path, *, name: str, hints: dict[str, Any], outlets: OutletRegistry) -> tuple[
-        list[Record], list[Reject], FileReport]:
-    """Read one raw file with the reader its content (or its ``reader`` hint) calls for."""
-    data = path.read_bytes()
+def read_file(path: Path, *, name: str, hints: dict[str, Any], outlets: OutletRegistry,
+              data: bytes | None = None) -> tuple[list[Record], list[Reject], FileReport]:
+    """Read one raw file with the reader its content (or its ``reader`` hint) calls for.
+
+    ``data``, when given, is the file's content (read elsewhere: the chunked engine ships it to a worker).
+    """
+    data = path.read_bytes() if data is None else data
     report = FileReport(name, hashlib.sha256(data).hexdigest(), len(data), None)
     forced = hints.get("reader")
     ctx = FileContext(name, hints, outlets)

@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -122,24 +123,82 @@ class TableReader:
         except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
             yield Reject(ctx.source_file, [], f"unreadable {kind} table: {exc}", "")
             return
-        cols = resolve_columns([str(c) for c in table.columns], ctx.hints.get("columns"))
-        if cols["text"] is None:
-            for i, values in enumerate(table.itertuples(index=False, name=None), 1):
-                yield Reject(ctx.source_file, [i], f"no text column (found {list(table.columns)[:8]})",
-                             excerpt(" | ".join(str(v) for v in values[:4])))
-            return
-        records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in table.to_dict(orient="records")]
-        for i, row in enumerate(records, 1):
-            text = row.get(cols["text"])
-            if text is None or (isinstance(text, float) and pd.isna(text)) or not str(text).strip():
-                yield Reject(ctx.source_file, [i], "row without text", excerpt(str(row.get(cols["title"] or "", ""))))
-                continue
+        yield from table_units(table, ctx)
 
-            def field(name: str, row: dict[str, Any] = row) -> str | None:
-                col = cols[name]
-                value = row.get(col) if col else None
-                return None if value is None or str(value).strip() in ("", "nan", "None") else str(value).strip()
 
-            yield Record(source_file=ctx.source_file, lines=[i], text=str(text), outlet=field("outlet"),
-                         title=field("title"), published_date=parse_date(field("published_date")),
-                         extra={"url": field("url")} if field("url") else {})
+def table_units(table: pd.DataFrame, ctx: ReadContext, *, first_row: int = 1) -> Iterator[Unit]:
+    """One record or reject per row of a parsed table (or of one batch of it: rows number from ``first_row``)."""
+    cols = resolve_columns([str(c) for c in table.columns], ctx.hints.get("columns"))
+    if cols["text"] is None:
+        for i, values in enumerate(table.itertuples(index=False, name=None), first_row):
+            yield Reject(ctx.source_file, [i], f"no text column (found {list(table.columns)[:8]})",
+                         excerpt(" | ".join(str(v) for v in values[:4])))
+        return
+    records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in table.to_dict(orient="records")]
+    for i, row in enumerate(records, first_row):
+        text = row.get(cols["text"])
+        if text is None or (isinstance(text, float) and pd.isna(text)) or not str(text).strip():
+            yield Reject(ctx.source_file, [i], "row without text", excerpt(str(row.get(cols["title"] or "", ""))))
+            continue
+
+        def field(name: str, row: dict[str, Any] = row) -> str | None:
+            col = cols[name]
+            value = row.get(col) if col else None
+            return None if value is None or str(value).strip() in ("", "nan", "None") else str(value).strip()
+
+        yield Record(source_file=ctx.source_file, lines=[i], text=str(text), outlet=field("outlet"),
+                     title=field("title"), published_date=parse_date(field("published_date")),
+                     extra={"url": field("url")} if field("url") else {})
+
+
+def iter_table_batches(path: Path, kind: str, *, rows: int) -> Iterator[pd.DataFrame]:
+    """A table file of ``kind`` as successive DataFrames of at most ``rows`` rows.
+
+    Each batch is parsed as :func:`read_table_bytes` parses a whole file; the chunked engine reads big tables
+    this way, so memory stays at one batch.
+
+    A batch resolves its columns on its own: a JSON Lines batch in which no row has a text key rejects its rows
+    as "no text column" where the whole file would reject them as "row without text".
+    """
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
+            yield batch.to_pandas().astype(object)
+        return
+    if kind == "jsonl":
+        with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as handle:
+            pending: list[dict[str, Any]] = []
+            for line in _lines(handle):
+                if not line.strip():
+                    continue
+                row = json.loads(line)
+                if not isinstance(row, dict):
+                    raise ValueError("JSON Lines rows must be objects")
+                pending.append(row)
+                if len(pending) == rows:
+                    yield pd.DataFrame(pending).astype(object)
+                    pending = []
+            if pending:
+                yield pd.DataFrame(pending).astype(object)
+        return
+    sep = "\t" if kind == "tsv" else ","
+    yield from pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, quoting=csv.QUOTE_MINIMAL,
+                           encoding="utf-8-sig", encoding_errors="replace", chunksize=rows)
+
+
+_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # what str.splitlines cuts at
+
+
+def _lines(handle: io.TextIOBase) -> Iterator[str]:
+    """Lines as :meth:`str.splitlines` cuts them, read in blocks.
+
+    A ``\\r\\n`` cut by a block gives an extra empty line, which the readers skip.
+    """
+    tail = ""
+    while block := handle.read(1 << 20):
+        parts = (tail + block).splitlines(keepends=True)
+        tail = parts.pop() if parts and not parts[-1].endswith(tuple(_BREAKS)) else ""
+        yield from (p.rstrip(_BREAKS) for p in parts)
+    if tail:
+        yield tail

@@ -1,0 +1,166 @@
+"""The chunked engine gives the tables the in-memory pipeline gives, on any engine, chunking and cache state."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from framing import pipeline, synthetic
+from framing.config import DedupeSettings
+from framing.dedupe import find_duplicates
+from framing.engine import (
+    CHUNK_TABLES,
+    DedupeIndex,
+    EngineSettings,
+    LocalEngine,
+    Signatures,
+    build_chunked,
+    read_table,
+    read_tables,
+)
+
+from .conftest import RAW
+
+SERIAL = EngineSettings(workers=0)
+
+
+def _sorted(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    return df.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def _assert_same_tables(a, b, *, exact: bool = True) -> None:
+    keys = {"documents": ["doc_id"], "sentences": ["doc_id", "sent_idx"], "rejects": ["source_file", "source_lines"],
+            **pipeline.FEATURE_TABLES}
+    for name, k in keys.items():
+        x, y = getattr(a, name), getattr(b, name)
+        if len(x) == 0 and len(y) == 0:
+            continue
+        x, y = _sorted(x, k), _sorted(y, k)
+        pd.testing.assert_frame_equal(x, y, check_dtype=False, check_exact=exact, rtol=1e-5, atol=1e-5, obj=name)
+
+
+@pytest.fixture(scope="module")
+def small_corpus(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("syn")
+    synthetic.write_corpus(folder, 120, seed=7, shape=synthetic.CorpusShape(docs_per_file=60))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def small_local(small_corpus, tmp_path_factory) -> Path:
+    """The reference run: two local worker processes (one BLAS thread each, like Dask's workers)."""
+    out = tmp_path_factory.mktemp("local")
+    build_chunked(small_corpus, out, actor_mode="fast", settings=EngineSettings(workers=2, chunk_docs=25),
+                  use_cache=False)
+    return out
+
+
+def _assert_same_parts(a: Path, b: Path, tables=("documents", *CHUNK_TABLES)) -> None:
+    for name in tables:
+        parts = sorted(p.name for p in (a / name).glob("*.parquet"))
+        assert parts and parts == sorted(p.name for p in (b / name).glob("*.parquet")), name
+        for part in parts:
+            assert (a / name / part).read_bytes() == (b / name / part).read_bytes(), (name, part)
+
+
+def test_engine_matches_pipeline_build_on_the_seed_corpus(tmp_path):
+    expected = pipeline.build(RAW, actor_mode="fast", progress=False)
+    summary = build_chunked(RAW, tmp_path / "out", actor_mode="fast", settings=EngineSettings(workers=0, chunk_docs=25),
+                            cache_dir=tmp_path / "cache")
+    got = read_tables(tmp_path / "out")
+    assert summary.n_docs == len(expected.documents) == got.meta["n_docs"]
+    assert summary.n_chunks > 4  # the seed files were cut into chunks
+    _assert_same_tables(got, expected, exact=False)  # the encoder's batches differ in the 6th digit
+    pd.testing.assert_frame_equal(got.files, expected.files, check_dtype=False)
+
+
+def test_small_chunks_give_the_tables_of_one_chunk(small_corpus, small_local, tmp_path):
+    build_chunked(small_corpus, tmp_path, actor_mode="fast", settings=EngineSettings(workers=0, chunk_docs=1000),
+                  use_cache=False)
+    assert len(list((tmp_path / "documents").glob("*.parquet"))) == 2  # one chunk a file
+    for name in ("documents", *CHUNK_TABLES):  # the encoder's batches differ in the 6th digit
+        pd.testing.assert_frame_equal(read_table(tmp_path, name), read_table(small_local, name), obj=name,
+                                      check_dtype=False, check_exact=False, rtol=1e-5, atol=1e-5)
+
+
+def test_streamed_tables_match_whole_file_reading(small_corpus, tmp_path):
+    settings = EngineSettings(workers=0, chunk_docs=25)
+    build_chunked(small_corpus, tmp_path / "whole", settings=settings, use_cache=False, features=False)
+    build_chunked(small_corpus, tmp_path / "streamed", settings=settings, use_cache=False, features=False,
+                  stream_bytes=0)
+    _assert_same_parts(tmp_path / "whole", tmp_path / "streamed", ("documents", "sentences", "files"))
+    assert not (tmp_path / "streamed" / "doc_sentiment").exists()
+
+
+@pytest.mark.filterwarnings("ignore:Port 8787 is already in use:UserWarning")
+def test_dask_local_cluster_gives_the_bytes_of_the_local_engine(small_corpus, small_local, tmp_path):
+    pytest.importorskip("distributed")
+    from framing.engine import DaskEngine
+
+    with DaskEngine(None, workers=2) as engine:
+        build_chunked(small_corpus, tmp_path, actor_mode="fast", settings=EngineSettings(engine="dask", chunk_docs=25),
+                      use_cache=False, engine=engine)
+    _assert_same_parts(small_local, tmp_path)
+
+
+def test_adding_one_percent_recomputes_only_the_new_chunk(tmp_path):
+    corpus = tmp_path / "corpus"
+    synthetic.write_corpus(corpus, 200, seed=3, shape=synthetic.CorpusShape(docs_per_file=100))
+    cache = tmp_path / "cache"
+    settings = EngineSettings(workers=0, chunk_docs=50)
+    first = build_chunked(corpus, tmp_path / "a", actor_mode="fast", settings=settings, cache_dir=cache)
+    assert first.computed_docs == first.n_docs > 150 and first.parsed_files == 2
+    again = build_chunked(corpus, tmp_path / "b", actor_mode="fast", settings=settings, cache_dir=cache)
+    assert again.computed_docs == 0 and again.parsed_files == 0 and again.cached_files == 2
+    _assert_same_parts(tmp_path / "a", tmp_path / "b")
+    extra = tmp_path / "extra"
+    synthetic.write_corpus(extra, 2, seed=99)
+    shutil.copy(extra / "part-00000.jsonl", corpus / "part-00002.jsonl")  # 1% more documents, a new file
+    grown = build_chunked(corpus, tmp_path / "c", actor_mode="fast", settings=settings, cache_dir=cache)
+    assert grown.parsed_files == 1 and grown.cached_files == 2
+    assert grown.computed_docs == grown.n_docs - first.n_docs == 2 and grown.computed_chunks == 1
+    fresh = build_chunked(corpus, tmp_path / "d", actor_mode="fast", settings=settings, use_cache=False)
+    assert fresh.n_docs == grown.n_docs
+    _assert_same_parts(tmp_path / "c", tmp_path / "d")
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 1000])
+def test_dedupe_index_matches_find_duplicates(tmp_path, chunk):
+    texts = list(synthetic.documents(300, seed=5, shape=synthetic.CorpusShape(exact_duplicate_rate=0.1,
+                                                                               near_duplicate_rate=0.1)))
+    words = [d["text"] for d in texts]
+    ids = [f"{i:016x}" for i in range(len(words))]
+    settings = DedupeSettings()
+    expected = find_duplicates(pd.Series(words, index=ids), settings=settings)
+    index = DedupeIndex(tmp_path, settings)
+    got: list[str | None] = []
+    for start in range(0, len(words), chunk):
+        got += index.assign(ids[start:start + chunk], Signatures.of(words[start:start + chunk], settings))
+    index.close()
+    assert [None if pd.isna(x) else x for x in expected] == got
+    assert sum(x is not None for x in got) > 30
+
+
+def test_local_engine_in_the_driver_runs_at_once():
+    with LocalEngine(0) as engine:
+        assert engine.submit(np.add, 1, 2).result() == 3
+
+
+def test_framing_build_command_and_config_file(small_corpus, tmp_path, capsys):
+    from framing.cli import main
+
+    config = tmp_path / "engine.yaml"
+    config.write_text("engine: local\nworkers: 0\nchunk_docs: 30\n")
+    code = main(["-q", "build", "--corpus", str(small_corpus), "--out", str(tmp_path / "out"), "--config", str(config),
+                 "--chunk-docs", "40", "--segment-only", "--cache-dir", str(tmp_path / "cache")])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["chunk_docs"] == 40 and summary["n_chunks"] == 4 and summary["computed_docs"] == summary["n_docs"]
+    assert len(read_table(tmp_path / "out", "sentences")) > summary["n_docs"]
+    config.write_text("engine: spark\n")
+    assert main(["build", "--corpus", str(small_corpus), "--out", str(tmp_path / "x"), "--config", str(config)]) == 2
