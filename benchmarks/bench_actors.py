@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import platform
-import time
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -19,14 +19,8 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from framing import validate
 from framing.features import actors
 
-
-def rate(fn, n: int, repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return n / best
+sys.path.insert(0, str(Path(__file__).parent))
+from common import best_rate  # noqa: E402
 
 
 def main() -> None:
@@ -34,13 +28,13 @@ def main() -> None:
     big = pd.concat([gold] * 4, ignore_index=True)
     vader = SentimentIntensityAnalyzer()
     texts = big["text"].tolist()
-    vader_rate = rate(lambda: [vader.polarity_scores(t) for t in texts], len(texts))
+    vader_rate = best_rate(lambda: [vader.polarity_scores(t) for t in texts], len(texts))
     fast = actors.fast_model()
     fast.predict_proba(gold.head(20))
-    fast_rate = rate(lambda: fast.predict_proba(big), len(big))
+    fast_rate = best_rate(lambda: fast.predict_proba(big), len(big))
     accurate = actors.accurate_model()
     accurate.predict_proba(gold.head(20))
-    accurate_rate = rate(lambda: accurate.predict_proba(gold), len(gold), repeat=1)
+    accurate_rate = best_rate(lambda: accurate.predict_proba(gold), len(gold), repeat=1)
     result = {
         "vader_sentences_per_s": round(vader_rate),
         "fast_mentions_per_s": round(fast_rate),

@@ -53,7 +53,9 @@ def child(spec: dict[str, object]) -> dict[str, object]:
         workers = [_vmhwm_mb(pid) for pid in engine.worker_pids()]
     finally:
         engine.close()
-    return {"seconds": round(time.perf_counter() - start, 2), "summary": summary.as_dict(),
+    info = summary.as_dict()
+    info["out"] = Path(info["out"]).name  # results stay free of machine-specific paths
+    return {"seconds": round(time.perf_counter() - start, 2), "summary": info,
             "driver_peak_rss_mb": round(peak_rss_mb(), 1), "worker_peak_rss_mb": round(max(workers, default=0.0), 1)}
 
 
