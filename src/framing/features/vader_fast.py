@@ -118,11 +118,8 @@ class FastVader:
             # Without a rule word from three before to two after it, a lexicon word scores its lexicon value
             if not nt and _RULE_WORDS.isdisjoint(lowers[max(0, i - 3):i + 3]):
                 valence = lexicon[w]
-                if words[i].isupper():
-                    if caps[0] is None:
-                        caps[0] = _cap_differential(words)
-                    if caps[0]:
-                        valence = valence + _C_INCR if valence > 0 else valence - _C_INCR
+                if _stands_out(i, words, caps):
+                    valence = valence + _C_INCR if valence > 0 else valence - _C_INCR
                 scored[i] = valence
             elif not (w == "kind" and i < n - 1 and lowers[i + 1] == "of"):
                 scored[i] = _rule_valence(i, lowers, words, lexicon, caps)
@@ -155,14 +152,8 @@ def _rule_valence(i: int, lowers: list[str], words: list[str], lexicon: dict[str
     if (i > 0 and lowers[i - 1] == "no") or (i > 1 and lowers[i - 2] == "no") or (
             i > 2 and lowers[i - 3] == "no" and lowers[i - 1] in ("or", "nor")):
         valence = lexicon[w] * _N_SCALAR
-    if words[i].isupper():
-        if caps[0] is None:
-            caps[0] = _cap_differential(words)
-        if caps[0]:
-            if valence > 0:
-                valence += _C_INCR
-            else:
-                valence -= _C_INCR
+    if _stands_out(i, words, caps):
+        valence = valence + _C_INCR if valence > 0 else valence - _C_INCR
     for start_i in (0, 1, 2):
         if i > start_i:
             prev = lowers[i - start_i - 1]
@@ -172,14 +163,8 @@ def _rule_valence(i: int, lowers: list[str], words: list[str], lexicon: dict[str
                 s = _BOOSTER[prev]
                 if valence < 0:
                     s *= -1
-                if words[i - start_i - 1].isupper():
-                    if caps[0] is None:
-                        caps[0] = _cap_differential(words)
-                    if caps[0]:
-                        if valence > 0:
-                            s += _C_INCR
-                        else:
-                            s -= _C_INCR
+                if _stands_out(i - start_i - 1, words, caps):
+                    s = s + _C_INCR if valence > 0 else s - _C_INCR
                 if start_i == 1 and s != 0:
                     s = s * 0.95
                 if start_i == 2 and s != 0:
@@ -205,6 +190,18 @@ class _StripMemo(dict[str, str]):
             self.clear()
         self[token] = value
         return value
+
+
+def _stands_out(j: int, words: list[str], caps: list[bool | None]) -> bool:
+    """Whether word ``j`` is ALL CAPS while some other words are not (VADER's emphasis rule).
+
+    ``caps`` holds vaderSentiment's ``is_cap_diff`` for the sentence once computed (it is needed rarely).
+    """
+    if not words[j].isupper():
+        return False
+    if caps[0] is None:
+        caps[0] = _cap_differential(words)
+    return bool(caps[0])
 
 
 def _cap_differential(words: list[str]) -> bool:
