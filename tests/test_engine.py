@@ -117,6 +117,7 @@ def test_adding_one_percent_recomputes_only_the_new_chunk(tmp_path):
     assert first.computed_docs == first.n_docs > 150 and first.parsed_files == 2
     again = build_chunked(corpus, tmp_path / "b", actor_mode="fast", settings=settings, cache_dir=cache)
     assert again.computed_docs == 0 and again.parsed_files == 0 and again.cached_files == 2
+    assert again.replayed_chunks == again.n_chunks and first.replayed_chunks == 0
     _assert_same_parts(tmp_path / "a", tmp_path / "b")
     extra = tmp_path / "extra"
     synthetic.write_corpus(extra, 2, seed=99)
@@ -124,9 +125,29 @@ def test_adding_one_percent_recomputes_only_the_new_chunk(tmp_path):
     grown = build_chunked(corpus, tmp_path / "c", actor_mode="fast", settings=settings, cache_dir=cache)
     assert grown.parsed_files == 1 and grown.cached_files == 2
     assert grown.computed_docs == grown.n_docs - first.n_docs == 2 and grown.computed_chunks == 1
+    assert grown.replayed_chunks == grown.n_chunks - 1
     fresh = build_chunked(corpus, tmp_path / "d", actor_mode="fast", settings=settings, use_cache=False)
     assert fresh.n_docs == grown.n_docs
     _assert_same_parts(tmp_path / "c", tmp_path / "d")
+
+
+def test_a_file_added_before_others_redecides_the_duplicates_after_it(tmp_path):
+    """Stored dedupe decisions are reused only while every file before them is unchanged."""
+    corpus = tmp_path / "corpus"
+    synthetic.write_corpus(corpus, 120, seed=4, shape=synthetic.CorpusShape(docs_per_file=60))
+    cache = tmp_path / "cache"
+    settings = EngineSettings(workers=0, chunk_docs=40)
+    build_chunked(corpus, tmp_path / "a", actor_mode="fast", features=False, settings=settings, cache_dir=cache)
+    later = json.loads((corpus / "part-00001.jsonl").read_text().splitlines()[5])
+    (corpus / "a-first.jsonl").write_text(json.dumps({**later, "id": "copy-first"}) + "\n")  # sorts first
+    grown = build_chunked(corpus, tmp_path / "b", actor_mode="fast", features=False, settings=settings,
+                          cache_dir=cache)
+    assert grown.replayed_chunks == 0 and grown.cached_files == 2
+    docs = read_table(tmp_path / "b", "documents")
+    copy_id = docs["doc_id"].iloc[0]
+    assert (docs["duplicate_of"] == copy_id).sum() == 1  # the original, in a cached file, now points at the copy
+    build_chunked(corpus, tmp_path / "c", actor_mode="fast", features=False, settings=settings, use_cache=False)
+    _assert_same_parts(tmp_path / "b", tmp_path / "c", tables=("documents", "sentences"))
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 1000])

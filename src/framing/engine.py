@@ -369,6 +369,29 @@ class Signatures:
             return cls(z["fingerprint"], z["n_tokens"], z["offsets"], z["values"])
 
 
+@dataclass
+class DedupeDecision:
+    """What the index decided for one chunk: its ``duplicate_of`` and what the chunk adds to the index.
+
+    Replaying a stored decision with :meth:`DedupeIndex.add` on the same index state is the same as deciding again
+    (a rerun reuses the decisions of the files before the first changed one: see :func:`build_chunked`).
+    """
+
+    duplicate_of: list[str | None]
+    new_fingerprints: list[int]  # chunk positions whose fingerprint enters the index
+    new_candidates: list[int]  # chunk positions that become near-duplicate candidates
+
+    def to_json(self) -> str:
+        """The decision as one line of JSON."""
+        return json.dumps([self.duplicate_of, self.new_fingerprints, self.new_candidates])
+
+    @classmethod
+    def from_json(cls, text: str) -> DedupeDecision:
+        """Read what :meth:`to_json` wrote."""
+        dup, fps, cands = json.loads(text)
+        return cls(dup, fps, cands)
+
+
 class DedupeIndex:
     """Every document seen so far, for :func:`framing.dedupe.find_duplicates`' rules, in bounded memory.
 
@@ -408,9 +431,14 @@ class DedupeIndex:
 
     def assign(self, doc_ids: list[str], sig: Signatures) -> list[str | None]:
         """``duplicate_of`` for a chunk's documents (in corpus order), then add them to the index."""
+        decision = self.decide(doc_ids, sig)
+        self.add(doc_ids, sig, decision)
+        return decision.duplicate_of
+
+    def decide(self, doc_ids: list[str], sig: Signatures) -> DedupeDecision:
+        """What :meth:`assign` decides for a chunk, without adding it to the index."""
         s = self.settings
         n = len(doc_ids)
-        base = len(self._doc_ids)
         exact_prior = self._fingerprints.first(sig.fingerprint)
         local_fp: dict[int, int] = {}
         sketches = [sig.shingles(i)[: s.sketch_size] for i in range(n)]
@@ -422,10 +450,7 @@ class DedupeIndex:
             k += len(sk)
         local_sketch: dict[int, list[int]] = {}
         local_shingles: dict[int, np.ndarray] = {}
-        new_fp_keys: list[int] = []
-        new_fp_vals: list[int] = []
-        new_sk_keys: list[int] = []
-        new_sk_vals: list[int] = []
+        new_fp: list[int] = []  # chunk positions of the documents whose fingerprint is new
         new_candidates: list[int] = []  # chunk positions of the documents that become candidates
         out: list[str | None] = []
         for i in range(n):
@@ -437,8 +462,7 @@ class DedupeIndex:
                 out.append(doc_ids[local_fp[fp]])
                 continue
             local_fp[fp] = i
-            new_fp_keys.append(fp)
-            new_fp_vals.append(base + i)
+            new_fp.append(i)
             if sig.n_tokens[i] < s.min_words:
                 out.append(None)
                 continue
@@ -470,25 +494,31 @@ class DedupeIndex:
             local_shingles[cand] = sh
             for h in sketches[i].tolist():
                 local_sketch.setdefault(h, []).append(cand)
-                new_sk_keys.append(h)
-                new_sk_vals.append(cand)
-        # add the chunk: ids, fingerprints, sketches, and the candidates' shingles to the store
+        return DedupeDecision(out, new_fp, new_candidates)
+
+    def add(self, doc_ids: list[str], sig: Signatures, decision: DedupeDecision) -> None:
+        """Add a chunk to the index as ``decision`` (from :meth:`decide` on the same index state) says."""
+        s = self.settings
+        base = len(self._doc_ids)
+        fp_pos = np.asarray(decision.new_fingerprints, dtype=np.int64)
+        cands = decision.new_candidates
+        sk_keys = [sig.shingles(i)[: s.sketch_size] for i in cands]
+        sk_vals = [np.full(len(k), self._n_candidates + j, dtype=np.uint32) for j, k in enumerate(sk_keys)]
         self._doc_ids = np.concatenate([self._doc_ids, np.array([int(d, 16) for d in doc_ids], dtype=np.uint64)])
-        self._fingerprints.add(np.array(new_fp_keys, dtype=np.uint64), np.array(new_fp_vals, dtype=np.uint32))
-        self._sketches.add(np.array(new_sk_keys, dtype=np.uint64), np.array(new_sk_vals, dtype=np.uint32))
-        if new_candidates:
-            lengths = np.array([len(sig.shingles(i)) for i in new_candidates], dtype=np.int64)
-            offs = np.zeros(len(new_candidates) + 1, dtype=np.int64)
+        self._fingerprints.add(sig.fingerprint[fp_pos].astype(np.uint64), (base + fp_pos).astype(np.uint32))
+        if cands:
+            self._sketches.add(np.concatenate(sk_keys).astype(np.uint64), np.concatenate(sk_vals))
+            lengths = np.array([len(sig.shingles(i)) for i in cands], dtype=np.int64)
+            offs = np.zeros(len(cands) + 1, dtype=np.int64)
             offs[1:] = np.cumsum(lengths)
             self._store.seek(self._written * 8)
-            for i in new_candidates:
+            for i in cands:
                 self._store.write(sig.shingles(i).tobytes())
             self._offsets = np.concatenate([self._offsets, offs[1:] + self._written])
             self._written += int(offs[-1])
             self._candidate_docs = np.concatenate([self._candidate_docs,
-                                                   np.array([base + i for i in new_candidates], dtype=np.uint32)])
-            self._n_candidates += len(new_candidates)
-        return out
+                                                   np.array([base + i for i in cands], dtype=np.uint32)])
+            self._n_candidates += len(cands)
 
     def _candidate_doc(self, cand: int, doc_ids: list[str], new_candidates: list[int]) -> str:
         if cand >= self._n_candidates:
@@ -628,6 +658,7 @@ class BuildSummary:
     computed_chunks: int = 0
     parsed_files: int = 0  # files read and normalised in this run (the rest: cache)
     cached_files: int = 0
+    replayed_chunks: int = 0  # chunks whose dedupe decisions came from the cache (same files before them)
     dedupe_index_mb: float = 0.0
     engine: str = "local"
     chunk_docs: int = 0
@@ -732,6 +763,9 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
                                     dedupe)
         return name, path, hints, sha, fdir, parsing
 
+    # The dedupe decisions of a chunk depend on every chunk before it: ``chain`` hashes their file keys in order,
+    # so a rerun replays the stored decisions up to the first new or changed file and decides from there on.
+    chain = hashlib.sha256(json.dumps(asdict(dedupe), sort_keys=True).encode()).hexdigest()[:24]
     files = iter(_corpus_files(corpus_dir))
     planned: deque[tuple[str, Path, dict[str, Any], str, Path, Any]] = deque()
     try:
@@ -764,9 +798,21 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
                                      fdir if file_cache else None)
             n_file_chunks = 0
             for docs, sig in chunks:
+                chain = hashlib.sha256(f"{chain}|{fdir.name}|{n_file_chunks}".encode()).hexdigest()[:24]
                 n_file_chunks += 1
                 k = summary.n_chunks
-                dup = index.assign(docs["doc_id"].tolist(), sig)
+                doc_ids = docs["doc_id"].tolist()
+                stored = cache / "dedupe" / f"{chain}.json"
+                if file_cache and stored.is_file():  # same files before it: the decision is the same
+                    decision = DedupeDecision.from_json(stored.read_text())
+                    summary.replayed_chunks += 1
+                else:
+                    decision = index.decide(doc_ids, sig)
+                    if file_cache:
+                        stored.parent.mkdir(parents=True, exist_ok=True)
+                        _write(stored, decision.to_json().encode())
+                index.add(doc_ids, sig, decision)
+                dup = decision.duplicate_of
                 docs = conform(docs.assign(duplicate_of=pd.array(dup, dtype="string")), "documents")
                 _write(out / "documents" / f"part-{k:05d}.parquet", _parquet_bytes(docs))
                 key = _chunk_key(docs, fkey, language)
