@@ -420,6 +420,15 @@ def script_json(data: Any) -> str:
     return text
 
 
+def fill_page(template: str, values: dict[str, str]) -> str:
+    """Put each ``%NAME%`` of ``template`` in one pass: text put in is never searched for placeholders again.
+
+    >>> fill_page("<title>%TITLE%</title>%DATA%", {"TITLE": "%DATA%", "DATA": "{}"})
+    '<title>%DATA%</title>{}'
+    """
+    return re.sub(r"%([A-Z]+)%", lambda m: values.get(m.group(1), m.group(0)), template)
+
+
 def distinctive_terms_page(tables: StudyTables, path: str | Path, *, voice: str | None = "author",
                            outlets: list[str] | None = None, topic: str = "all", alpha0: float = 1000.0,
                            min_df: int = 2, top_n: int = 30, max_sentences: int = 20, min_docs: int = 5,
@@ -454,8 +463,8 @@ def distinctive_terms_page(tables: StudyTables, path: str | Path, *, voice: str 
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     csp = (f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; img-src data:; "
            "base-uri 'none'; form-action 'none'")
-    page = (_PAGE.replace("%CSP%", html.escape(csp, quote=True)).replace("%TITLE%", html.escape(title))
-            .replace("%SCRIPT%", script).replace("%DATA%", script_json(data)))
+    page = fill_page(_PAGE, {"CSP": html.escape(csp, quote=True), "TITLE": html.escape(title), "SCRIPT": script,
+                             "DATA": script_json(data)})
     out = resolve(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".part")

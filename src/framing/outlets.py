@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -12,24 +13,32 @@ from framing.lexicons import LexiconError, lexicon_path, load_yaml
 
 UNKNOWN = "unknown"
 _SLUG_UNSAFE = re.compile(r"[^a-z0-9]+")
+_SLUG_MAX = 64
 
 
 def slugify(name: str) -> str:
-    """A safe slug: lower-case ASCII letters, digits and single hyphens.
+    """A safe slug: lower-case ASCII letters, digits and single hyphens, at most 64 characters, never empty.
 
     Slugs become file names and figure labels, so nothing else survives: no path separators, dots or
-    shell metacharacters.
+    shell metacharacters. Accents are dropped (``Telesúr`` is ``telesur``). A name with letters or digits but
+    none in ASCII (``Первый канал``), or one longer than the slug, ends in a short hash of the name, so that two
+    such outlets never share a slug; a name without any letter or digit is ``unknown``.
 
     >>> slugify("Hans Thoolen on Human Rights Defenders")
     'hans-thoolen-on-human-rights-defenders'
     >>> slugify("../../etc/passwd; rm -rf")
     'etc-passwd-rm-rf'
-    >>> slugify("   ")
-    'unknown'
+    >>> slugify("   "), slugify("!!!")
+    ('unknown', 'unknown')
+    >>> slugify("Первый канал")
+    'x-b29ffa71'
     """
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
     slug = _SLUG_UNSAFE.sub("-", ascii_name).strip("-")
-    return slug[:64].strip("-") or UNKNOWN
+    if len(slug) > _SLUG_MAX or (not slug and any(ch.isalnum() for ch in name)):
+        digest = hashlib.sha256(name.strip().encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        slug = f"{slug[:_SLUG_MAX - 9].strip('-') or 'x'}-{digest}"
+    return slug or UNKNOWN
 
 
 def _key(name: str) -> str:

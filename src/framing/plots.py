@@ -23,6 +23,18 @@ PALETTE = (
 SMALL_N_COLOUR = "#9a9a9a"
 
 
+def plain(text: object) -> str:
+    r"""Text that matplotlib draws as it is: every ``$`` escaped, so that no name is read as mathtext.
+
+    Matplotlib parses text between two dollars as TeX, and a malformed formula fails the whole figure (and the
+    run); outlet names, actor names and event-window names come from the corpus and the parameters.
+
+    >>> print(plain("cost $5 or $\\frac{$"))
+    cost \$5 or \$\frac{\$
+    """
+    return str(text).replace("$", r"\$")
+
+
 def outlet_order(outlets: Sequence[str]) -> list[str]:
     """A fixed order: outlets of the shipped registry in its order, then others alphabetically.
 
@@ -86,14 +98,14 @@ def forest(summary: pd.DataFrame, *, title: str, xlabel: str, facet: str | None 
             ax.axvline(reference, color="#bbbbbb", lw=1, zorder=0)
         if xlim:
             ax.set_xlim(*xlim)
-        ax.set_xlabel(xlabel)
+        ax.set_xlabel(plain(xlabel))
         if panel is not None:
-            ax.set_title(f"{facet}: {panel}", fontsize=9)
+            ax.set_title(plain(f"{facet}: {panel}"), fontsize=9)
         ax.grid(axis="x", color="#eeeeee")
         ax.spines[["top", "right"]].set_visible(False)
-    axes[0][0].set_yticks([ypos[o] for o in outlets], [names.get(o, o) for o in outlets])
+    axes[0][0].set_yticks([ypos[o] for o in outlets], [plain(names.get(o, o)) for o in outlets])
     axes[0][0].set_ylim(-0.7, len(outlets) - 0.3)
-    fig.suptitle(title, fontsize=11, x=0.01, ha="left")
+    fig.suptitle(plain(title), fontsize=11, x=0.01, ha="left")
     fig.tight_layout()
     return fig
 
@@ -113,11 +125,11 @@ def timeline(documents: pd.DataFrame, *, title: str, names: dict[str, str] | Non
                    color=colours[o], alpha=0.85)
         for d, n in zip(pd.to_datetime(c["published_date"]), c["n_docs"], strict=True):
             ax.annotate(str(n), (d, y), xytext=(0, 9), textcoords="offset points", ha="center", fontsize=7)
-    ax.set_yticks(range(len(outlets)), [names.get(o, o) for o in reversed(outlets)])
+    ax.set_yticks(range(len(outlets)), [plain(names.get(o, o)) for o in reversed(outlets)])
     ax.set_ylim(-0.7, max(len(outlets), 1) - 0.3)
     ax.set_xlabel("published date (dot area and label: documents)")
     ax.spines[["top", "right"]].set_visible(False)
-    fig.suptitle(title, fontsize=11, x=0.01, ha="left")
+    fig.suptitle(plain(title), fontsize=11, x=0.01, ha="left")
     fig.autofmt_xdate()
     fig.tight_layout()
     return fig
@@ -155,11 +167,11 @@ def portrayal_heatmap(portrayal: pd.DataFrame, *, title: str, actor_names: dict[
                                        edgecolor=SMALL_N_COLOUR, lw=0))
             ax.text(j, i, f"{int(row['n_docs'])}\n({int(row['n_mentions'])})", ha="center", va="center",
                     fontsize=6, color="#555555" if bool(row["small_n"]) else "#111111")
-    ax.set_xticks(range(len(top)), [actor_names.get(a, a) for a in top], rotation=60, ha="right", fontsize=8)
-    ax.set_yticks(range(len(outlets)), [names.get(o, o) for o in outlets], fontsize=8)
+    ax.set_xticks(range(len(top)), [plain(actor_names.get(a, a)) for a in top], rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(len(outlets)), [plain(names.get(o, o)) for o in outlets], fontsize=8)
     cbar = fig.colorbar(image, ax=ax, shrink=0.7)
     cbar.set_label("mean sentiment toward actor (p_pos − p_neg)")
-    fig.suptitle(title, fontsize=11, x=0.01, ha="left")
+    fig.suptitle(plain(title), fontsize=11, x=0.01, ha="left")
     fig.tight_layout()
     return fig
 
@@ -210,11 +222,12 @@ def prevalence_heatmap(summary: pd.DataFrame, *, column: str, title: str, names:
             dark = np.isfinite(grid[i, j]) and grid[i, j] > 0.6 * top and not small
             ax.text(j, i, f"{fmt(row['mean'])}\n[{fmt(row['ci_low'])}–{fmt(row['ci_high'])}]", ha="center",
                     va="center", fontsize=6, color="white" if dark else ("#555555" if small else "#111111"))
-    ax.set_xticks(range(len(cols)), [column_names.get(c, str(c)) for c in cols], rotation=55, ha="right", fontsize=8)
-    ax.set_yticks(range(len(outlets)), [names.get(o, o) for o in outlets], fontsize=8)
+    ax.set_xticks(range(len(cols)), [plain(column_names.get(c, str(c))) for c in cols], rotation=55, ha="right",
+                  fontsize=8)
+    ax.set_yticks(range(len(outlets)), [plain(names.get(o, o)) for o in outlets], fontsize=8)
     bar = fig.colorbar(image, ax=ax, shrink=0.7)
     bar.set_label("% of documents" if percent else "per 1,000 words")
-    fig.suptitle(title, fontsize=11, x=0.01, ha="left")
+    fig.suptitle(plain(title), fontsize=11, x=0.01, ha="left")
     fig.tight_layout()
     return fig
 
@@ -228,9 +241,9 @@ def keyness_bars(keyness: pd.DataFrame, outlet: str, *, k: int = 12, name: str |
                                                                                                name=None)):
         ax.barh(y, float(z), color=colour if distinctive else "white", edgecolor=colour, lw=1.2)
         ax.text(float(z), y, f"  {count}", va="center", fontsize=7, color="#555555")
-    ax.set_yticks(range(len(rows)), rows["term"].tolist(), fontsize=8)
+    ax.set_yticks(range(len(rows)), [plain(t) for t in rows["term"]], fontsize=8)
     ax.set_xlabel("z-score of the log-odds ratio vs all other outlets (filled: FDR q < 0.05; label: count)")
     ax.spines[["top", "right"]].set_visible(False)
-    fig.suptitle(f"Words most distinctive of {name or outlet}", fontsize=10, x=0.01, ha="left")
+    fig.suptitle(plain(f"Words most distinctive of {name or outlet}"), fontsize=10, x=0.01, ha="left")
     fig.tight_layout()
     return fig

@@ -49,6 +49,27 @@ class RunFailed(RuntimeError):
 
 # ---------------------------------------------------------------- outputs from inside a notebook
 
+_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
+
+
+def output_name(name: str) -> str:
+    """``name`` if it is safe as a figure or table file name (letters, digits, ``_``, ``-``), else ValueError.
+
+    Names are built from outlet slugs and parameters (``keyness_<outlet>``, ``actor_portrayal_<voice>``); no
+    separator, dot, space or shell character can make a file land outside ``figures/`` or ``tables/``.
+
+    >>> output_name("keyness_the-canary")
+    'keyness_the-canary'
+    >>> output_name("actor_portrayal_../../x")
+    Traceback (most recent call last):
+    ...
+    ValueError: unsafe output file name 'actor_portrayal_../../x': use letters, digits, '_' and '-' only
+    """
+    if not _FILE_NAME.fullmatch(name):
+        raise ValueError(f"unsafe output file name {name!r}: use letters, digits, '_' and '-' only")
+    return name
+
+
 @dataclass
 class Outputs:
     """Where a notebook writes its figures and tables; writes nothing when ``output_dir`` is None.
@@ -72,6 +93,7 @@ class Outputs:
         import matplotlib.pyplot as plt
         from IPython.display import HTML
 
+        name = output_name(name)
         if self.root is not None:
             folder = self.root / "figures"
             folder.mkdir(parents=True, exist_ok=True)
@@ -89,6 +111,7 @@ class Outputs:
 
     def table(self, df: pd.DataFrame, name: str) -> None:
         """Save ``df`` as ``tables/<name>.csv`` (if writing). Returns nothing, so a notebook displays nothing."""
+        name = output_name(name)
         if self.root is None:
             return
         folder = self.root / "tables"
@@ -152,13 +175,18 @@ def load_params(path: Path | None) -> dict[str, Any]:
 
 
 _TYPES: dict[str, tuple[type, ...]] = {
-    "str": (str,), "int": (int,), "float": (int, float), "bool": (bool,),
+    "str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "dict": (dict,),
     "Optional[list[str]]": (list, type(None)), "Optional[str]": (str, type(None)),
 }
+RUN_SETS = ("output_dir",)  # parameters the runner sets itself: a value from the user would be overridden
 
 
 def check_params(params: dict[str, Any], notebooks: list[Path]) -> dict[Path, dict[str, Any]]:
     """Split ``params`` among notebooks; unknown names and wrong types are errors (papermill only warns).
+
+    A value reaches a notebook only as a literal (papermill writes strings escaped), so these checks are about
+    clear errors before any work: unknown names, wrong types, ``output_dir`` (the run chooses it), and a
+    ``corpus_dir`` that is not a folder.
 
     Returns:
         For each notebook, the parameters it declares.
@@ -169,6 +197,15 @@ def check_params(params: dict[str, Any], notebooks: list[Path]) -> dict[Path, di
     unknown = sorted(set(params) - known)
     if unknown:
         raise ParameterError(f"unknown parameters {unknown}; the notebooks declare {sorted(known)}")
+    reserved = sorted(set(params) & set(RUN_SETS))
+    if reserved:
+        raise ParameterError(f"parameters {reserved} are set by the run (figures and tables go into the run folder); "
+                             "choose where runs go with --out")
+    if "corpus_dir" in params:
+        corpus = params["corpus_dir"]
+        if not isinstance(corpus, str | os.PathLike) or not resolve(corpus).is_dir():
+            raise ParameterError(f"corpus_dir {corpus!r} is not a folder (relative paths start at the project root "
+                                 f"{PROJECT_ROOT})")
     out: dict[Path, dict[str, Any]] = {}
     for nb, decl in declared.items():
         mine = {}
@@ -177,7 +214,7 @@ def check_params(params: dict[str, Any], notebooks: list[Path]) -> dict[Path, di
                 continue
             expected = (decl[name].get("inferred_type_name") or "").strip()
             allowed = _TYPES.get(expected)
-            if allowed and not isinstance(value, allowed) or (expected == "int" and isinstance(value, bool)):
+            if allowed and not isinstance(value, allowed) or (expected in ("int", "float") and isinstance(value, bool)):
                 raise ParameterError(f"parameter {name!r} must be {expected}, got {type(value).__name__} {value!r}")
             if (expected == "Optional[list[str]]" and isinstance(value, list)
                     and not all(isinstance(v, str) for v in value)):
@@ -246,10 +283,39 @@ def _heading_id(text: str) -> str:
     return re.sub(r"\s+", "-", text.strip())
 
 
-def render_html(executed: list[Path], header_md: str, out_path: Path) -> Path:
-    """Join executed notebooks into one page (code hidden, table of contents at the top)."""
+# The page runs no script and loads nothing: nbconvert's lab template would pull require.js, MathJax and mermaid
+# from a CDN at view time, and MathJax would typeset any ``$...$`` in article text (the report has no formulas).
+# The Content-Security-Policy forbids every script and every request except the figures' data: URIs, so that
+# even markup that escaped escaping could not run.
+REPORT_CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; base-uri 'none'; "
+              "form-action 'none'")
+_REPORT_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head -%}
+<meta http-equiv="Content-Security-Policy" content="{{ resources.framing_csp | escape }}">
+{{ super() }}
+{%- endblock html_head -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+
+def report_exporter() -> Any:
+    """The lab HTML exporter of nbconvert without scripts or network requests, code and prompts hidden."""
+    import jinja2
     from nbconvert import HTMLExporter
 
+    exporter = HTMLExporter(template_name="lab", template_file="framing_report.html.j2",
+                            extra_loaders=[jinja2.DictLoader({"framing_report.html.j2": _REPORT_TEMPLATE})])
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    return exporter
+
+
+def render_html(executed: list[Path], header_md: str, out_path: Path) -> Path:
+    """Join executed notebooks into one page (code hidden, table of contents at the top)."""
     cells: list[nbformat.NotebookNode] = []
     for k, path in enumerate(executed):
         for i, cell in enumerate(_strip_for_report(nbformat.read(path, as_version=4))):
@@ -271,13 +337,21 @@ def render_html(executed: list[Path], header_md: str, out_path: Path) -> Path:
     for i, cell in enumerate(head):
         cell["id"] = f"head-{i}"
     report.cells = [*head, *cells]
-    exporter = HTMLExporter(template_name="lab")
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(report)
+    body, _ = report_exporter().from_notebook_node(report, resources={"framing_csp": REPORT_CSP})
     out_path.write_text(body, encoding="utf-8")
     return out_path
+
+
+def markdown_code(text: str) -> str:
+    """``text`` as a Markdown code span, shown literally whatever it holds (a path, a parameter's repr).
+
+    A code span ends at a backtick and at a blank line, after which the rest would be read as Markdown and raw
+    HTML: backticks become quotes and line breaks and other control characters become spaces.
+
+    >>> markdown_code("a`b\\n\\n<script>x</script>")
+    "`a'b  <script>x</script>`"
+    """
+    return "`" + re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", " ", text.replace("`", "'")) + "`"
 
 
 def _header(run_id: str, params: dict[str, Any], corpus: Path, tables: Any, versions: dict[str, str],
@@ -286,8 +360,8 @@ def _header(run_id: str, params: dict[str, Any], corpus: Path, tables: Any, vers
     dates = docs["published_date"].dropna()
     span = f"{dates.min()} to {dates.max()}" if len(dates) else "no dated documents"
     esc = html.escape
-    def code(value: object) -> str:  # a Markdown code span cannot hold a backtick
-        return "`" + str(value).replace("`", "'") + "`"
+    def code(value: object) -> str:
+        return markdown_code(str(value))
 
     plist = ", ".join(f"{code(k)} = {code(repr(v))}" for k, v in sorted(params.items()))
     commit = git.get("commit") or "not a git checkout"
