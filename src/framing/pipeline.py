@@ -223,9 +223,10 @@ def rejects_table(rejects: Iterable[Reject]) -> pd.DataFrame:
 
 
 def files_table(reports: Iterable[FileReport]) -> pd.DataFrame:
-    """One row per raw file: hash, size, reader, records and rejects."""
+    """One row per raw file: hash, size, reader, records, rejects and blanked dates (documents kept)."""
     rows = [asdict(r) for r in reports]
-    cols = ["source_file", "sha256", "n_bytes", "reader", "encoding", "n_records", "n_rejects"]
+    cols = ["source_file", "sha256", "n_bytes", "reader", "encoding", "n_records", "n_rejects", "n_dates_unreadable",
+            "n_dates_implausible"]
     return pd.DataFrame(rows, columns=cols)
 
 

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 import feedparser
 
 from framing.ingest.base import ReadContext, Record, Reject, Unit, excerpt
+from framing.ingest.dates import parse_date
 from framing.ingest.markup import html_to_text
-from framing.ingest.tabular import parse_date
 
 _ROOTS = (b"<rss", b"<feed", b"<rdf:rdf")
 _HTML_ROOTS = (b"<html", b"<!doctype html")
@@ -73,6 +73,12 @@ def entry_date(entry: Any) -> str | None:
             pass
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")  # feedparser's, in UTC
     return f"{parsed.tm_year:04d}-{parsed.tm_mon:02d}-{parsed.tm_mday:02d}" if parsed else None
+
+
+def _raw_date(entry: Any) -> str | None:
+    """The item's date as written when :func:`entry_date` cannot read it (read_file blanks and counts it)."""
+    raw = next((entry.get(k) for k in ("published", "updated", "created", "date") if entry.get(k)), None)
+    return str(raw) if raw else None
 
 
 def _as_text(detail: Any, value: str | None) -> str:
@@ -139,4 +145,5 @@ class SyndicationReader:
                 continue
             link = entry.get("link")
             yield Record(source_file=ctx.source_file, lines=[i], text=text, outlet=entry_outlet(entry, feed, ctx),
-                         title=title, published_date=entry_date(entry), extra={"url": link} if link else {})
+                         title=title, published_date=entry_date(entry) or _raw_date(entry),
+                         extra={"url": link} if link else {})
