@@ -61,7 +61,7 @@ def entry_date(entry: Any) -> str | None:
     '2019-04-30'
     """
     for key in ("published", "updated", "created", "date"):
-        raw = entry.get(key)
+        raw = _field(entry, key)
         if not raw:
             continue
         iso = parse_date(raw)
@@ -71,13 +71,18 @@ def entry_date(entry: Any) -> str | None:
             return parsedate_to_datetime(str(raw)).date().isoformat()
         except (TypeError, ValueError, IndexError):
             pass
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")  # feedparser's, in UTC
+    parsed = _field(entry, "published_parsed") or _field(entry, "updated_parsed")  # feedparser's, in UTC
     return f"{parsed.tm_year:04d}-{parsed.tm_mon:02d}-{parsed.tm_mday:02d}" if parsed else None
+
+
+def _field(entry: Any, key: str) -> Any:
+    """``entry[key]`` or None, without feedparser's deprecated ``updated`` -> ``published`` fallback (it warns)."""
+    return dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)
 
 
 def _raw_date(entry: Any) -> str | None:
     """The item's date as written when :func:`entry_date` cannot read it (read_file blanks and counts it)."""
-    raw = next((entry.get(k) for k in ("published", "updated", "created", "date") if entry.get(k)), None)
+    raw = next((_field(entry, k) for k in ("published", "updated", "created", "date") if _field(entry, k)), None)
     return str(raw) if raw else None
 
 

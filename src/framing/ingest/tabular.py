@@ -71,7 +71,7 @@ def parse_table(data: bytes, kind: str) -> ParsedTable:
     """Parse a table of ``kind`` (csv, tsv, jsonl, parquet), keeping the rows that cannot be parsed apart.
 
     A JSON Lines line that is not a JSON object, and a CSV/TSV row with more fields than the header, is a bad row
-    (a row with fewer fields gets empty ones, as pandas gives them); the other rows are read as usual.
+    (a row with fewer fields gets empty ones); the other rows are read as usual. Blank lines are no rows.
 
     Raises:
         ValueError: if the file as a whole is unreadable (no header, broken Parquet).
@@ -88,12 +88,7 @@ def parse_table(data: bytes, kind: str) -> ParsedTable:
     text = data.decode("utf-8-sig", errors="replace")
     if kind == "jsonl":
         return _parse_json_lines(text)
-    sep = "\t" if kind == "tsv" else ","
-    try:
-        table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, quoting=csv.QUOTE_MINIMAL)
-    except pd.errors.ParserError:
-        return _parse_csv_rows(text, sep)
-    return ParsedTable(table, list(range(1, len(table) + 1)))
+    return _parse_csv_rows(text, "\t" if kind == "tsv" else ",")
 
 
 def _parse_json_lines(text: str) -> ParsedTable:
@@ -123,7 +118,11 @@ def _json_type(value: Any) -> str:
 
 
 def _parse_csv_rows(text: str, sep: str) -> ParsedTable:
-    """Row by row with the csv module (pandas gave up on a row): rows longer than the header are bad rows."""
+    """Row by row with the csv module: rows longer than the header are bad rows, shorter ones are padded.
+
+    Not pandas: given a first row with one field more than the header, ``read_csv`` silently takes the first
+    column for an index and shifts every row one column to the left (and others drop the extra fields).
+    """
     limit = csv.field_size_limit()
     csv.field_size_limit(max(limit, len(text) + 1))  # one field may hold a whole long article
     try:
