@@ -450,3 +450,131 @@ def test_build_keeps_every_record_as_a_document_and_every_reject_in_the_ledger(c
     assert any(r.startswith("document too long (2,799,999 characters; the limit is 2,000,000)") for r in reasons)
     assert any(r.startswith("feed item cut off") for r in reasons)
     assert "no text column (found ['foo'])" in reasons
+
+
+# ---------------------------------------------------------------- 100 malformed files through `framing run`
+
+def _text(i: int) -> str:
+    return (f"Report {i}: Maduro spoke in Caracas about the oil sanctions.\n\n"
+            f"Guaidó said the army would not back the government, and Russia warned the United States.\n")
+
+
+def _csv(rows: list[list[str]], header: tuple[str, ...] = ("title", "text", "outlet", "date")) -> bytes:
+    return csv_bytes(list(header), rows, ",")
+
+
+# One maker per kind of damage: variant number -> (file name, bytes).
+MALFORMED = {
+    "random": lambda i: (f"random-{i}.bin", random_bytes(i)),
+    "invalid-utf8": lambda i: (f"invalid-utf8-{i}.txt", _text(i).encode()[:40] + b"\xff\xfe\xc3\x28" + _text(i).encode()),
+    "utf16-bom": lambda i: (f"utf16-bom-{i}.txt", _text(i).encode("utf-16")),
+    "utf16le": lambda i: (f"utf16le-{i}.txt", _text(i).encode("utf-16-le")),
+    "utf16be": lambda i: (f"utf16be-{i}.txt", _text(i).encode("utf-16-be")),
+    "cp1252": lambda i: (f"cp1252-{i}.txt", (_text(i) + "“Quoted” – €5\n").encode("cp1252")),
+    "thai-mojibake": lambda i: (f"mojibake-{i}.txt", _text(i).replace("ó", "รณ").encode()),
+    "nul": lambda i: (f"nul-{i}.txt", b"\x00".join(_text(i).encode().split(b" "))),
+    "long-line": lambda i: (f"long-line-{i}.txt", b"Maduro spoke in Caracas. " * (400_000 if i == 0 else 90_000)),
+    "empty": lambda i: (f"empty-{i}.txt", b"" if i % 2 == 0 else b"\n \n\t\n"),
+    "boilerplate": lambda i: (f"boilerplate-{i}.txt", "By Joe Glenton\n\n© REUTERS / Stringer\n\nRead more:\n".encode()),
+    "rss-cut": lambda i: (f"rss-cut-{i}.xml", rss([("A", _text(i), "Thu, 24 Jan 2019 23:30:00 -0500"),
+                                                    ("B", _text(i + 1), "garbage")])[:-30 - 10 * i]),
+    "feed-cut": lambda i: (f"feed-cut-{i}.txt", (RAW / FEED).read_bytes()[:2000 + 3001 * i]),
+    "csv-missing": lambda i: (f"csv-missing-{i}.csv", b"title,text,outlet,date\nA,Body a about Maduro\nB\n"),
+    "csv-extra": lambda i: (f"csv-extra-{i}.csv", _csv([["A", "Body a about Maduro", "RT", "2019-01-24"],
+                                                        ["B", "Body b", "RT", "2019-01-24", "extra", str(i)]])),
+    "json-shape": lambda i: (f"json-shape-{i}.json", json.dumps([{"foo": i}, 5, None] if i % 2 else {"x": [i]}).encode()),
+    "dates": lambda i: (f"dates-{i}.csv", _csv([["A", f"Maduro spoke {i}.", "RT", "2999-01-01"],
+                                                ["B", f"Guaidó spoke {i}.", "RT", "31/31/2019"],
+                                                ["C", f"Putin spoke {i}.", "RT", "yesterday"]])),
+    "outlets": lambda i: (f"outlets-{i}.csv", _csv([[f"T{j}", f"Maduro spoke {i} {j}.", name, "2019-01-24"]
+                                                    for j, name in enumerate(HOSTILE_NAMES[i::4])])),
+    "jsonl-broken": lambda i: (f"jsonl-broken-{i}.jsonl",
+                               b'{"text": "Maduro spoke in Caracas.", "outlet": "RT"}\n[1, 2]\nnot json\n{"text": \n'),
+    "comments": lambda i: (f"comments-{i}.json", json.dumps({"title": "T", "site": "a;b|c", "comments": [
+        {"id": 1, "author": "x", "body": "Maduro must go.", "created_utc": 10**14,
+         "replies": [{"id": 2, "author": "y", "body": "[deleted]"}, 7]},
+        {"id": 3, "author": "z", "body": "", "created_utc": "soon"}]}).encode()),
+    "header-only": lambda i: (f"header-only-{i}.csv", b"title,text,outlet\n"),
+    "html-empty": lambda i: (f"html-empty-{i}.html", b"<!DOCTYPE html><html><body><nav>Home</nav></body></html>"),
+    "sott-bad-date": lambda i: (f"sott-bad-date-{i}.txt", (
+        b"Icon\n\nA title\n\nImage alt\n\nBody text about Maduro.\nUPDATE RT, 13/45/2019: headline\nMore text.\n\n"
+        b"Comment: SOTT's view.\n")),
+    "shell-name": lambda i: ([f"$(rm -rf ~){i}.txt", f"a;b|c{i}.txt", f"`whoami`{i}.txt", f"x..{i}.txt"][i % 4],
+                             _text(i).encode()),
+}
+
+
+def random_bytes(i: int) -> bytes:
+    import random
+
+    return random.Random(i).randbytes(2000)
+
+
+def write_malformed_corpus(folder: Path, n: int = 100) -> list[str]:
+    """``n`` malformed files, every kind of damage in turn, plus two seed files; the malformed files' names."""
+    kinds = list(MALFORMED)
+    names = []
+    for k in range(n):
+        name, data = MALFORMED[kinds[k % len(kinds)]](k // len(kinds))
+        (folder / name).write_bytes(data)
+        names.append(name)
+    for seed in (FEED, SUBSTACK):
+        (folder / seed).write_bytes((RAW / seed).read_bytes())
+    return names
+
+
+@pytest.fixture(scope="module")
+def malformed_run(tmp_path_factory):
+    from framing.cli import main
+
+    folder = tmp_path_factory.mktemp("malformed")
+    names = write_malformed_corpus(folder)
+    out = tmp_path_factory.mktemp("reports")
+    assert main(["-q", "run", "--corpus", str(folder), "--out", str(out)]) == 0
+    return names, out / "latest"
+
+
+@pytest.mark.slow
+def test_100_malformed_files_make_a_complete_report(malformed_run):
+    names, run = malformed_run
+    assert len(set(names)) == 100
+    assert (run / "report.html").is_file()
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    files = pd.read_csv(run / "tables" / "files.csv", keep_default_na=False).set_index("source_file")
+    rejects = pd.read_csv(run / "tables" / "rejects.csv", keep_default_na=False)
+    assert set(names) | {FEED, SUBSTACK} == set(files.index) == {f["source_file"] for f in manifest["corpus"]["files"]}
+    documents = pd.read_csv(run / "tables" / "documents.csv", keep_default_na=False)
+    for name in names:
+        n_docs = int((documents["source_file"] == name).sum())
+        reasons = rejects.loc[rejects["source_file"] == name, "reason"]
+        assert n_docs == files.loc[name, "n_records"] and len(reasons) == files.loc[name, "n_rejects"], name
+        assert n_docs > 0 or len(reasons) > 0, f"{name}: neither documents nor rejects"
+        assert reasons.str.strip().astype(bool).all(), name
+    assert files["n_dates_implausible"].sum() > 0 and files["n_dates_unreadable"].sum() > 0
+    assert documents["outlet"].map(lambda s: bool(SLUG.match(s))).all()
+
+
+@pytest.mark.slow
+def test_the_report_shows_the_rejects(malformed_run):
+    _, run = malformed_run
+    html = (run / "report.html").read_text(encoding="utf-8")
+    rejects = pd.read_csv(run / "tables" / "rejects.csv", keep_default_na=False)
+    assert f"{len(rejects)} rejected units" in html  # the run header
+    assert "Rejects ledger" in html and "tables/rejects.csv" in html  # the corpus notebook's section
+    shown = [reason for reason in ("unreadable: binary file (control characters)", "empty file",
+                                   "row has 6 fields, the header has 4", "document too long (")
+             if reason in html]
+    assert shown, "the rejects summary shows none of the reasons"
+
+
+def test_a_cached_run_reads_back_whole_file_rejects(corpus_dir, tmp_path):
+    # regression: an empty or binary file's reject has no line numbers; the cached CSV gave it a missing
+    # source_lines and loading the cache failed ("rejects.source_lines has 1 missing values"), so any corpus
+    # holding an empty file broke pipeline.run (and `framing run`).
+    write_mixed_corpus(corpus_dir)
+    (corpus_dir / "big.txt").unlink()
+    tables = pipeline.run(corpus_dir, actor_mode="fast", cache_dir=tmp_path / "cache", progress=False)
+    whole = tables.rejects[tables.rejects["source_lines"].isna()]
+    assert set(whole["source_file"]) == {"random.bin", "empty.txt"}
+    assert len(tables.rejects) == len(read_corpus(corpus_dir).rejects)

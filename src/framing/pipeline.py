@@ -216,8 +216,8 @@ def _segment_in(documents: pd.DataFrame, *, workers: int) -> pd.DataFrame:
 
 
 def rejects_table(rejects: Iterable[Reject]) -> pd.DataFrame:
-    """The rejects ledger, with repaired excerpts."""
-    rows = [{"source_file": r.source_file, "source_lines": format_ranges(r.lines), "reason": r.reason,
+    """The rejects ledger, with repaired excerpts; ``source_lines`` is missing for a reject of the whole file."""
+    rows = [{"source_file": r.source_file, "source_lines": format_ranges(r.lines) or None, "reason": r.reason,
              "excerpt": normalise_text(r.excerpt)} for r in rejects]
     return conform(pd.DataFrame(rows), "rejects") if rows else empty("rejects")
 
