@@ -1,27 +1,21 @@
 """Every non-blank line of every input is in exactly one document or one reject."""
 
-from collections import Counter
-
 import pytest
 
 from framing.ingest import read_corpus
-from framing.ingest.base import split_lines
 
 from .conftest import FEED, RAW
+from .line_coverage import line_problems
 
 
 def coverage(result, folder):
     problems = []
     for report in result.files:
-        lines = split_lines((folder / report.source_file).read_text(encoding="utf-8"))
-        wanted = {ln.number for ln in lines if not ln.blank}
+        text = (folder / report.source_file).read_text(encoding="utf-8")
         units = [u for u in [*result.records, *result.rejects] if u.source_file == report.source_file]
-        counts = Counter(n for u in units for n in set(u.lines))
-        missing = wanted - set(counts)
-        twice = {n for n, c in counts.items() if c > 1}
-        extra = set(counts) - wanted
+        missing, twice, extra = line_problems(text, units)
         if missing or twice or extra:
-            problems.append((report.source_file, sorted(missing)[:5], sorted(twice)[:5], sorted(extra)[:5]))
+            problems.append((report.source_file, missing, twice, extra))
     return problems
 
 

@@ -44,7 +44,7 @@ SENTENCE_COLUMNS: dict[str, str] = {
 }
 REJECT_COLUMNS: dict[str, str] = {
     "source_file": "string",
-    "source_lines": "string",
+    "source_lines": "string",  # missing for a reject of the whole file (empty, binary, unreadable)
     "reason": "string",
     "excerpt": "string",
 }
@@ -52,7 +52,7 @@ SCHEMAS = {"documents": DOCUMENT_COLUMNS, "sentences": SENTENCE_COLUMNS, "reject
 _REQUIRED = {
     "documents": ("doc_id", "outlet", "source_kind", "voice", "text", "source_file", "source_lines"),
     "sentences": ("doc_id", "text", "voice"),
-    "rejects": ("source_file", "source_lines", "reason"),
+    "rejects": ("source_file", "reason"),
 }
 
 

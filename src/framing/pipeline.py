@@ -216,16 +216,17 @@ def _segment_in(documents: pd.DataFrame, *, workers: int) -> pd.DataFrame:
 
 
 def rejects_table(rejects: Iterable[Reject]) -> pd.DataFrame:
-    """The rejects ledger, with repaired excerpts."""
-    rows = [{"source_file": r.source_file, "source_lines": format_ranges(r.lines), "reason": r.reason,
+    """The rejects ledger, with repaired excerpts; ``source_lines`` is missing for a reject of the whole file."""
+    rows = [{"source_file": r.source_file, "source_lines": format_ranges(r.lines) or None, "reason": r.reason,
              "excerpt": normalise_text(r.excerpt)} for r in rejects]
     return conform(pd.DataFrame(rows), "rejects") if rows else empty("rejects")
 
 
 def files_table(reports: Iterable[FileReport]) -> pd.DataFrame:
-    """One row per raw file: hash, size, reader, records and rejects."""
+    """One row per raw file: hash, size, reader, records, rejects and blanked dates (documents kept)."""
     rows = [asdict(r) for r in reports]
-    cols = ["source_file", "sha256", "n_bytes", "reader", "encoding", "n_records", "n_rejects"]
+    cols = ["source_file", "sha256", "n_bytes", "reader", "encoding", "n_records", "n_rejects", "n_dates_unreadable",
+            "n_dates_implausible"]
     return pd.DataFrame(rows, columns=cols)
 
 

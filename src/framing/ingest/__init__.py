@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from framing.ingest.base import Record, Reject, excerpt, split_lines
+from framing.ingest.base import MAX_DOCUMENT_CHARS, Record, Reject, excerpt, split_lines
+from framing.ingest.dates import check_date
 from framing.ingest.registry import (
     BYTE_READERS,
     DOCUMENT_FIELDS,
@@ -58,7 +60,11 @@ _SKIP = {MANIFEST_NAME, "README.md", "SOURCE.txt"}
 
 @dataclass
 class FileReport:
-    """What happened to one raw file."""
+    """What happened to one raw file.
+
+    ``n_dates_unreadable`` and ``n_dates_implausible`` count the documents whose date was blanked (see
+    :func:`framing.ingest.dates.check_date`); the documents themselves are kept.
+    """
 
     source_file: str
     sha256: str
@@ -67,6 +73,8 @@ class FileReport:
     n_records: int = 0
     n_rejects: int = 0
     encoding: str | None = None
+    n_dates_unreadable: int = 0
+    n_dates_implausible: int = 0
 
 
 @dataclass
@@ -78,17 +86,29 @@ class IngestResult:
     files: list[FileReport] = field(default_factory=list)
 
 
-def decode_bytes(data: bytes) -> tuple[str | None, str | None]:
-    """Decode raw bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")  # never in text (tab, line ends and form feed are)
 
-    Returns ``(text, encoding)``, or ``(None, reason)`` for binary data.
+
+def decode_bytes(data: bytes) -> tuple[str | None, str | None]:
+    """Decode raw bytes: UTF-8 (with or without BOM), UTF-16 (with BOM, or without: LE or BE), else Windows-1252.
+
+    Returns ``(text, encoding)``, or ``(None, reason)`` for binary data: NUL bytes (beyond a stray one per
+    100 bytes, which the caller strips) that are not UTF-16, or other control characters in more than 1% of
+    the decoded text (random bytes). UTF-16 without a BOM is recognised by its NUL bytes falling on the odd
+    (little-endian) or even (big-endian) positions, and by decoding to printable text.
 
     >>> decode_bytes("Guaidó".encode("utf-8"))
     ('Guaidó', 'utf-8')
     >>> decode_bytes("Guaidó".encode("cp1252"))
     ('Guaidó', 'cp1252')
+    >>> decode_bytes("Guaidó".encode("utf-16"))
+    ('Guaidó', 'utf-16')
+    >>> decode_bytes("Maduro spoke.\\n".encode("utf-16-le")), decode_bytes("Maduro spoke.".encode("utf-16-be"))
+    (('Maduro spoke.\\n', 'utf-16-le'), ('Maduro spoke.', 'utf-16-be'))
     >>> decode_bytes(b"\\x00\\x01\\x00binary\\x00")
     (None, 'binary file (NUL bytes)')
+    >>> decode_bytes(bytes(range(1, 32)) * 4)
+    (None, 'binary file (control characters)')
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
@@ -96,12 +116,37 @@ def decode_bytes(data: bytes) -> tuple[str | None, str | None]:
         except UnicodeDecodeError:
             return None, "invalid UTF-16"
     if data.count(b"\x00") > max(1, len(data) // 100):  # text has none; stray ones are stripped later
-        return None, "binary file (NUL bytes)"
+        found = _utf16_without_bom(data)
+        return found if found else (None, "binary file (NUL bytes)")
     try:
-        return data.decode("utf-8-sig"), "utf-8"
+        text, encoding = data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
-        pass
-    return data.decode("cp1252", errors="replace"), "cp1252"
+        text, encoding = data.decode("cp1252", errors="replace"), "cp1252"
+    controls = len(_CONTROL.findall(text.replace("\x00", "")))
+    if controls > max(1, len(text) // 100):
+        return None, "binary file (control characters)"
+    return text, encoding
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 text without a BOM: ``(text, "utf-16-le" or "utf-16-be")``, or None.
+
+    Latin-script UTF-16 has a zero high byte in most code units and a zero low byte in none (that would be a NUL
+    character); the decoded text must hold no control characters.
+    """
+    if len(data) % 2:
+        return None
+    even, odd = data[0::2], data[1::2]
+    for encoding, high, low in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if 2 * high.count(0) < len(high) or 0 in low:
+            continue
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if not _CONTROL.search(text):
+            return text, encoding
+    return None
 
 
 def read_file(path: Path, *, name: str, hints: dict[str, Any], outlets: OutletRegistry,
@@ -109,47 +154,94 @@ def read_file(path: Path, *, name: str, hints: dict[str, Any], outlets: OutletRe
     """Read one raw file with the reader its content (or its ``reader`` hint) calls for.
 
     ``data``, when given, is the file's content (read elsewhere: the chunked engine ships it to a worker).
+
+    Every file gives at least one unit. A file that cannot be read (binary, empty, not the table its ``reader:
+    table`` hint says) gives one reject for the whole file; a document longer than :data:`MAX_DOCUMENT_CHARS`
+    goes to the ledger; a date that cannot be read or is implausible is blanked, counted in the report and logged
+    (the document is kept).
+
+    Raises:
+        ManifestError: if ``hints`` name an unknown reader.
+
     """
     data = path.read_bytes() if data is None else data
     report = FileReport(name, hashlib.sha256(data).hexdigest(), len(data), None)
+    head = excerpt(data[:200].decode("utf-8", errors="replace"))
     forced = hints.get("reader")
     ctx = FileContext(name, hints, outlets)
     structured = BYTE_READERS.get(forced) if forced else (
         None if hints.get("table") else choose_byte_reader(data, suffix=path.suffix))
     if structured is not None:
         report.reader, report.encoding = structured.name, decode_bytes(data)[1]
-        return _collect(structured.read_bytes(data, ctx), hints, report)
+        return _collect(structured.read_bytes(data, ctx), hints, report, head=head)
     kind = hints.get("table") or sniff_table(data)
     if kind and forced in (None, TABLE_READER):
         report.reader, report.encoding = f"table:{kind}", "binary" if kind == "parquet" else "utf-8"
-        return _collect(TableReader().read_rows(data, kind, ctx), hints, report)
+        return _collect(TableReader().read_rows(data, kind, ctx), hints, report, head=head)
+    if forced == TABLE_READER:
+        report.reader = TABLE_READER
+        return [], [Reject(name, [], "not a table (reader: table): no CSV/TSV header with a known column, no "
+                           "JSON Lines object, no Parquet magic; name the kind with table: csv, tsv, jsonl or "
+                           "parquet", head)], _counted(report, 0, 1)
     text, encoding = decode_bytes(data)
     if text is None:
-        return [], [Reject(name, [], f"unreadable: {encoding}", excerpt(repr(data[:80])))], report
+        return [], [Reject(name, [], f"unreadable: {encoding}", excerpt(repr(data[:80])))], _counted(report, 0, 1)
     report.encoding = encoding
-    if b"\x00" in data and encoding != "utf-16":
+    if b"\x00" in data and not (encoding or "").startswith("utf-16"):
         text = text.replace("\x00", "")
     lines = split_lines(text)
     if not any(not ln.blank for ln in lines):
-        return [], [Reject(name, [], "empty file", "")], report
+        return [], [Reject(name, [], "empty file", "")], _counted(report, 0, 1)
     reader = choose_reader(text, forced=forced)
     report.reader = reader.name
-    return _collect(reader.read(text, ctx), hints, report)
+    return _collect(reader.read(text, ctx), hints, report, head=head)
 
 
-def _collect(units: Iterable[Record | Reject], hints: dict[str, Any], report: FileReport) -> tuple[
-        list[Record], list[Reject], FileReport]:
+def _counted(report: FileReport, n_records: int, n_rejects: int) -> FileReport:
+    report.n_records, report.n_rejects = n_records, n_rejects
+    return report
+
+
+def _collect(units: Iterable[Record | Reject], hints: dict[str, Any], report: FileReport, *, head: str = ""
+             ) -> tuple[list[Record], list[Reject], FileReport]:
     records: list[Record] = []
     rejects: list[Reject] = []
     for unit in units:
-        if isinstance(unit, Record):
-            records.append(unit)
-        else:
+        if isinstance(unit, Reject):
             rejects.append(unit)
+        elif len(unit.text) > MAX_DOCUMENT_CHARS:
+            rejects.append(Reject(unit.source_file, unit.lines, f"document too long ({len(unit.text):,} characters; "
+                                  f"the limit is {MAX_DOCUMENT_CHARS:,}): split the file into documents",
+                                  excerpt(unit.text[:400])))
+        else:
+            records.append(unit)
+    if not records and not rejects:
+        rejects.append(Reject(report.source_file, [], f"nothing read: the {report.reader} reader found no unit",
+                              head))
+    problems = []
     for record in records:
+        problem = _check_date(record)
         _apply_hints(record, hints)
-    report.n_records, report.n_rejects = len(records), len(rejects)
-    return records, rejects, report
+        if problem is None:
+            problem = _check_date(record)  # a manifest date may be implausible too
+        if problem:
+            problems.append(problem)
+    report.n_dates_unreadable = sum(p.startswith("unreadable") for p in problems)
+    report.n_dates_implausible = len(problems) - report.n_dates_unreadable
+    if problems:
+        log.warning("%s: %d dates blanked (documents kept): %s", report.source_file, len(problems),
+                    "; ".join(problems[:3]) + ("; …" if len(problems) > 3 else ""))
+    return records, rejects, _counted(report, len(records), len(rejects))
+
+
+def _check_date(record: Record) -> str | None:
+    """Blank the record's date if it is unreadable or implausible; the reason, also kept in ``extra``."""
+    noted = record.extra.pop("date_problem", None)  # a reader that checked its dates already (tables)
+    record.published_date, problem = check_date(record.published_date)
+    problem = problem or noted
+    if problem:
+        record.extra["date_problem"] = problem
+    return problem
 
 
 def _apply_hints(record: Record, hints: dict[str, Any]) -> None:

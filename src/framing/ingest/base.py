@@ -9,6 +9,8 @@ from typing import Any, Protocol
 
 from framing.outlets import OutletRegistry
 
+MAX_DOCUMENT_CHARS = 2_000_000  # ~300,000 words: longer "documents" are whole dumps without breaks (ledger)
+
 
 @dataclass
 class Record:

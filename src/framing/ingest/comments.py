@@ -18,8 +18,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from framing.ingest.base import ReadContext, Record, Reject, Unit, excerpt
+from framing.ingest.dates import parse_date
 from framing.ingest.markup import html_to_text, looks_like_html
-from framing.ingest.tabular import parse_date, sniff_table
+from framing.ingest.tabular import sniff_table
 
 FIELD_NAMES: dict[str, tuple[str, ...]] = {
     "id": ("id", "comment_id", "commentid", "cid"),
@@ -135,6 +136,14 @@ def comment_date(value: Any) -> str | None:
         return datetime.fromisoformat(str(value).strip()).date().isoformat()
     except ValueError:
         return None
+
+
+def _date_or_raw(value: Any) -> str | None:
+    """The comment's ISO date, else its raw value as text (read_file blanks and counts it as unreadable)."""
+    iso = comment_date(value)
+    if iso or value is None or isinstance(value, dict | list):
+        return iso
+    return str(value)
 
 
 def _author(value: Any) -> str | None:
@@ -260,7 +269,7 @@ class CommentThreadReader:
         return Record(source_file=ctx.source_file, lines=[n], text=text,
                       outlet=str(outlet) if outlet is not None else None, source_kind="forum_comment",
                       voice="author", title=str(title) if title is not None else None,
-                      published_date=comment_date(_get(node, FIELD_NAMES["published_date"])), extra=extra)
+                      published_date=_date_or_raw(_get(node, FIELD_NAMES["published_date"])), extra=extra)
 
     @staticmethod
     def _link(units: list[Unit], ids: dict[str, int], tree_parent: dict[int, int | None],

@@ -47,6 +47,7 @@ READERS: dict[str, Reader] = {
 BYTE_READERS: dict[str, ByteReader] = {r.name: r for r in (SyndicationReader(), WebPageReader(),
                                                            CommentThreadReader())}
 TABLE_READER = "table"
+TABLE_KINDS = ("csv", "tsv", "jsonl", "parquet")
 READER_NAMES = (*sorted(READERS), *sorted(BYTE_READERS), TABLE_READER)
 MANIFEST_NAME = "manifest.yaml"
 # Fields a manifest entry may fill in (when the reader found nothing) or force (under ``override:``).
@@ -129,6 +130,10 @@ def load_manifest(corpus_dir: Path) -> dict[str, dict[str, Any]]:
         reader = entry.get("reader")
         if reader is not None and reader not in READER_NAMES:
             raise ManifestError(f"{path}: {name!r} names unknown reader {reader!r}; choose one of {list(READER_NAMES)}")
+        table = entry.get("table")
+        if table is not None and table not in TABLE_KINDS:
+            raise ManifestError(f"{path}: {name!r} names unknown table kind {table!r}; "
+                                f"choose one of {list(TABLE_KINDS)}")
         override = entry.get("override") or {}
         bad = set(override) - set(DOCUMENT_FIELDS)
         if bad:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 
 from framing.ingest.base import Line, ReadContext, Record, Unit, reject, split_lines
 from framing.ingest.boilerplate import boilerplate_reason
@@ -135,7 +134,7 @@ class SottReader:
                 year = int(m["y"])
                 current = _Doc(
                     outlet=m["outlet"].strip(), source_kind=None, title=m["title"].strip() or None,
-                    published_date=date(int(m["y"]), int(m["m"]), int(m["d"])).isoformat(),
+                    published_date=f"{int(m['y']):04d}-{int(m['m']):02d}-{int(m['d']):02d}",  # checked later
                 )
                 current.lines.append(line.number)
                 docs.append(current)
@@ -144,7 +143,7 @@ class SottReader:
             if m := _UPDATE_OWN.match(text):
                 when = None
                 if year and m["month"] in _MONTHS:
-                    when = date(year, _MONTHS[m["month"]], int(m["day"])).isoformat()
+                    when = f"{year:04d}-{_MONTHS[m['month']]:02d}-{int(m['day']):02d}"  # checked by read_file
                 current = _Doc(outlet="sott", source_kind="editorial_comment", published_date=when)
                 current.add(line, m["text"])
                 docs.append(current)

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 import feedparser
 
 from framing.ingest.base import ReadContext, Record, Reject, Unit, excerpt
+from framing.ingest.dates import parse_date
 from framing.ingest.markup import html_to_text
-from framing.ingest.tabular import parse_date
 
 _ROOTS = (b"<rss", b"<feed", b"<rdf:rdf")
 _HTML_ROOTS = (b"<html", b"<!doctype html")
@@ -61,7 +61,7 @@ def entry_date(entry: Any) -> str | None:
     '2019-04-30'
     """
     for key in ("published", "updated", "created", "date"):
-        raw = entry.get(key)
+        raw = _field(entry, key)
         if not raw:
             continue
         iso = parse_date(raw)
@@ -71,8 +71,19 @@ def entry_date(entry: Any) -> str | None:
             return parsedate_to_datetime(str(raw)).date().isoformat()
         except (TypeError, ValueError, IndexError):
             pass
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")  # feedparser's, in UTC
+    parsed = _field(entry, "published_parsed") or _field(entry, "updated_parsed")  # feedparser's, in UTC
     return f"{parsed.tm_year:04d}-{parsed.tm_mon:02d}-{parsed.tm_mday:02d}" if parsed else None
+
+
+def _field(entry: Any, key: str) -> Any:
+    """``entry[key]`` or None, without feedparser's deprecated ``updated`` -> ``published`` fallback (it warns)."""
+    return dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)
+
+
+def _raw_date(entry: Any) -> str | None:
+    """The item's date as written when :func:`entry_date` cannot read it (read_file blanks and counts it)."""
+    raw = next((_field(entry, k) for k in ("published", "updated", "created", "date") if _field(entry, k)), None)
+    return str(raw) if raw else None
 
 
 def _as_text(detail: Any, value: str | None) -> str:
@@ -139,4 +150,5 @@ class SyndicationReader:
                 continue
             link = entry.get("link")
             yield Record(source_file=ctx.source_file, lines=[i], text=text, outlet=entry_outlet(entry, feed, ctx),
-                         title=title, published_date=entry_date(entry), extra={"url": link} if link else {})
+                         title=title, published_date=entry_date(entry) or _raw_date(entry),
+                         extra={"url": link} if link else {})

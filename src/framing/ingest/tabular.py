@@ -12,15 +12,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Iterator
-from datetime import datetime
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from framing.ingest.base import ReadContext, Record, Reject, Unit, excerpt
+from framing.ingest.dates import check_date
 
 COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "text": ("text", "content", "body", "full_text", "story_text", "article_text", "fulltext", "maintext"),
@@ -31,30 +32,6 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
                        "sqldate", "datetime"),
     "url": ("url", "link", "documentidentifier", "sourceurl", "story_url"),
 }
-_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y%m%d%H%M%S", "%Y%m%d", "%d/%m/%Y",
-                 "%m/%d/%Y")
-
-
-def parse_date(value: Any) -> str | None:
-    """An ISO date from the common export formats, or None.
-
-    >>> parse_date("2019-01-24 10:31:00"), parse_date("20190124103100"), parse_date("2026-01-05T08:00:00Z")
-    ('2019-01-24', '2019-01-24', '2026-01-05')
-    >>> parse_date("yesterday") is None
-    True
-    """
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    text = str(value).strip()
-    text = re.sub(r"(\.\d+)?(Z|[+-]\d{2}:?\d{2})$", "", text)
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).date().isoformat()
-        except ValueError:
-            continue
-    return None
-
-
 def resolve_columns(columns: list[str], mapping: dict[str, str] | None = None) -> dict[str, str | None]:
     """Which column holds each field: the manifest's mapping first, then the known names.
 
@@ -73,18 +50,116 @@ def resolve_columns(columns: list[str], mapping: dict[str, str] | None = None) -
     return out
 
 
+@dataclass
+class ParsedTable:
+    """A parsed table: its rows, their numbers (from 1 after the header) and the rows that could not be parsed."""
+
+    table: pd.DataFrame
+    numbers: list[int]
+    bad_rows: list[tuple[int, str, str]] = dataclass_field(default_factory=list)  # (row number, reason, excerpt)
+
+
 def read_table_bytes(data: bytes, kind: str) -> pd.DataFrame:
-    """Parse a table of ``kind`` (csv, tsv, jsonl, parquet) into strings."""
+    """Parse a table of ``kind`` (csv, tsv, jsonl, parquet) into strings; rows that cannot be parsed are left out.
+
+    :func:`parse_table` also says which rows were left out and why.
+    """
+    return parse_table(data, kind).table
+
+
+def parse_table(data: bytes, kind: str) -> ParsedTable:
+    """Parse a table of ``kind`` (csv, tsv, jsonl, parquet), keeping the rows that cannot be parsed apart.
+
+    A JSON Lines line that is not a JSON object, and a CSV/TSV row with more fields than the header, is a bad row
+    (a row with fewer fields gets empty ones); the other rows are read as usual. Blank lines are no rows.
+
+    Raises:
+        ValueError: if the file as a whole is unreadable (no header, broken Parquet).
+
+    >>> parsed = parse_table(b'{"text": "a"}\\n[1, 2]\\n{"text": \\n', "jsonl")
+    >>> parsed.numbers, [(n, reason) for n, reason, _ in parsed.bad_rows]
+    ([1], [(2, 'JSON Lines row is a list, not an object'), (3, 'invalid JSON Lines row: Expecting value (column 10)')])
+    >>> parse_table(b"title,text\\nA,one\\nB,two,extra\\n", "csv").bad_rows
+    [(2, 'row has 3 fields, the header has 2', 'B,two,extra')]
+    """
     if kind == "parquet":
-        return pd.read_parquet(io.BytesIO(data)).astype(object)
+        table = pd.read_parquet(io.BytesIO(data)).astype(object)
+        return ParsedTable(table, list(range(1, len(table) + 1)))
     text = data.decode("utf-8-sig", errors="replace")
     if kind == "jsonl":
-        rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-        if not all(isinstance(r, dict) for r in rows):
-            raise ValueError("JSON Lines rows must be objects")
-        return pd.DataFrame(rows).astype(object)
-    sep = "\t" if kind == "tsv" else ","
-    return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, quoting=csv.QUOTE_MINIMAL)
+        return _parse_json_lines(text)
+    return _parse_csv_rows(text, "\t" if kind == "tsv" else ",")
+
+
+def _parse_json_lines(text: str) -> ParsedTable:
+    rows: list[dict[str, Any]] = []
+    numbers: list[int] = []
+    bad: list[tuple[int, str, str]] = []
+    for n, line in enumerate((ln for ln in text.splitlines() if ln.strip()), 1):
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            bad.append((n, f"invalid JSON Lines row: {exc.msg} (column {exc.colno})", excerpt(line[:200])))
+            continue
+        except RecursionError:
+            bad.append((n, "invalid JSON Lines row: nested too deeply", excerpt(line[:200])))
+            continue
+        if not isinstance(row, dict):
+            bad.append((n, f"JSON Lines row is a {_json_type(row)}, not an object", excerpt(line[:200])))
+            continue
+        rows.append(row)
+        numbers.append(n)
+    return ParsedTable(pd.DataFrame(rows).astype(object), numbers, bad)
+
+
+def _json_type(value: Any) -> str:
+    names = {list: "list", str: "string", bool: "boolean", int: "number", float: "number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _parse_csv_rows(text: str, sep: str) -> ParsedTable:
+    """Row by row with the csv module: rows longer than the header are bad rows, shorter ones are padded.
+
+    Not pandas: given a first row with one field more than the header, ``read_csv`` silently takes the first
+    column for an index and shifts every row one column to the left (and others drop the extra fields).
+    """
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))  # one field may hold a whole long article
+    try:
+        parsed = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=sep) if r]
+    except csv.Error as exc:
+        raise ValueError(f"unreadable CSV: {exc}") from exc
+    finally:
+        csv.field_size_limit(limit)
+    if not parsed:
+        raise ValueError("no header row")
+    header, body = parsed[0], parsed[1:]
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    bad: list[tuple[int, str, str]] = []
+    for n, fields in enumerate(body, 1):
+        if len(fields) > len(header):
+            bad.append((n, f"row has {len(fields)} fields, the header has {len(header)}",
+                        excerpt(sep.join(fields)[:200])))
+            continue
+        rows.append(fields + [""] * (len(header) - len(fields)))
+        numbers.append(n)
+    columns = _unique(header)
+    return ParsedTable(pd.DataFrame(rows, columns=columns, dtype=object), numbers, bad)
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Column names made unique as pandas makes them (``a``, ``a.1``, ...)."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        if name in seen:
+            seen[name] += 1
+            out.append(f"{name}.{seen[name]}")
+        else:
+            seen[name] = 0
+            out.append(name)
+    return out
 
 
 _FIRST_LINE_LIMIT = 16 * 1024 * 1024
@@ -117,38 +192,54 @@ class TableReader:
     name = "table"
 
     def read_rows(self, data: bytes, kind: str, ctx: ReadContext) -> Iterator[Unit]:
-        """Yield one record or reject per data row."""
+        """Yield one record or reject per data row (one reject for a table without rows or unreadable as a whole)."""
         try:
-            table = read_table_bytes(data, kind)
-        except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-            yield Reject(ctx.source_file, [], f"unreadable {kind} table: {exc}", "")
+            parsed = parse_table(data, kind)
+        except (ValueError, pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
+            yield Reject(ctx.source_file, [], f"unreadable {kind} table: {str(exc).strip()}", "")
             return
-        yield from table_units(table, ctx)
+        bad = [Reject(ctx.source_file, [n], reason, text) for n, reason, text in parsed.bad_rows]
+        if not parsed.numbers and not bad:
+            columns = list(parsed.table.columns)[:8]
+            yield Reject(ctx.source_file, [], f"{kind} table without data rows (columns: {columns})", "")
+            return
+        units = [*table_units(parsed.table, ctx, numbers=parsed.numbers), *bad]
+        yield from sorted(units, key=lambda u: u.lines[0])
 
 
-def table_units(table: pd.DataFrame, ctx: ReadContext, *, first_row: int = 1) -> Iterator[Unit]:
-    """One record or reject per row of a parsed table (or of one batch of it: rows number from ``first_row``)."""
+def table_units(table: pd.DataFrame, ctx: ReadContext, *, first_row: int = 1,
+                numbers: list[int] | None = None) -> Iterator[Unit]:
+    """One record or reject per row of a parsed table (or of one batch of it: rows number from ``first_row``).
+
+    ``numbers``, when given, are the rows' numbers (a table whose bad rows were left out). A date that cannot be
+    read, or lies in the future, is blanked, and the reason kept in the record's ``extra["date_problem"]``
+    (see :func:`framing.ingest.dates.check_date`).
+    """
+    numbers = numbers if numbers is not None else list(range(first_row, first_row + len(table)))
     cols = resolve_columns([str(c) for c in table.columns], ctx.hints.get("columns"))
     if cols["text"] is None:
-        for i, values in enumerate(table.itertuples(index=False, name=None), first_row):
+        for i, values in zip(numbers, table.itertuples(index=False, name=None), strict=True):
             yield Reject(ctx.source_file, [i], f"no text column (found {list(table.columns)[:8]})",
                          excerpt(" | ".join(str(v) for v in values[:4])))
         return
     records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in table.to_dict(orient="records")]
-    for i, row in enumerate(records, first_row):
+    for i, row in zip(numbers, records, strict=True):
         text = row.get(cols["text"])
         if text is None or (isinstance(text, float) and pd.isna(text)) or not str(text).strip():
             yield Reject(ctx.source_file, [i], "row without text", excerpt(str(row.get(cols["title"] or "", ""))))
             continue
 
-        def field(name: str, row: dict[str, Any] = row) -> str | None:
+        def cell(name: str, row: dict[str, Any] = row) -> str | None:
             col = cols[name]
             value = row.get(col) if col else None
             return None if value is None or str(value).strip() in ("", "nan", "None") else str(value).strip()
 
-        yield Record(source_file=ctx.source_file, lines=[i], text=str(text), outlet=field("outlet"),
-                     title=field("title"), published_date=parse_date(field("published_date")),
-                     extra={"url": field("url")} if field("url") else {})
+        published, problem = check_date(cell("published_date"))
+        extra: dict[str, Any] = {"url": cell("url")} if cell("url") else {}
+        if problem:
+            extra["date_problem"] = problem
+        yield Record(source_file=ctx.source_file, lines=[i], text=str(text), outlet=cell("outlet"),
+                     title=cell("title"), published_date=published, extra=extra)
 
 
 def iter_table_batches(path: Path, kind: str, *, rows: int) -> Iterator[pd.DataFrame]:

@@ -1,0 +1,77 @@
+"""Publication dates: parsing the common export formats, and checking that a date is usable.
+
+A document keeps its place in the corpus whatever its date: an unreadable or implausible date is blanked
+(``published_date`` missing), never a reason to drop the document. :func:`check_date` says why a date was blanked;
+:func:`framing.ingest.read_file` counts these per file (``n_dates_unreadable``, ``n_dates_implausible`` in the
+files table) and logs a warning naming the file and the first values.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y%m%d%H%M%S", "%Y%m%d", "%d/%m/%Y",
+                 "%m/%d/%Y")
+EARLIEST_DATE = date(1800, 1, 1)  # earlier dates in a media corpus are typing or conversion errors
+FUTURE_SLACK = timedelta(days=1)  # a publisher's local date may be a day ahead of ours
+
+
+def parse_date(value: Any) -> str | None:
+    """An ISO date from the common export formats, or None.
+
+    >>> parse_date("2019-01-24 10:31:00"), parse_date("20190124103100"), parse_date("2026-01-05T08:00:00Z")
+    ('2019-01-24', '2019-01-24', '2026-01-05')
+    >>> parse_date("yesterday") is None
+    True
+    """
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    text = str(value).strip()
+    text = re.sub(r"(\.\d+)?(Z|[+-]\d{2}:?\d{2})$", "", text)
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def check_date(value: Any, *, today: date | None = None) -> tuple[str | None, str | None]:
+    """``(iso_date, problem)``: the value as an ISO date, or None with the reason it was blanked.
+
+    Missing values are no problem. A value that :func:`parse_date` cannot read is *unreadable*; a date after
+    ``today`` (plus a day of time-zone slack) or before :data:`EARLIEST_DATE` is *implausible*. Both are blanked
+    rather than kept: a year-2999 date would stretch every timeline, and the raw file still holds it.
+
+    Args:
+        value: A date as a reader found it (ISO or another export format), or None.
+        today: The reference day (default: the local date now).
+
+    >>> check_date("2019-01-24 10:31:00")
+    ('2019-01-24', None)
+    >>> check_date(None), check_date("  ")
+    ((None, None), (None, None))
+    >>> check_date("31/31/2019")
+    (None, "unreadable date '31/31/2019'")
+    >>> check_date("2999-01-01", today=date(2026, 1, 5))
+    (None, 'implausible date 2999-01-01 (after 2026-01-05)')
+    >>> check_date("0019-01-24")
+    (None, 'implausible date 0019-01-24 (before 1800-01-01)')
+    """
+    if value is None or (isinstance(value, float) and pd.isna(value)) or not str(value).strip():
+        return None, None
+    iso = parse_date(value)
+    if iso is None:
+        shown = str(value).strip()
+        return None, f"unreadable date {shown[:40] + '…' if len(shown) > 40 else shown!r}"
+    today = today or date.today()
+    when = date.fromisoformat(iso)
+    if when > today + FUTURE_SLACK:
+        return None, f"implausible date {iso} (after {today.isoformat()})"
+    if when < EARLIEST_DATE:
+        return None, f"implausible date {iso} (before {EARLIEST_DATE.isoformat()})"
+    return iso, None
