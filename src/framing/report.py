@@ -435,7 +435,9 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
     corpus = resolve(params["corpus_dir"])
     params["corpus_dir"] = str(corpus)
     nb_paths = [NOTEBOOKS_DIR / n for n in notebooks]
-    per_nb = check_params(params, nb_paths)
+    # A parameter of a report notebook left out of this run is not unknown: one params file serves any subset.
+    checked = check_params(params, [*nb_paths, *(NOTEBOOKS_DIR / n for n in REPORT_NOTEBOOKS if n not in notebooks)])
+    per_nb = {nb: checked[nb] for nb in nb_paths}
     reports = resolve(out_dir) if out_dir else REPORTS_DIR
     preflight(reports, corpus, min_free_mb=min_free_mb)
     run_id = make_run_id()
