@@ -26,12 +26,11 @@ from framing import pipeline
 from framing.config import PROJECT_ROOT
 from framing.runs import list_runs
 
-from ..conftest import RAW
+from ..conftest import RAW, kill_at
 
 pytestmark = pytest.mark.slow
 NOTEBOOKS = "00_findings.ipynb,01_corpus.ipynb,02_sentiment.ipynb"
 PARAMS = "actor_mode: fast\nn_resamples: 200\n"
-POLL_S = 0.01
 
 
 def make_root(folder: Path) -> Path:
@@ -80,53 +79,6 @@ class Study:
         """Every file of the run ``latest`` points at."""
         run = self.latest()
         return {p.relative_to(run).as_posix(): p.read_bytes() for p in sorted(run.rglob("*")) if p.is_file()}
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process below ``pid`` (read from /proc): a notebook kernel runs in a session of its own."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def kill_at(cmd: list[str], *, env: dict[str, str], cwd: Path, milestone: Callable[[], bool],
-            timeout: float = 900) -> float:
-    """Start ``cmd``, poll every 10 ms until ``milestone()`` holds, then SIGKILL it (and its kernel); seconds taken.
-
-    Fails if the process ends before the milestone: the kill must land where the test says it does.
-    """
-    log = cwd / f"killed-{time.monotonic_ns()}.log"
-    with log.open("w") as err:
-        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
-    start = time.monotonic()
-    try:
-        while not milestone():
-            if proc.poll() is not None:
-                pytest.fail(f"ended (rc {proc.returncode}) before the milestone: {log.read_text()[-2000:]}")
-            if time.monotonic() - start > timeout:
-                pytest.fail("milestone not reached in time")
-            time.sleep(POLL_S)
-    finally:
-        below = descendants(proc.pid)
-        os.kill(proc.pid, signal.SIGKILL)  # the run itself first, then whatever it started (kernel, workers)
-        for pid in below:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        proc.wait(timeout=60)
-    assert proc.returncode == -signal.SIGKILL
-    return time.monotonic() - start
 
 
 def partial_runs(reports: Path) -> list[Path]:
