@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +26,7 @@ from framing.engine import (
     read_tables,
 )
 
-from .conftest import RAW
+from .conftest import RAW, kill_at
 
 SERIAL = EngineSettings(workers=0)
 
@@ -185,3 +187,45 @@ def test_framing_build_command_and_config_file(small_corpus, tmp_path, capsys):
     assert len(read_table(tmp_path / "out", "sentences")) > summary["n_docs"]
     config.write_text("engine: spark\n")
     assert main(["build", "--corpus", str(small_corpus), "--out", str(tmp_path / "x"), "--config", str(config)]) == 2
+
+
+def test_two_uncached_builds_give_the_same_bytes(small_corpus, small_local, tmp_path):
+    """Determinism: a second build that computes everything again writes the same Parquet bytes."""
+    build_chunked(small_corpus, tmp_path, actor_mode="fast", settings=EngineSettings(workers=2, chunk_docs=25),
+                  use_cache=False)
+    _assert_same_parts(small_local, tmp_path, tables=("documents", *CHUNK_TABLES, "files"))
+
+
+def _whole_entries(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if not p.name.startswith(".")) if folder.is_dir() else []
+
+
+@pytest.mark.slow
+def test_builds_killed_while_parsing_and_scoring_leave_a_cache_that_gives_the_uncached_bytes(tmp_path):
+    """SIGKILL ``framing build`` when the first file's chunks reach the cache, then a few chunks later; rebuild."""
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    synthetic.write_corpus(corpus, 360, seed=11, shape=synthetic.CorpusShape(docs_per_file=60))
+    cmd = [sys.executable, "-m", "framing.cli", "-q", "build", "--corpus", str(corpus), "--out", str(tmp_path / "out"),
+           "--cache-dir", str(cache), "--workers", "0", "--chunk-docs", "20", "--actor-mode", "fast"]
+
+    def parsing() -> bool:  # the per-file cache of the first file is being written
+        return any((cache / "files").glob("*/docs-*.parquet"))
+
+    kill_at(cmd, env=dict(os.environ), cwd=tmp_path, milestone=parsing)
+    for folder in _whole_entries(cache / "files"):  # a file folder is only read once COMPLETE, written last
+        if (folder / "COMPLETE").is_file():
+            n = json.loads((folder / "COMPLETE").read_text())["n_chunks"]
+            assert len(list(folder.glob("docs-*.parquet"))) == n
+    done = len(_whole_entries(cache / "chunks"))
+
+    def scoring() -> bool:  # three more chunks scored and cached
+        return len(_whole_entries(cache / "chunks")) >= done + 3
+
+    kill_at(cmd, env=dict(os.environ), cwd=tmp_path, milestone=scoring)
+    for chunk in _whole_entries(cache / "chunks"):  # a chunk folder appears whole (renamed into place) or not at all
+        assert sorted(p.stem for p in chunk.iterdir()) == sorted(CHUNK_TABLES), chunk
+    settings = EngineSettings(workers=0, chunk_docs=20)
+    again = build_chunked(corpus, tmp_path / "cached", actor_mode="fast", settings=settings, cache_dir=cache)
+    assert again.cached_files >= 1 and 3 <= again.n_chunks - again.computed_chunks < again.n_chunks
+    build_chunked(corpus, tmp_path / "fresh", actor_mode="fast", settings=settings, use_cache=False)
+    _assert_same_parts(tmp_path / "cached", tmp_path / "fresh", tables=("documents", *CHUNK_TABLES, "files"))

@@ -9,12 +9,18 @@ import sys
 from pathlib import Path
 
 from framing.config import DEFAULT_PARAMS
+from framing.safeio import MIN_FREE_MB, OutputError, describe_os_error
 
 
 def _run(args: argparse.Namespace) -> int:
-    from framing.report import run_study
+    from framing.report import REPORT_NOTEBOOKS, run_study
 
-    run = run_study(corpus_dir=args.corpus, out_dir=args.out, params_file=args.params, progress=not args.quiet)
+    notebooks = tuple(n for n in (args.notebooks or "").split(",") if n) or REPORT_NOTEBOOKS
+    unknown = sorted(set(notebooks) - set(REPORT_NOTEBOOKS))
+    if unknown:
+        raise ValueError(f"unknown notebooks {unknown}; the report has {list(REPORT_NOTEBOOKS)}")
+    run = run_study(corpus_dir=args.corpus, out_dir=args.out, params_file=args.params, progress=not args.quiet,
+                    min_free_mb=args.min_free_mb, notebooks=notebooks)
     print(run / "report.html")
     return 0
 
@@ -166,11 +172,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--corpus", default=None, help="folder of raw files (default: the params file's corpus_dir)")
     run.add_argument("--out", default=None, help="folder for runs (default: reports/)")
     run.add_argument("--params", default=str(DEFAULT_PARAMS), help="YAML of notebook parameters")
+    run.add_argument("--min-free-mb", type=float, default=MIN_FREE_MB,
+                     help=f"free space (MiB) the output and cache folders need to start (default {MIN_FREE_MB:g})")
+    run.add_argument("--notebooks", default=None,
+                     help="comma-separated report notebooks to run, e.g. 01_corpus.ipynb,02_sentiment.ipynb "
+                          "(default: all)")
     run.set_defaults(func=_run)
 
     report = sub.add_parser("report", help="the study on the bundled corpus with default parameters")
     report.add_argument("--params", default=str(DEFAULT_PARAMS), help="YAML of notebook parameters")
-    report.set_defaults(func=_run, corpus=None, out=None)
+    report.set_defaults(func=_run, corpus=None, out=None, min_free_mb=MIN_FREE_MB, notebooks=None)
 
     ingest = sub.add_parser("ingest", help="read a corpus folder and write documents/sentences/rejects CSVs")
     ingest.add_argument("--corpus", default="data/raw", help="folder of raw files")
@@ -262,9 +273,15 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.func(args))
-    except (FileNotFoundError, PermissionError, ValueError) as exc:
+    except OutputError as exc:  # found before any work: an output folder that cannot be used
         print(f"framing: error: {exc}", file=sys.stderr)
         return 2
+    except (FileNotFoundError, PermissionError, ValueError) as exc:
+        print(f"framing: error: {describe_os_error(exc) if isinstance(exc, OSError) else exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a write that failed during the run: disk full, file too large, read-only
+        print(f"framing: run failed: {describe_os_error(exc)}", file=sys.stderr)
+        return 1
     except RuntimeError as exc:
         print(f"framing: run failed: {exc}", file=sys.stderr)
         return 1

@@ -65,6 +65,7 @@ from framing.pipeline import (
     rejects_table,
     segment,
 )
+from framing.safeio import TMP_SUFFIX, atomic_path, atomic_write_bytes, atomic_write_text, remove_tree
 from framing.text import tokens
 
 log = logging.getLogger(__name__)
@@ -624,9 +625,24 @@ def _file_chunks(path: Path, name: str, hints: dict[str, Any], sha256: str, *, o
 
 
 def _write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    atomic_write_bytes(path, data)
+
+
+def _store_chunk(cached: Path, tables: dict[str, bytes]) -> None:
+    """Cache a chunk's tables: written in a private folder, renamed into place (a chunk folder is whole or absent).
+
+    A chunk's key is a hash of its documents, so a folder already there (another run's) holds the same tables.
+    """
+    tmp = cached.with_name(f".{os.getpid()}.{cached.name}{TMP_SUFFIX}")
+    try:
+        tmp.mkdir(parents=True, exist_ok=True)
+        for table, data in tables.items():
+            (tmp / f"{table}.parquet").write_bytes(data)
+        remove_tree(cached)
+        os.replace(tmp, cached)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def _chunk_key(documents: pd.DataFrame, fkey: str, language: LanguageSettings | None) -> str:
@@ -736,17 +752,12 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
         cached = cache / "chunks" / key
         if fut is None:
             for table in chunk_tables:
-                shutil.copyfile(cached / f"{table}.parquet", out / table / part)
+                with atomic_path(out / table / part) as tmp:
+                    shutil.copyfile(cached / f"{table}.parquet", tmp)
             return
         tables: dict[str, bytes] = fut.result()
         if use_cache:
-            tmp = cached.with_name(cached.name + ".tmp")
-            tmp.mkdir(parents=True, exist_ok=True)
-            for table, data in tables.items():
-                (tmp / f"{table}.parquet").write_bytes(data)
-            if cached.exists():
-                shutil.rmtree(cached)
-            tmp.replace(cached)
+            _store_chunk(cached, tables)
         for table, data in tables.items():
             _write(out / table / part, data)
 
@@ -827,10 +838,10 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
                 bar.update(len(docs))
                 while len(pending) >= window:
                     finish_one()
-            if file_cache and not (fdir / "COMPLETE").is_file():
-                result.rejects.to_parquet(fdir / "rejects.parquet", index=False)
-                (fdir / "COMPLETE").write_text(json.dumps({"report": asdict(result.report),
-                                                           "n_chunks": n_file_chunks}) + "\n")
+            if file_cache and not (fdir / "COMPLETE").is_file():  # the marker last, whole: see _cached
+                _write(fdir / "rejects.parquet", _parquet_bytes(result.rejects))
+                atomic_write_text(fdir / "COMPLETE", json.dumps({"report": asdict(result.report),
+                                                                 "n_chunks": n_file_chunks}) + "\n")
             reports.append(result.report)
             if len(result.rejects):
                 rejects = result.rejects.iloc[np.argsort(result.rejects["source_lines"].to_numpy(dtype=str),
@@ -847,7 +858,7 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
         if engine is None:
             runner.close()
     _write(out / "files" / "part-00000.parquet", _parquet_bytes(files_table(reports)))
-    (out / "_meta.json").write_text(json.dumps(summary.as_dict(), indent=2) + "\n")
+    atomic_write_text(out / "_meta.json", json.dumps(summary.as_dict(), indent=2) + "\n")
     return summary
 
 
@@ -873,13 +884,12 @@ def parse_file(data: bytes, name: str, hints: dict[str, Any], sha256: str, langu
 def _cached(chunks: Iterator[tuple[pd.DataFrame, Signatures]], fdir: Path | None
             ) -> Iterator[tuple[pd.DataFrame, Signatures]]:
     """The chunks, written to the per-file cache ``fdir`` on the way."""
-    if fdir is not None:
-        if fdir.exists():
-            shutil.rmtree(fdir)
+    if fdir is not None:  # an incomplete folder (no COMPLETE marker) from an interrupted build
+        remove_tree(fdir)
         fdir.mkdir(parents=True)
     for i, (docs, sig) in enumerate(chunks):
-        if fdir is not None:
-            docs.to_parquet(fdir / f"docs-{i:05d}.parquet", index=False)
+        if fdir is not None:  # read back only once the COMPLETE marker is written, after the last chunk
+            _write(fdir / f"docs-{i:05d}.parquet", _parquet_bytes(docs))
             sig.save(fdir / f"sig-{i:05d}.npz")
         yield docs, sig
 

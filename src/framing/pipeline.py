@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import multiprocessing
+import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -39,6 +40,7 @@ from framing.ingest.base import format_ranges
 from framing.language import clean_code, detect_language, english_measures_mask, policy_key
 from framing.lexicons import file_hash, lexicon_path
 from framing.outlets import OutletRegistry
+from framing.safeio import TMP_SUFFIX, atomic_path, atomic_write_bytes, atomic_write_text, remove_tree
 from framing.text import count_words, normalise_text, split_sentences
 
 log = logging.getLogger(__name__)
@@ -77,9 +79,8 @@ class StudyTables:
         paths = {}
         for name in self.TABLES:
             path = folder / f"{name}.csv"
-            tmp = path.with_name(path.name + ".part")
-            getattr(self, name).to_csv(tmp, index=False, lineterminator="\n", float_format="%.6g")
-            tmp.replace(path)
+            with atomic_path(path) as tmp:  # a failed write leaves the old file (or none), never half of one
+                getattr(self, name).to_csv(tmp, index=False, lineterminator="\n", float_format="%.6g")
             paths[name] = path
         return paths
 
@@ -372,9 +373,12 @@ class FeatureStore:
 
 
 def _write_parquet(df: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(path.name + ".part")
-    df.to_parquet(tmp, index=False)
-    tmp.replace(path)
+    """Write ``df`` to ``path`` atomically (serialised in memory first, so a failed write keeps its errno)."""
+    import io
+
+    buffer = io.BytesIO()
+    df.to_parquet(buffer, index=False)
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 FEATURE_BATCH_DOCS = 400  # documents per feature batch: the unit of progress and of writes to the store
@@ -551,19 +555,36 @@ def run(corpus_dir: str | Path = "data/raw", *, actor_mode: str = "accurate", us
         tables = build(folder, actor_mode=actor_mode, progress=progress, use_store=use_cache,
                        feature_dir=(cache_dir / "features") if cache_dir else None, language=language)
         if use_cache:
-            tmp = cached.with_name(cached.name + ".part")
-            tables.save(tmp)
-            (tmp / "COMPLETE").write_text(json.dumps({"key": key, "version": __version__}) + "\n")
-            if cached.exists():
-                import shutil
-
-                shutil.rmtree(cached)
-            tmp.replace(cached)
+            _store_tables(tables, cached, key)
             computed = tables.meta.get("computed_docs")
             tables = StudyTables.load(cached)  # one code path: what is returned is what was written
             tables.meta["computed_docs"] = computed
     tables.meta.update({"corpus_dir": str(folder), "cache_key": key, "actor_mode": actor_mode})
     return tables
+
+
+def _store_tables(tables: StudyTables, cached: Path, key: str) -> None:
+    """Write the run cache: every table, then ``COMPLETE``, in a private folder renamed into place.
+
+    A run killed at any point leaves either no ``corpus-<key>`` folder or a complete one; a failed write (disk
+    full) removes the private folder and raises.
+    """
+    import shutil
+
+    tmp = cached.with_name(f".{os.getpid()}.{cached.name}{TMP_SUFFIX}")
+    try:
+        tables.save(tmp)
+        atomic_write_text(tmp / "COMPLETE", json.dumps({"key": key, "version": __version__}) + "\n")
+        remove_tree(cached)  # an incomplete one (no COMPLETE) from an older version of this code
+        try:
+            os.replace(tmp, cached)
+        except OSError:
+            if not (cached / "COMPLETE").is_file():
+                raise
+            shutil.rmtree(tmp, ignore_errors=True)  # another run stored the same tables meanwhile
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def select(tables: StudyTables, *, outlets: list[str] | None = None, topic: str = "all",

@@ -31,6 +31,7 @@ import yaml
 from framing import __version__
 from framing.config import DEFAULT_PARAMS, NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR, resolve
 from framing.lexicons import file_hash, lexicon_path
+from framing.safeio import MIN_FREE_MB, atomic_write_text, check_output_folder, describe_os_error
 
 log = logging.getLogger(__name__)
 REPORT_NOTEBOOKS = ("00_findings.ipynb", "01_corpus.ipynb", "02_sentiment.ipynb", "03_actors.ipynb", "05_frames.ipynb",
@@ -405,10 +406,78 @@ def write_explorer(tables: Any, params: dict[str, Any], path: Path) -> bool:
 
 # ---------------------------------------------------------------- the whole run
 
+def preflight(reports: Path, corpus: Path, *, min_free_mb: float = MIN_FREE_MB) -> None:
+    """Check, before any work, what would otherwise fail half-way: the corpus, the output and cache folders.
+
+    The output folder (and the cache folder ``data/interim``) must be creatable, writable (a file is written and
+    removed: permission bits say nothing to root) and have ``min_free_mb`` MiB free.
+
+    Raises:
+        FileNotFoundError: the corpus folder is missing.
+        OutputError: naming the folder and the reason.
+
+    """
+    from framing.config import INTERIM_DIR
+
+    if not corpus.is_dir():
+        raise FileNotFoundError(f"corpus folder not found: {corpus} (give a folder of raw files)")
+    check_output_folder(reports, min_free_mb=min_free_mb, label="output folder")
+    check_output_folder(INTERIM_DIR, min_free_mb=min_free_mb, label="cache folder")
+
+
+def _failure_text(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return describe_os_error(exc)
+    return str(exc) or type(exc).__name__
+
+
+def _manifest(*, run_id: str, status: str, error: str | None, started: float, params: dict[str, Any],
+              params_file: str | Path | None, corpus: Path, tables: Any, versions: dict[str, str],
+              git: dict[str, Any], timings: dict[str, float], nb_paths: list[Path]) -> dict[str, Any]:
+    from framing import pipeline
+
+    about: dict[str, Any] = {"dir": str(corpus)}
+    if tables is not None:  # None: the run failed before its tables were built
+        about.update({
+            "cache_key": tables.meta.get("cache_key"),
+            "files": tables.files.to_dict(orient="records"),
+            "n_documents": int(len(tables.documents)),
+            "n_documents_unique": int(tables.documents["duplicate_of"].isna().sum()),
+            "n_sentences": int(len(tables.sentences)),
+            "n_rejects": int(len(tables.rejects)),
+        })
+    return {
+        "run_id": run_id,
+        "status": status,
+        "error": error,
+        "started_utc": datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
+        "finished_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "parameters": params,
+        "params_file": str(params_file) if params_file else None,
+        "corpus": about,
+        "lexicons": {name: file_hash(lexicon_path(name)) for name in pipeline.LEXICON_FILES},
+        "versions": versions,
+        "git": git,
+        "platform": {"system": platform.platform(), "python": sys.version.split()[0]},
+        "timings_s": timings,
+        "notebooks": [n.name for n in nb_paths],
+        "computed_docs": tables.meta.get("computed_docs") if tables is not None else None,
+    }
+
+
+def _write_manifest(work: Path, manifest: dict[str, Any]) -> None:
+    atomic_write_text(work / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
+
+
 def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | None = None,
               params_file: str | Path | None = DEFAULT_PARAMS, notebooks: tuple[str, ...] = REPORT_NOTEBOOKS,
-              extra_params: dict[str, Any] | None = None, progress: bool = True) -> Path:
+              extra_params: dict[str, Any] | None = None, progress: bool = True,
+              min_free_mb: float = MIN_FREE_MB) -> Path:
     """Run the whole study and publish it; returns the published run folder.
+
+    The run is written in ``<run_id>.partial/``. A complete run is renamed ``<run_id>/`` and ``latest`` is pointed
+    at it; a run that fails in any way (a notebook, a full disk, an interrupt) is renamed ``<run_id>.failed/`` with
+    a manifest saying why, and ``latest`` stays where it was. A run killed outright stays ``.partial``.
 
     Args:
         corpus_dir: Folder of raw files (default: the params file's ``corpus_dir``, else ``data/raw``).
@@ -417,13 +486,20 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
         notebooks: Notebook file names under ``notebooks/``.
         extra_params: Parameters that override the file's.
         progress: Show progress bars.
+        min_free_mb: Free space (MiB) the output and cache folders must have before the run starts (0: no check).
 
     Raises:
         ParameterError: before any work, for unknown or mistyped parameters.
+        FileNotFoundError: before any work, when the corpus folder is missing.
+        OutputError: before any work, when the output or cache folder cannot be created or written, or is short
+            of space (see :func:`preflight`).
         RunFailed: when a notebook fails (the partial run is kept as ``<run_id>.failed``).
+        OSError: when a write fails during the run (disk full, file too large); the run is kept as ``.failed``
+            and no temporary file is left behind.
 
     """
     from framing import pipeline
+    from framing.runs import write_index
 
     started = time.time()
     params = {**load_params(Path(params_file) if params_file else None), **(extra_params or {})}
@@ -433,26 +509,32 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
     corpus = resolve(params["corpus_dir"])
     params["corpus_dir"] = str(corpus)
     nb_paths = [NOTEBOOKS_DIR / n for n in notebooks]
-    per_nb = check_params(params, nb_paths)
+    # A parameter of a report notebook left out of this run is not unknown: one params file serves any subset.
+    checked = check_params(params, [*nb_paths, *(NOTEBOOKS_DIR / n for n in REPORT_NOTEBOOKS if n not in notebooks)])
+    per_nb = {nb: checked[nb] for nb in nb_paths}
     reports = resolve(out_dir) if out_dir else REPORTS_DIR
-    reports.mkdir(parents=True, exist_ok=True)
-    if not os.access(reports, os.W_OK):
-        raise PermissionError(f"cannot write to the output folder {reports}")
+    preflight(reports, corpus, min_free_mb=min_free_mb)
     run_id = make_run_id()
     work = reports / f"{run_id}.partial"
     work.mkdir(parents=True)
     timings: dict[str, float] = {}
-    t0 = time.time()
-    tables = pipeline.run(corpus, actor_mode=str(params.get("actor_mode", "accurate")), progress=progress)
-    timings["pipeline"] = round(time.time() - t0, 3)
-    tables.save(work / "tables")
-    executed: list[Path] = []
-    status, error = "complete", None
     versions, git = package_versions(), git_commit()
+    tables = None
+    executed: list[Path] = []
+
+    def manifest(status: str, error: str | None) -> dict[str, Any]:
+        return _manifest(run_id=run_id, status=status, error=error, started=started, params=params,
+                         params_file=params_file, corpus=corpus, tables=tables, versions=versions, git=git,
+                         timings=timings, nb_paths=nb_paths)
+
     try:
         import papermill
         from tqdm import tqdm
 
+        t0 = time.time()
+        tables = pipeline.run(corpus, actor_mode=str(params.get("actor_mode", "accurate")), progress=progress)
+        timings["pipeline"] = round(time.time() - t0, 3)
+        tables.save(work / "tables")
         (work / "notebooks").mkdir()
         for nb in (bar := tqdm(nb_paths, desc="report", unit="notebook", disable=not progress, leave=False)):
             bar.set_postfix_str(nb.name)
@@ -478,43 +560,23 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
         render_html(executed, _header(run_id, params, corpus, tables, versions, git, explorer=explorer),
                     work / "report.html")
         timings["render"] = round(time.time() - t0, 3)
+        _write_manifest(work, manifest("complete", None))
+        final = reports / run_id
+        work.replace(final)  # the whole run appears under its name at once
+        publish_latest(reports, final)
     except BaseException as exc:
-        status, error = "failed", str(exc)
+        if work.is_dir():  # not yet renamed: keep what it did, as .failed, with the reason
+            try:
+                _write_manifest(work, manifest("failed", _failure_text(exc)))
+            except OSError as err:  # the disk that failed the run may fail the manifest too
+                log.warning("manifest of the failed run not written: %s", _failure_text(err))
+            work.replace(reports / f"{run_id}.failed")
         raise
     finally:
-        manifest = {
-            "run_id": run_id,
-            "status": status,
-            "error": error,
-            "started_utc": datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
-            "finished_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-            "parameters": params,
-            "params_file": str(params_file) if params_file else None,
-            "corpus": {
-                "dir": str(corpus),
-                "cache_key": tables.meta.get("cache_key"),
-                "files": tables.files.to_dict(orient="records"),
-                "n_documents": int(len(tables.documents)),
-                "n_documents_unique": int(tables.documents["duplicate_of"].isna().sum()),
-                "n_sentences": int(len(tables.sentences)),
-                "n_rejects": int(len(tables.rejects)),
-            },
-            "lexicons": {name: file_hash(lexicon_path(name)) for name in pipeline.LEXICON_FILES},
-            "versions": versions,
-            "git": git,
-            "platform": {"system": platform.platform(), "python": sys.version.split()[0]},
-            "timings_s": timings,
-            "notebooks": [n.name for n in nb_paths],
-            "computed_docs": tables.meta.get("computed_docs"),
-        }
-        (work / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
-        final = reports / (run_id if status == "complete" else f"{run_id}.failed")
-        work.replace(final)
-        if status == "complete":
-            publish_latest(reports, final)
-        from framing.runs import write_index
-
-        write_index(reports)
+        try:
+            write_index(reports)
+        except OSError as err:
+            log.warning("index of runs not written: %s", _failure_text(err))
     log.info("report: %s", final / "report.html")
     return final
 

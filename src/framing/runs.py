@@ -10,6 +10,8 @@ from typing import Any
 
 import pandas as pd
 
+from framing.safeio import atomic_write_text
+
 
 @dataclass
 class Run:
@@ -30,7 +32,10 @@ def list_runs(reports: Path) -> list[Run]:
     runs = []
     for path in sorted((p for p in reports.iterdir() if p.is_dir() and p.name[:8].isdigit()), reverse=True):
         manifest_path = path / "manifest.json"
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+        try:  # a manifest cut short (a run killed by an older version, a disk that filled) is shown as unknown
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+        except (OSError, ValueError):
+            manifest = {}
         if path.name.endswith(".partial"):
             status = "interrupted"
         else:
@@ -63,11 +68,7 @@ def write_index(reports: Path) -> Path:
             "<table><tr><th>run</th><th>status</th><th>started (UTC)</th><th>corpus</th><th>documents</th>"
             "<th>unique</th><th>parameters</th><th>commit</th><th></th></tr>" + "".join(rows)
             + "</table></body></html>\n")
-    path = reports / "index.html"
-    tmp = path.with_name(".index.html.part")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return atomic_write_text(reports / "index.html", page)
 
 
 def _table(run: Path, name: str) -> pd.DataFrame | None:

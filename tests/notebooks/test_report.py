@@ -115,31 +115,6 @@ def test_cli_run_on_any_folder(hostile_corpus, tmp_path):
     assert main(["-q", "run", "--corpus", str(tmp_path / "missing"), "--out", str(tmp_path)]) == 2
 
 
-def test_sigkill_leaves_latest_on_the_previous_complete_run(finished_run, hostile_corpus):
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    out, run = finished_run
-    before = (out / "latest").resolve()
-    page = (before / "report.html").read_bytes()
-    for delay in (1.0, 4.0, 9.0):
-        proc = subprocess.Popen([sys.executable, "-m", "framing.cli", "-q", "run", "--corpus", str(hostile_corpus),
-                                 "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-        assert (out / "latest").resolve() == before  # never published
-        assert (before / "report.html").read_bytes() == page  # the previous report is intact
-    rerun = run_study(corpus_dir=hostile_corpus, out_dir=out, progress=False)  # the cache is not corrupted
-    assert (out / "latest").resolve() == rerun.resolve()
-    for name in ("documents", "sentences", "rejects", "doc_sentiment", "actor_mentions"):
-        assert (rerun / "tables" / f"{name}.csv").read_bytes() == (run / "tables" / f"{name}.csv").read_bytes(), name
-    index = (out / "index.html").read_text(encoding="utf-8")
-    assert rerun.name in index and "interrupted" in index and "(latest)" in index
-
-
 def test_diff_reports_new_documents_and_shifts(tmp_path):
     from framing.runs import diff_runs, format_diff
 
