@@ -229,3 +229,38 @@ def test_builds_killed_while_parsing_and_scoring_leave_a_cache_that_gives_the_un
     assert again.cached_files >= 1 and 3 <= again.n_chunks - again.computed_chunks < again.n_chunks
     build_chunked(corpus, tmp_path / "fresh", actor_mode="fast", settings=settings, use_cache=False)
     _assert_same_parts(tmp_path / "cached", tmp_path / "fresh", tables=("documents", *CHUNK_TABLES, "files"))
+
+
+def test_streamed_messy_tables_give_the_rows_and_rejects_of_whole_file_reading(tmp_path):
+    """Big tables are read in batches (``stream_bytes``); bad rows, dates and padding come out as read whole."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    body = "Maduro spoke in Caracas today about the long crisis and the talks. The opposition answered him."
+    (corpus / "a.csv").write_text(
+        "title,text,outlet,date\n"
+        f"one,{body},RT,2019-01-24\n"
+        f"two,{body} Two,RT,2019-01-24,extra field\n"  # longer than the header: a bad row
+        f"three,\"{body}\nwith a quoted line break\",The Canary,31/31/2019\n"  # unreadable date, blanked
+        f"four,{body} Four,Dissident Voice\n"  # shorter: padded
+        "five,,RT,2019-01-25\n"  # no text
+        f"six,{body} Six,RT,2999-01-01\n", encoding="utf-8")  # implausible date, blanked
+    (corpus / "b.jsonl").write_text(
+        json.dumps({"text": body + " B1", "outlet": "RT"}) + "\n[1, 2]\n{broken\n\n"
+        + json.dumps({"text": body + " B2", "outlet": "SOTT"}) + "\n", encoding="utf-8")
+    (corpus / "c.tsv").write_text(f"text\toutlet\n{body} C\tRT\n{body} D\tRT\tx\n", encoding="utf-8")
+    settings = EngineSettings(workers=0, chunk_docs=2)
+    build_chunked(corpus, tmp_path / "whole", settings=settings, use_cache=False, features=False)
+    build_chunked(corpus, tmp_path / "streamed", settings=settings, use_cache=False, features=False, stream_bytes=0)
+    for name in ("documents", "sentences", "rejects"):
+        pd.testing.assert_frame_equal(read_table(tmp_path / "streamed", name), read_table(tmp_path / "whole", name),
+                                      obj=name)
+    files = {f: read_table(tmp_path / f, "files").drop(columns=["n_bytes"]) for f in ("whole", "streamed")}
+    pd.testing.assert_frame_equal(files["streamed"], files["whole"], obj="files")
+    rejects = read_table(tmp_path / "streamed", "rejects")
+    assert sorted(rejects["reason"]) == sorted([
+        "row has 5 fields, the header has 4", "row without text", "JSON Lines row is a list, not an object",
+        "invalid JSON Lines row: Expecting property name enclosed in double quotes (column 2)",
+        "row has 3 fields, the header has 2"])
+    docs = read_table(tmp_path / "streamed", "documents")
+    assert len(docs) == 7 and docs["published_date"].dropna().tolist() == ["2019-01-24"]  # two blanked, four had none
+    assert files["streamed"].set_index("source_file").loc["a.csv", ["n_dates_unreadable", "n_dates_implausible"]].tolist() == [1, 1]

@@ -48,10 +48,10 @@ from framing import __version__
 from framing.config import INTERIM_DIR, DedupeSettings, LanguageSettings
 from framing.corpus import conform, validate
 from framing.dedupe import _fingerprint, _shingles
-from framing.ingest import FileReport, Reject, load_manifests, read_file
+from framing.ingest import FileReport, Reject, collect_units, load_manifests, read_file
 from framing.ingest.base import excerpt
 from framing.ingest.registry import MANIFEST_NAME, TABLE_READER, FileContext, choose_byte_reader
-from framing.ingest.tabular import iter_table_batches, sniff_table, table_units
+from framing.ingest.tabular import iter_parsed_batches, sniff_table, table_units
 from framing.language import policy_key
 from framing.lexicons import file_hash, lexicon_path
 from framing.outlets import OutletRegistry
@@ -584,8 +584,6 @@ def _file_chunks(path: Path, name: str, hints: dict[str, Any], sha256: str, *, o
 
     With ``data`` (the file's bytes), the file is read whole from them.
     """
-    from framing.ingest import _apply_hints
-
     kind = None if data is not None else _stream_kind(path, hints, stream_bytes)
     if kind is None:
         records, rejects, report = read_file(path, name=name, hints=hints, outlets=outlets, data=data)
@@ -603,23 +601,23 @@ def _file_chunks(path: Path, name: str, hints: dict[str, Any], sha256: str, *, o
     ctx = FileContext(name, hints, outlets)
     seen: dict[str, int] = {}
     rejected: list[Reject] = []
-    row = 1
     try:
-        for table in iter_table_batches(path, kind, rows=chunk_docs):
-            records = []
-            for unit in table_units(table, ctx, first_row=row):
-                if isinstance(unit, Reject):
-                    rejected.append(unit)
-                else:
-                    _apply_hints(unit, hints)
-                    records.append(unit)
-            row += len(table)
-            report.n_records += len(records)
+        for parsed in iter_parsed_batches(path, kind, rows=chunk_docs):
+            bad = [Reject(name, [n], reason, text) for n, reason, text in parsed.bad_rows]
+            units = sorted([*table_units(parsed.table, ctx, numbers=parsed.numbers), *bad], key=lambda u: u.lines[0])
+            part = FileReport(name, sha256, 0, report.reader)
+            records, rejects, part = collect_units(units, hints, part)  # hints, date checks, length limit
+            rejected += rejects
+            report.n_records += part.n_records
+            report.n_dates_unreadable += part.n_dates_unreadable
+            report.n_dates_implausible += part.n_dates_implausible
             docs = normalise(records, outlets=outlets, language=language, seen=seen)
             if len(docs):
                 yield docs
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
         rejected.append(Reject(name, [], f"unreadable {kind} table: {exc}", excerpt("")))
+    if not report.n_records and not rejected:
+        rejected.append(Reject(name, [], f"{kind} table without data rows", ""))
     report.n_rejects = len(rejected)
     result.rejects = rejects_table(rejected)
 

@@ -47,6 +47,7 @@ __all__ = [
     "Reject",
     "choose_byte_reader",
     "choose_reader",
+    "collect_units",
     "decode_bytes",
     "load_manifest",
     "load_manifests",
@@ -173,11 +174,11 @@ def read_file(path: Path, *, name: str, hints: dict[str, Any], outlets: OutletRe
         None if hints.get("table") else choose_byte_reader(data, suffix=path.suffix))
     if structured is not None:
         report.reader, report.encoding = structured.name, decode_bytes(data)[1]
-        return _collect(structured.read_bytes(data, ctx), hints, report, head=head)
+        return collect_units(structured.read_bytes(data, ctx), hints, report, head=head)
     kind = hints.get("table") or sniff_table(data)
     if kind and forced in (None, TABLE_READER):
         report.reader, report.encoding = f"table:{kind}", "binary" if kind == "parquet" else "utf-8"
-        return _collect(TableReader().read_rows(data, kind, ctx), hints, report, head=head)
+        return collect_units(TableReader().read_rows(data, kind, ctx), hints, report, head=head)
     if forced == TABLE_READER:
         report.reader = TABLE_READER
         return [], [Reject(name, [], "not a table (reader: table): no CSV/TSV header with a known column, no "
@@ -194,7 +195,7 @@ def read_file(path: Path, *, name: str, hints: dict[str, Any], outlets: OutletRe
         return [], [Reject(name, [], "empty file", "")], _counted(report, 0, 1)
     reader = choose_reader(text, forced=forced)
     report.reader = reader.name
-    return _collect(reader.read(text, ctx), hints, report, head=head)
+    return collect_units(reader.read(text, ctx), hints, report, head=head)
 
 
 def _counted(report: FileReport, n_records: int, n_rejects: int) -> FileReport:
@@ -202,8 +203,14 @@ def _counted(report: FileReport, n_records: int, n_rejects: int) -> FileReport:
     return report
 
 
-def _collect(units: Iterable[Record | Reject], hints: dict[str, Any], report: FileReport, *, head: str = ""
-             ) -> tuple[list[Record], list[Reject], FileReport]:
+def collect_units(units: Iterable[Record | Reject], hints: dict[str, Any], report: FileReport, *, head: str = ""
+                  ) -> tuple[list[Record], list[Reject], FileReport]:
+    """Sort a reader's units into records and rejects, as every reader's output is finished.
+
+    Documents over ``MAX_DOCUMENT_CHARS`` become rejects; the manifest ``hints`` are applied; unreadable or
+    implausible dates are blanked and counted in ``report`` (with a warning); a file that gave no unit at all gets
+    a ``nothing read`` reject (``head``: its first characters, for the excerpt). ``report``'s counts are set.
+    """
     records: list[Record] = []
     rejects: list[Reject] = []
     for unit in units:

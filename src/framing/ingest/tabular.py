@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -87,15 +88,16 @@ def parse_table(data: bytes, kind: str) -> ParsedTable:
         return ParsedTable(table, list(range(1, len(table) + 1)))
     text = data.decode("utf-8-sig", errors="replace")
     if kind == "jsonl":
-        return _parse_json_lines(text)
+        return _json_lines_rows([ln for ln in text.splitlines() if ln.strip()])
     return _parse_csv_rows(text, "\t" if kind == "tsv" else ",")
 
 
-def _parse_json_lines(text: str) -> ParsedTable:
+def _json_lines_rows(lines: list[str], *, first: int = 1) -> ParsedTable:
+    """Non-blank JSON Lines lines, numbered from ``first``."""
     rows: list[dict[str, Any]] = []
     numbers: list[int] = []
     bad: list[tuple[int, str, str]] = []
-    for n, line in enumerate((ln for ln in text.splitlines() if ln.strip()), 1):
+    for n, line in enumerate(lines, first):
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -133,11 +135,15 @@ def _parse_csv_rows(text: str, sep: str) -> ParsedTable:
         csv.field_size_limit(limit)
     if not parsed:
         raise ValueError("no header row")
-    header, body = parsed[0], parsed[1:]
+    return _csv_rows(parsed[0], parsed[1:], sep)
+
+
+def _csv_rows(header: list[str], body: list[list[str]], sep: str, *, first: int = 1) -> ParsedTable:
+    """Data rows under ``header``, numbered from ``first``: longer rows are bad rows, shorter ones padded."""
     rows: list[list[str]] = []
     numbers: list[int] = []
     bad: list[tuple[int, str, str]] = []
-    for n, fields in enumerate(body, 1):
+    for n, fields in enumerate(body, first):
         if len(fields) > len(header):
             bad.append((n, f"row has {len(fields)} fields, the header has {len(header)}",
                         excerpt(sep.join(fields)[:200])))
@@ -242,40 +248,54 @@ def table_units(table: pd.DataFrame, ctx: ReadContext, *, first_row: int = 1,
                      title=cell("title"), published_date=published, extra=extra)
 
 
-def iter_table_batches(path: Path, kind: str, *, rows: int) -> Iterator[pd.DataFrame]:
-    """A table file of ``kind`` as successive DataFrames of at most ``rows`` rows.
+def iter_parsed_batches(path: Path, kind: str, *, rows: int) -> Iterator[ParsedTable]:
+    """A table file of ``kind`` as successive parsed batches of at most ``rows`` rows (good and bad together).
 
-    Each batch is parsed as :func:`read_table_bytes` parses a whole file; the chunked engine reads big tables
-    this way, so memory stays at one batch.
+    Rows are parsed, numbered and judged as :func:`parse_table` does for the whole file (bad JSON Lines rows and
+    CSV/TSV rows longer than the header become ``bad_rows``); the chunked engine reads big tables this way, so
+    memory stays at one batch.
 
     A batch resolves its columns on its own: a JSON Lines batch in which no row has a text key rejects its rows
     as "no text column" where the whole file would reject them as "row without text".
+
+    Raises:
+        ValueError: if the file as a whole is unreadable (no header row, a CSV quoting error).
+
     """
     if kind == "parquet":
         import pyarrow.parquet as pq
 
+        done = 0
         for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
-            yield batch.to_pandas().astype(object)
+            table = batch.to_pandas().astype(object)
+            yield ParsedTable(table, list(range(done + 1, done + 1 + len(table))))
+            done += len(table)
         return
     if kind == "jsonl":
         with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as handle:
-            pending: list[dict[str, Any]] = []
-            for line in _lines(handle):
-                if not line.strip():
-                    continue
-                row = json.loads(line)
-                if not isinstance(row, dict):
-                    raise ValueError("JSON Lines rows must be objects")
-                pending.append(row)
-                if len(pending) == rows:
-                    yield pd.DataFrame(pending).astype(object)
-                    pending = []
-            if pending:
-                yield pd.DataFrame(pending).astype(object)
+            lines = (ln for ln in _lines(handle) if ln.strip())
+            first = 1
+            while batch := list(islice(lines, rows)):
+                yield _json_lines_rows(batch, first=first)
+                first += len(batch)
         return
     sep = "\t" if kind == "tsv" else ","
-    yield from pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, quoting=csv.QUOTE_MINIMAL,
-                           encoding="utf-8-sig", encoding_errors="replace", chunksize=rows)
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, path.stat().st_size + 1))
+    try:
+        with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as handle:
+            reader = (r for r in csv.reader(handle, delimiter=sep) if r)
+            header = next(reader, None)
+            if header is None:
+                raise ValueError("no header row")
+            first = 1
+            while batch := list(islice(reader, rows)):
+                yield _csv_rows(header, batch, sep, first=first)
+                first += len(batch)
+    except csv.Error as exc:
+        raise ValueError(f"unreadable CSV: {exc}") from exc
+    finally:
+        csv.field_size_limit(limit)
 
 
 _BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # what str.splitlines cuts at
