@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from framing.ingest.base import MAX_DOCUMENT_CHARS, Record, Reject, excerpt, split_lines
-from framing.ingest.dates import check_date
+from framing.ingest.dates import check_date, future_dates
 from framing.ingest.registry import (
     BYTE_READERS,
     DOCUMENT_FIELDS,
@@ -238,6 +238,9 @@ def collect_units(units: Iterable[Record | Reject], hints: dict[str, Any], repor
     if problems:
         log.warning("%s: %d dates blanked (documents kept): %s", report.source_file, len(problems),
                     "; ".join(problems[:3]) + ("; …" if len(problems) > 3 else ""))
+    if ahead := future_dates([r.published_date for r in records]):
+        log.warning("%s: %d dates after today, kept (a day/month swap?): %s", report.source_file, len(ahead),
+                    ", ".join(ahead[:3]) + (", …" if len(ahead) > 3 else ""))
     return records, rejects, _counted(report, len(records), len(rejects))
 
 

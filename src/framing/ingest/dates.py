@@ -17,7 +17,7 @@ import pandas as pd
 _DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y%m%d%H%M%S", "%Y%m%d", "%d/%m/%Y",
                  "%m/%d/%Y")
 EARLIEST_DATE = date(1800, 1, 1)  # earlier dates in a media corpus are typing or conversion errors
-FUTURE_SLACK = timedelta(days=1)  # a publisher's local date may be a day ahead of ours
+LATEST_DATE = date(2100, 12, 31)  # later ones too (a fixed bound: tables must not depend on the day of the run)
 
 
 def parse_date(value: Any) -> str | None:
@@ -40,16 +40,14 @@ def parse_date(value: Any) -> str | None:
     return None
 
 
-def check_date(value: Any, *, today: date | None = None) -> tuple[str | None, str | None]:
+def check_date(value: Any) -> tuple[str | None, str | None]:
     """``(iso_date, problem)``: the value as an ISO date, or None with the reason it was blanked.
 
-    Missing values are no problem. A value that :func:`parse_date` cannot read is *unreadable*; a date after
-    ``today`` (plus a day of time-zone slack) or before :data:`EARLIEST_DATE` is *implausible*. Both are blanked
-    rather than kept: a year-2999 date would stretch every timeline, and the raw file still holds it.
-
-    Args:
-        value: A date as a reader found it (ISO or another export format), or None.
-        today: The reference day (default: the local date now).
+    Missing values are no problem. A value that :func:`parse_date` cannot read is *unreadable*; a date before
+    :data:`EARLIEST_DATE` or after :data:`LATEST_DATE` is *implausible*. Both are blanked rather than kept: a
+    year-2999 date would stretch every timeline, and the raw file still holds it. The bounds are fixed rather
+    than "today", so that the same files give the same tables whenever they are read (a cached run and a fresh
+    one agree); dates after the day of the run are kept, and :func:`future_dates` names them for a warning.
 
     >>> check_date("2019-01-24 10:31:00")
     ('2019-01-24', None)
@@ -57,8 +55,8 @@ def check_date(value: Any, *, today: date | None = None) -> tuple[str | None, st
     ((None, None), (None, None))
     >>> check_date("31/31/2019")
     (None, "unreadable date '31/31/2019'")
-    >>> check_date("2999-01-01", today=date(2026, 1, 5))
-    (None, 'implausible date 2999-01-01 (after 2026-01-05)')
+    >>> check_date("2999-01-01")
+    (None, 'implausible date 2999-01-01 (after 2100-12-31)')
     >>> check_date("0019-01-24")
     (None, 'implausible date 0019-01-24 (before 1800-01-01)')
     """
@@ -68,10 +66,21 @@ def check_date(value: Any, *, today: date | None = None) -> tuple[str | None, st
     if iso is None:
         shown = str(value).strip()
         return None, f"unreadable date {shown[:40] + '…' if len(shown) > 40 else shown!r}"
-    today = today or date.today()
     when = date.fromisoformat(iso)
-    if when > today + FUTURE_SLACK:
-        return None, f"implausible date {iso} (after {today.isoformat()})"
+    if when > LATEST_DATE:
+        return None, f"implausible date {iso} (after {LATEST_DATE.isoformat()})"
     if when < EARLIEST_DATE:
         return None, f"implausible date {iso} (before {EARLIEST_DATE.isoformat()})"
     return iso, None
+
+
+def future_dates(dates: list[str | None], *, today: date | None = None) -> list[str]:
+    """The ISO dates in ``dates`` after ``today`` (default: the local date now) plus a day of time-zone slack.
+
+    They stay in the tables; the readers log them, since a date in the future is often a day/month swap.
+
+    >>> future_dates(["2019-01-24", None, "2030-05-01"], today=date(2026, 11, 23))
+    ['2030-05-01']
+    """
+    limit = (today or date.today()) + timedelta(days=1)
+    return [d for d in dates if d and date.fromisoformat(d) > limit]
