@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from framing import pipeline
+from framing.config import DedupeSettings
 from framing.ingest import BYTE_READERS, READERS, decode_bytes, read_corpus, read_file
 from framing.ingest.base import MAX_DOCUMENT_CHARS
 from framing.ingest.dates import check_date
@@ -350,6 +351,18 @@ def test_malformed_tables_reject_the_bad_rows_only(data, kind, texts, reasons):
     assert [r.reason for r in rejects] == reasons
 
 
+@pytest.mark.parametrize("kind", ["csv", "tsv"])
+def test_an_unclosed_quote_is_a_reject_not_a_swallowed_file(kind):
+    """The csv module's lenient mode reads everything after an unclosed quote as one field: strict mode rejects it."""
+    sep = "\t" if kind == "tsv" else ","
+    data = f'title{sep}text\nA{sep}one body\nB{sep}"two body\nC{sep}three body\nD{sep}four body\n'.encode()
+    records, rejects, report = read(data, name=f"q.{kind}")
+    assert [r.text for r in records] == ["one body"]
+    assert [(r.lines, r.reason) for r in rejects] == [
+        ([2], "malformed CSV row (unexpected end of data) on lines 3-5: an unclosed quote swallows what follows")]
+    assert report.n_records + report.n_rejects == 2
+
+
 def test_reader_table_on_a_non_table_is_a_reject_not_a_bogus_manifest_error():
     records, rejects, report = read(b"Just some prose.\n", {"reader": "table"})
     assert records == [] and len(rejects) == 1 and rejects[0].reason.startswith("not a table (reader: table)")
@@ -585,3 +598,18 @@ def test_a_cached_run_reads_back_whole_file_rejects(corpus_dir, tmp_path):
     whole = tables.rejects[tables.rejects["source_lines"].isna()]
     assert set(whole["source_file"]) == {"random.bin", "empty.txt"}
     assert len(tables.rejects) == len(read_corpus(corpus_dir).rejects)
+
+
+def test_cache_keys_follow_the_ingest_version(monkeypatch, corpus_dir):
+    """Reader changes raise INGEST_VERSION, so tables cached by the old readers are not served as today's."""
+    import framing.ingest
+    from framing.engine import _file_key
+    from framing.pipeline import cache_key
+
+    (corpus_dir / "a.txt").write_text("Some article text.\n", encoding="utf-8")
+    before = cache_key(corpus_dir), _file_key("a.txt", "0" * 64, {}, language=None, dedupe=DedupeSettings(),
+                                               chunk_docs=10, stream_bytes=1)
+    monkeypatch.setattr(framing.ingest, "INGEST_VERSION", framing.ingest.INGEST_VERSION + 1)
+    after = cache_key(corpus_dir), _file_key("a.txt", "0" * 64, {}, language=None, dedupe=DedupeSettings(),
+                                              chunk_docs=10, stream_bytes=1)
+    assert before[0] != after[0] and before[1] != after[1]

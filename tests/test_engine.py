@@ -248,6 +248,7 @@ def test_streamed_messy_tables_give_the_rows_and_rejects_of_whole_file_reading(t
         json.dumps({"text": body + " B1", "outlet": "RT"}) + "\n[1, 2]\n{broken\n\n"
         + json.dumps({"text": body + " B2", "outlet": "SOTT"}) + "\n", encoding="utf-8")
     (corpus / "c.tsv").write_text(f"text\toutlet\n{body} C\tRT\n{body} D\tRT\tx\n", encoding="utf-8")
+    (corpus / "d.csv").write_text(f'text,outlet\n{body} E,RT\n"{body} F,RT\n{body} G,RT\n', encoding="utf-8")
     settings = EngineSettings(workers=0, chunk_docs=2)
     build_chunked(corpus, tmp_path / "whole", settings=settings, use_cache=False, features=False)
     build_chunked(corpus, tmp_path / "streamed", settings=settings, use_cache=False, features=False, stream_bytes=0)
@@ -260,7 +261,8 @@ def test_streamed_messy_tables_give_the_rows_and_rejects_of_whole_file_reading(t
     assert sorted(rejects["reason"]) == sorted([
         "row has 5 fields, the header has 4", "row without text", "JSON Lines row is a list, not an object",
         "invalid JSON Lines row: Expecting property name enclosed in double quotes (column 2)",
-        "row has 3 fields, the header has 2"])
+        "row has 3 fields, the header has 2",
+        "malformed CSV row (unexpected end of data) on lines 3-4: an unclosed quote swallows what follows"])
     docs = read_table(tmp_path / "streamed", "documents")
-    assert len(docs) == 7 and docs["published_date"].dropna().tolist() == ["2019-01-24"]  # two blanked, four had none
+    assert len(docs) == 8 and docs["published_date"].dropna().tolist() == ["2019-01-24"]  # two blanked, four had none
     assert files["streamed"].set_index("source_file").loc["a.csv", ["n_dates_unreadable", "n_dates_implausible"]].tolist() == [1, 1]

@@ -654,7 +654,9 @@ def _chunk_key(documents: pd.DataFrame, fkey: str, language: LanguageSettings | 
 def _file_key(name: str, sha256: str, hints: dict[str, Any], *, language: LanguageSettings | None,
               dedupe: DedupeSettings, chunk_docs: int, stream_bytes: int) -> str:
     """What a file's documents and signatures depend on besides the code."""
-    payload = json.dumps({"v": __version__, "name": name, "sha256": sha256, "hints": hints,
+    from framing.ingest import INGEST_VERSION  # read at call time (a test raises it)
+
+    payload = json.dumps({"v": __version__, "ingest": INGEST_VERSION, "name": name, "sha256": sha256, "hints": hints,
                           "policy": policy_key(language), "outlets": file_hash(lexicon_path("outlets")),
                           "dedupe": asdict(dedupe), "chunk_docs": chunk_docs, "stream_bytes": stream_bytes},
                          sort_keys=True, default=str)

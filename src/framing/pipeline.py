@@ -509,13 +509,15 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode
 # ---------------------------------------------------------------- cached runner
 
 def cache_key(corpus_dir: Path, *, actor_mode: str = "accurate", language: LanguageSettings | None = None) -> str:
-    """Hash of the corpus files, the package version, the lexicons and the parameters the tables depend on.
+    """Hash of the corpus files, the package and ingest versions, the lexicons and the parameters the tables depend on.
 
     The parameters include the language identifier's version and thresholds (``lang`` and the English-measure
     tables depend on them).
     """
+    from framing.ingest import INGEST_VERSION
+
     h = hashlib.sha256()
-    h.update(__version__.encode())
+    h.update(f"{__version__}|ingest={INGEST_VERSION}".encode())
     h.update(f"actor_mode={actor_mode}".encode())
     h.update(policy_key(language).encode())
     for name in LEXICON_FILES:

@@ -40,6 +40,7 @@ from framing.outlets import OutletRegistry
 __all__ = [
     "BYTE_READERS",
     "READERS",
+    "INGEST_VERSION",
     "FileReport",
     "IngestResult",
     "ManifestError",
@@ -57,6 +58,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 _SKIP = {MANIFEST_NAME, "README.md", "SOURCE.txt"}
+# What the readers make of a file, as a version: part of every cache key over ingested documents, raised whenever
+# a change to a reader, the decoding or the date rules can change the documents or the ledger of an unchanged
+# file (2: strict CSV rows, bad rows to the ledger, date bounds, BOM-less UTF-16, the length limit).
+INGEST_VERSION = 2
 
 
 @dataclass

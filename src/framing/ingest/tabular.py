@@ -12,7 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from itertools import islice
@@ -119,31 +120,70 @@ def _json_type(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
+# One CSV field may hold a whole long article: no limit below the document length limit's order of magnitude.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+_CsvItem = tuple[list[str] | None, str | None, int, int]  # (fields or None, error or None, first line, last line)
+
+
+def _csv_items(handle: Iterable[str], sep: str) -> Iterator[_CsvItem]:
+    """Rows of a CSV/TSV text, strictly parsed: a row the csv module cannot read is an item with its error.
+
+    Not lenient parsing: given an unterminated quote, the csv module's default mode swallows the rest of the file
+    into one field without a word; strict mode says so (``unexpected end of data``) and the rows go to the ledger.
+    Blank lines are no rows.
+    """
+    reader = csv.reader(handle, delimiter=sep, strict=True)
+    last = 0
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield None, str(exc), last + 1, reader.line_num
+        else:
+            if fields:
+                yield fields, None, last + 1, reader.line_num
+        last = reader.line_num
+
+
 def _parse_csv_rows(text: str, sep: str) -> ParsedTable:
     """Row by row with the csv module: rows longer than the header are bad rows, shorter ones are padded.
 
     Not pandas: given a first row with one field more than the header, ``read_csv`` silently takes the first
     column for an index and shifts every row one column to the left (and others drop the extra fields).
+
+    >>> parsed = _parse_csv_rows('title,text\\nA,"one\\nB,two\\n', ",")
+    >>> parsed.numbers, [reason for _, reason, _ in parsed.bad_rows]
+    ([], ['malformed CSV row (unexpected end of data) on lines 2-3: an unclosed quote swallows what follows'])
     """
-    limit = csv.field_size_limit()
-    csv.field_size_limit(max(limit, len(text) + 1))  # one field may hold a whole long article
-    try:
-        parsed = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=sep) if r]
-    except csv.Error as exc:
-        raise ValueError(f"unreadable CSV: {exc}") from exc
-    finally:
-        csv.field_size_limit(limit)
-    if not parsed:
+    items = list(_csv_items(io.StringIO(text, newline=""), sep))
+    if not items:
         raise ValueError("no header row")
-    return _csv_rows(parsed[0], parsed[1:], sep)
+    return _csv_rows(items[0], items[1:], sep)
 
 
-def _csv_rows(header: list[str], body: list[list[str]], sep: str, *, first: int = 1) -> ParsedTable:
-    """Data rows under ``header``, numbered from ``first``: longer rows are bad rows, shorter ones padded."""
+def _csv_rows(header_item: _CsvItem, body: list[_CsvItem], sep: str, *, first: int = 1) -> ParsedTable:
+    """Data rows under a header, numbered from ``first``: unreadable and too-long rows are bad rows, short ones padded.
+
+    An unreadable row's reason names its lines in the file (a streamed batch has no text to quote from).
+
+    Raises:
+        ValueError: if the header itself cannot be read.
+
+    """
+    header, error, _, _ = header_item
+    if header is None:
+        raise ValueError(f"unreadable CSV header: {error}")
     rows: list[list[str]] = []
     numbers: list[int] = []
     bad: list[tuple[int, str, str]] = []
-    for n, fields in enumerate(body, first):
+    for n, (fields, error, start, end) in enumerate(body, first):
+        if fields is None:
+            tail = ": an unclosed quote swallows what follows" if error == "unexpected end of data" else ""
+            bad.append((n, f"malformed CSV row ({error}) on lines {start}-{end}{tail}", ""))
+            continue
         if len(fields) > len(header):
             bad.append((n, f"row has {len(fields)} fields, the header has {len(header)}",
                         excerpt(sep.join(fields)[:200])))
@@ -155,13 +195,22 @@ def _csv_rows(header: list[str], body: list[list[str]], sep: str, *, first: int 
 
 
 def _unique(names: list[str]) -> list[str]:
-    """Column names made unique as pandas makes them (``a``, ``a.1``, ...)."""
+    """Column names made unique as pandas makes them (``a``, ``a.1``, ...), never repeating one already there.
+
+    >>> _unique(["a", "a", "a.1", "b"])
+    ['a', 'a.2', 'a.1', 'b']
+    """
+    taken = set(names)
     seen: dict[str, int] = {}
     out = []
     for name in names:
         if name in seen:
-            seen[name] += 1
-            out.append(f"{name}.{seen[name]}")
+            k = seen[name] + 1
+            while f"{name}.{k}" in taken:
+                k += 1
+            seen[name] = k
+            taken.add(f"{name}.{k}")
+            out.append(f"{name}.{k}")
         else:
             seen[name] = 0
             out.append(name)
@@ -280,22 +329,15 @@ def iter_parsed_batches(path: Path, kind: str, *, rows: int) -> Iterator[ParsedT
                 first += len(batch)
         return
     sep = "\t" if kind == "tsv" else ","
-    limit = csv.field_size_limit()
-    csv.field_size_limit(max(limit, path.stat().st_size + 1))
-    try:
-        with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as handle:
-            reader = (r for r in csv.reader(handle, delimiter=sep) if r)
-            header = next(reader, None)
-            if header is None:
-                raise ValueError("no header row")
-            first = 1
-            while batch := list(islice(reader, rows)):
-                yield _csv_rows(header, batch, sep, first=first)
-                first += len(batch)
-    except csv.Error as exc:
-        raise ValueError(f"unreadable CSV: {exc}") from exc
-    finally:
-        csv.field_size_limit(limit)
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as handle:
+        items = _csv_items(handle, sep)
+        header = next(items, None)
+        if header is None:
+            raise ValueError("no header row")
+        first = 1
+        while batch := list(islice(items, rows)):
+            yield _csv_rows(header, batch, sep, first=first)
+            first += len(batch)
 
 
 _BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # what str.splitlines cuts at
