@@ -613,3 +613,16 @@ def test_cache_keys_follow_the_ingest_version(monkeypatch, corpus_dir):
     after = cache_key(corpus_dir), _file_key("a.txt", "0" * 64, {}, language=None, dedupe=DedupeSettings(),
                                               chunk_docs=10, stream_bytes=1)
     assert before[0] != after[0] and before[1] != after[1]
+
+
+@pytest.mark.parametrize(("manifest_date", "expected", "n_blanked"), [
+    ("2019-01-24", "2019-01-24", 0),  # fills the blanked date: the document has a date, nothing to count
+    ("2999-01-01", None, 1),  # checked too: implausible, blanked
+    ("24/01/2019", "2019-01-24", 0),  # normalised like any date
+])
+def test_a_manifest_date_filling_a_blanked_one_is_checked(corpus_dir, manifest_date, expected, n_blanked):
+    (corpus_dir / "b.txt").write_text("date 2019-13-45 Some post text.\n\nMore.\n", encoding="utf-8")
+    records, _, report = read_file(corpus_dir / "b.txt", name="b.txt", hints={"published_date": manifest_date},
+                                   outlets=OUTLETS)
+    assert [r.published_date for r in records] == [expected]
+    assert report.n_dates_unreadable + report.n_dates_implausible == n_blanked

@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from framing.safeio import atomic_path
+
 if TYPE_CHECKING:
     from framing.pipeline import StudyTables
 
@@ -438,9 +440,8 @@ def _write_xlsx(sheet: pd.DataFrame, book: pd.DataFrame, path: Path, *, codes: S
                         showErrorMessage=True, errorTitle="code", error="Allowed codes: " + ", ".join(codes))
     dv.add(f"{col}2:{col}{max(2, len(sheet) + 1)}")
     coding.add_data_validation(dv)
-    tmp = path.with_name(path.name + ".part")
-    wb.save(tmp)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
 
 
 def read_sheet(path: Path) -> pd.DataFrame:

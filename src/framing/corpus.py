@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from framing.safeio import atomic_path
+
 SOURCE_KINDS = ("news", "opinion", "editorial_comment", "blog", "forum_comment", "quoted")
 VOICES = ("author", "quoted")
 
@@ -140,9 +142,8 @@ def save_table(df: pd.DataFrame, path: Path, name: str) -> Path:
     """Validate and write a table as CSV (UTF-8, ``\\n`` line ends), atomically."""
     out = validate(df, name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    out.to_csv(tmp, index=False, lineterminator="\n")
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        out.to_csv(tmp, index=False, lineterminator="\n")
     return path
 
 

@@ -65,7 +65,7 @@ from framing.pipeline import (
     rejects_table,
     segment,
 )
-from framing.safeio import TMP_SUFFIX, atomic_path, atomic_write_bytes, atomic_write_text, remove_tree
+from framing.safeio import atomic_path, atomic_write_bytes, atomic_write_text, private_name, publish_dir
 from framing.text import tokens
 
 log = logging.getLogger(__name__)
@@ -631,13 +631,12 @@ def _store_chunk(cached: Path, tables: dict[str, bytes]) -> None:
 
     A chunk's key is a hash of its documents, so a folder already there (another run's) holds the same tables.
     """
-    tmp = cached.with_name(f".{os.getpid()}.{cached.name}{TMP_SUFFIX}")
+    tmp = private_name(cached)
     try:
-        tmp.mkdir(parents=True, exist_ok=True)
+        tmp.mkdir(parents=True)
         for table, data in tables.items():
             (tmp / f"{table}.parquet").write_bytes(data)
-        remove_tree(cached)
-        os.replace(tmp, cached)
+        publish_dir(tmp, cached, whole=Path.is_dir)  # chunk folders only ever appear whole, by this rename
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -789,6 +788,7 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
                 break
             name, path, hints, sha, fdir, parsing = planned.popleft()
             chunks: Iterator[tuple[pd.DataFrame, Signatures]]
+            building = None
             if file_cache and (fdir / "COMPLETE").is_file():
                 summary.cached_files += 1
                 about = json.loads((fdir / "COMPLETE").read_text())
@@ -797,16 +797,17 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
                           for i in range(about["n_chunks"]))
             else:
                 summary.parsed_files += 1
+                building = private_name(fdir) if file_cache else None
                 if parsing is not None:
                     result, parsed = parsing.result()
-                    chunks = _cached(iter(parsed), fdir if file_cache else None)
+                    chunks = _cached(iter(parsed), building)
                     del parsed
                 else:  # a big table, streamed in the driver (or a custom outlet table)
                     result = _FileResult(FileReport(name, sha, 0, None))
                     chunks = _cached(_signed(_file_chunks(path, name, hints, sha, outlets=registry,
                                                           language=language, chunk_docs=settings.chunk_docs,
                                                           stream_bytes=stream_bytes, result=result), dedupe),
-                                     fdir if file_cache else None)
+                                     building)
             n_file_chunks = 0
             for docs, sig in chunks:
                 chain = hashlib.sha256(f"{chain}|{fdir.name}|{n_file_chunks}".encode()).hexdigest()[:24]
@@ -838,14 +839,15 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
                 bar.update(len(docs))
                 while len(pending) >= window:
                     finish_one()
-            if file_cache and not (fdir / "COMPLETE").is_file():  # the marker last, whole: see _cached
-                _write(fdir / "rejects.parquet", _parquet_bytes(result.rejects))
-                atomic_write_text(fdir / "COMPLETE", json.dumps({"report": asdict(result.report),
-                                                                 "n_chunks": n_file_chunks}) + "\n")
+            if building is not None:  # the file's cache, built in a private folder, published whole
+                _write(building / "rejects.parquet", _parquet_bytes(result.rejects))
+                atomic_write_text(building / "COMPLETE", json.dumps({"report": asdict(result.report),
+                                                                     "n_chunks": n_file_chunks}) + "\n")
+                publish_dir(building, fdir, whole=lambda d: (d / "COMPLETE").is_file())
             reports.append(result.report)
             if len(result.rejects):
-                rejects = result.rejects.iloc[np.argsort(result.rejects["source_lines"].to_numpy(dtype=str),
-                                                         kind="stable")]
+                lines = result.rejects["source_lines"].fillna("").to_numpy(dtype=object)  # whole-file rejects: NA
+                rejects = result.rejects.iloc[np.argsort(lines, kind="stable")]
                 _write(out / "rejects" / f"part-{n_rejects_parts:05d}.parquet", _parquet_bytes(rejects))
                 n_rejects_parts += 1
         while pending:
@@ -881,16 +883,15 @@ def parse_file(data: bytes, name: str, hints: dict[str, Any], sha256: str, langu
     return result, chunks
 
 
-def _cached(chunks: Iterator[tuple[pd.DataFrame, Signatures]], fdir: Path | None
+def _cached(chunks: Iterator[tuple[pd.DataFrame, Signatures]], folder: Path | None
             ) -> Iterator[tuple[pd.DataFrame, Signatures]]:
-    """The chunks, written to the per-file cache ``fdir`` on the way."""
-    if fdir is not None:  # an incomplete folder (no COMPLETE marker) from an interrupted build
-        remove_tree(fdir)
-        fdir.mkdir(parents=True)
+    """The chunks, written on the way to ``folder`` (a private folder, published as the file's cache once whole)."""
+    if folder is not None:
+        folder.mkdir(parents=True)
     for i, (docs, sig) in enumerate(chunks):
-        if fdir is not None:  # read back only once the COMPLETE marker is written, after the last chunk
-            _write(fdir / f"docs-{i:05d}.parquet", _parquet_bytes(docs))
-            sig.save(fdir / f"sig-{i:05d}.npz")
+        if folder is not None:
+            _write(folder / f"docs-{i:05d}.parquet", _parquet_bytes(docs))
+            sig.save(folder / f"sig-{i:05d}.npz")
         yield docs, sig
 
 

@@ -31,6 +31,7 @@ import pandas as pd
 from framing.config import REPORTS_DIR, resolve
 from framing.features.actors import ActorRegistry, _fold
 from framing.pipeline import StudyTables
+from framing.safeio import atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -467,9 +468,7 @@ def distinctive_terms_page(tables: StudyTables, path: str | Path, *, voice: str 
                              "DATA": script_json(data)})
     out = resolve(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(out)
+    atomic_write_text(out, page)
     log.info("explorer: %s (%.0f kB)", out, out.stat().st_size / 1024)
     return out
 

@@ -12,7 +12,6 @@ import hashlib
 import json
 import logging
 import multiprocessing
-import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -40,7 +39,7 @@ from framing.ingest.base import format_ranges
 from framing.language import clean_code, detect_language, english_measures_mask, policy_key
 from framing.lexicons import file_hash, lexicon_path
 from framing.outlets import OutletRegistry
-from framing.safeio import TMP_SUFFIX, atomic_path, atomic_write_bytes, atomic_write_text, remove_tree
+from framing.safeio import atomic_path, atomic_write_bytes, atomic_write_text, private_name, publish_dir
 from framing.text import count_words, normalise_text, split_sentences
 
 log = logging.getLogger(__name__)
@@ -573,17 +572,11 @@ def _store_tables(tables: StudyTables, cached: Path, key: str) -> None:
     """
     import shutil
 
-    tmp = cached.with_name(f".{os.getpid()}.{cached.name}{TMP_SUFFIX}")
+    tmp = private_name(cached)
     try:
         tables.save(tmp)
         atomic_write_text(tmp / "COMPLETE", json.dumps({"key": key, "version": __version__}) + "\n")
-        remove_tree(cached)  # an incomplete one (no COMPLETE) from an older version of this code
-        try:
-            os.replace(tmp, cached)
-        except OSError:
-            if not (cached / "COMPLETE").is_file():
-                raise
-            shutil.rmtree(tmp, ignore_errors=True)  # another run stored the same tables meanwhile
+        publish_dir(tmp, cached, whole=lambda d: (d / "COMPLETE").is_file())
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

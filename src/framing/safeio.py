@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 TMP_SUFFIX = ".part"  # temporary files end in this; nothing else in a run folder or a cache does
@@ -32,12 +33,12 @@ class OutputError(OSError):
 
 
 def tmp_path(path: Path) -> Path:
-    """The temporary name :func:`atomic_path` writes ``path`` under (one per process, hidden).
+    """The temporary name :func:`atomic_path` writes ``path`` under (hidden, never used twice).
 
     >>> tmp_path(Path("/x/tables/documents.csv")).name.endswith(".documents.csv.part")
     True
     """
-    return path.with_name(f".{os.getpid()}.{path.name}{TMP_SUFFIX}")
+    return private_name(path)
 
 
 def _with_filename(exc: OSError, path: Path) -> OSError:
@@ -87,13 +88,44 @@ def atomic_write_text(path: Path, text: str, *, encoding: str = "utf-8") -> Path
     return atomic_write_bytes(path, text.encode(encoding))
 
 
+def private_name(target: Path) -> Path:
+    """A hidden name beside ``target`` that no other process (and no earlier call here) uses: for building it."""
+    return target.with_name(f".{os.getpid()}.{next(_SERIAL)}.{target.name}{TMP_SUFFIX}")
+
+
+_SERIAL = itertools.count()
+
+
 def remove_tree(folder: Path) -> None:
-    """Delete a folder so that no half-deleted copy is ever seen under its name (renamed away first)."""
-    if not folder.exists():
+    """Delete a folder so that no half-deleted copy is ever seen under its name (renamed away first).
+
+    A folder that is not there (never was, or another process removed it meanwhile) is no error.
+    """
+    doomed = private_name(folder).with_suffix(".deleting")
+    try:
+        os.replace(folder, doomed)
+    except FileNotFoundError:
         return
-    doomed = folder.with_name(f".{os.getpid()}.{folder.name}.deleting")
-    os.replace(folder, doomed)
     shutil.rmtree(doomed, ignore_errors=True)
+
+
+def publish_dir(built: Path, target: Path, *, whole: Callable[[Path], bool]) -> None:
+    """Move the finished folder ``built`` to ``target``, whole, where other processes may be doing the same.
+
+    A ``target`` that is already ``whole`` (another process published the same content meanwhile: cache folders
+    are named by what they hold) is kept and ``built`` dropped; an incomplete one is replaced. Readers see no
+    folder or a whole one, never a half-written or half-deleted one.
+    """
+    if whole(target):
+        shutil.rmtree(built, ignore_errors=True)
+        return
+    remove_tree(target)
+    try:
+        os.replace(built, target)
+    except OSError:  # another process renamed its copy in between (ENOTEMPTY / EEXIST)
+        shutil.rmtree(built, ignore_errors=True)
+        if not whole(target):
+            raise
 
 
 _MESSAGES = {

@@ -29,6 +29,7 @@ import pandas as pd
 
 from framing.config import EXTERNAL_DIR, INTERIM_DIR
 from framing.lexicons import LexiconError, lexicon_path, load_yaml
+from framing.safeio import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -496,10 +497,8 @@ def _cached_model(kind: str, train: Any, cache_dir: Path | None, *, extra: pd.Da
     model, _ = train() if extra is None else train(extra=extra)
     log.warning("trained the %s model in %.0f s", kind, time.perf_counter() - started)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    with tmp.open("wb") as fh:
+    with atomic_path(path) as tmp, tmp.open("wb") as fh:  # a private name: two processes training at once
         pickle.dump(model, fh)
-    tmp.replace(path)
     return model
 
 

@@ -92,7 +92,8 @@ class IngestResult:
     files: list[FileReport] = field(default_factory=list)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")  # never in text (tab, line ends and form feed are)
+# Never in text (tab, line ends and form feed are; so is ESC, which starts the ANSI colour codes of copied logs).
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
 
 
 def decode_bytes(data: bytes) -> tuple[str | None, str | None]:
@@ -115,6 +116,8 @@ def decode_bytes(data: bytes) -> tuple[str | None, str | None]:
     (None, 'binary file (NUL bytes)')
     >>> decode_bytes(bytes(range(1, 32)) * 4)
     (None, 'binary file (control characters)')
+    >>> decode_bytes("Caf\ufffd ".encode() * 30)[1], decode_bytes(b"\x1b[31mred\x1b[0m and \x1b[1mbold\x1b[0m")[1]
+    ('utf-8', 'utf-8')
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
@@ -126,9 +129,11 @@ def decode_bytes(data: bytes) -> tuple[str | None, str | None]:
         return found if found else (None, "binary file (NUL bytes)")
     try:
         text, encoding = data.decode("utf-8-sig"), "utf-8"
+        undefined = 0  # a U+FFFD in valid UTF-8 is the scraper's, part of the text
     except UnicodeDecodeError:
         text, encoding = data.decode("cp1252", errors="replace"), "cp1252"
-    controls = len(_CONTROL.findall(text.replace("\x00", "")))
+        undefined = text.count("\ufffd")  # bytes Windows-1252 leaves undefined: a sign of binary data
+    controls = len(_CONTROL.findall(text.replace("\x00", ""))) + undefined
     if controls > max(1, len(text) // 100):
         return None, "binary file (control characters)"
     return text, encoding
@@ -178,7 +183,8 @@ def read_file(path: Path, *, name: str, hints: dict[str, Any], outlets: OutletRe
     structured = BYTE_READERS.get(forced) if forced else (
         None if hints.get("table") else choose_byte_reader(data, suffix=path.suffix))
     if structured is not None:
-        report.reader, report.encoding = structured.name, decode_bytes(data)[1]
+        decoded, encoding = decode_bytes(data)
+        report.reader, report.encoding = structured.name, encoding if decoded is not None else None
         return collect_units(structured.read_bytes(data, ctx), hints, report, head=head)
     kind = hints.get("table") or sniff_table(data)
     if kind and forced in (None, TABLE_READER):
@@ -232,11 +238,9 @@ def collect_units(units: Iterable[Record | Reject], hints: dict[str, Any], repor
                               head))
     problems = []
     for record in records:
-        problem = _check_date(record)
-        _apply_hints(record, hints)
-        if problem is None:
-            problem = _check_date(record)  # a manifest date may be implausible too
-        if problem:
+        _check_date(record)  # the reader's date
+        _apply_hints(record, hints)  # a manifest may fill a blanked date, or override a good one
+        if problem := _check_date(record):  # what the document ends up with
             problems.append(problem)
     report.n_dates_unreadable = sum(p.startswith("unreadable") for p in problems)
     report.n_dates_implausible = len(problems) - report.n_dates_unreadable
@@ -251,9 +255,9 @@ def collect_units(units: Iterable[Record | Reject], hints: dict[str, Any], repor
 
 def _check_date(record: Record) -> str | None:
     """Blank the record's date if it is unreadable or implausible; the reason, also kept in ``extra``."""
-    noted = record.extra.pop("date_problem", None)  # a reader that checked its dates already (tables)
+    noted = record.extra.pop("date_problem", None)  # a reader (tables) or an earlier call blanked it already
     record.published_date, problem = check_date(record.published_date)
-    problem = problem or noted
+    problem = problem or (noted if record.published_date is None else None)  # a date filled in since: no problem
     if problem:
         record.extra["date_problem"] = problem
     return problem
