@@ -84,3 +84,18 @@ def kill_at(cmd: list[str], *, env: dict[str, str], cwd: Path, milestone: Callab
         proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL
     return time.monotonic() - start
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian chromium through playwright (``make browser`` installs it); skips saying how, without it."""
+    import shutil
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("chromium is not installed: the browser tests need it (make browser, or apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield b
+        b.close()

@@ -1,6 +1,5 @@
 import json
 import re
-import shutil
 
 import pandas as pd
 import pytest
@@ -128,18 +127,6 @@ def test_explorer_terms_find_their_sentences(seed_tables):
 
 
 # ---------------------------------------------------------------- the page in a real browser
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("chromium is not installed: the explorer page tests need it (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        yield b
-        b.close()
-
 
 def _open(browser, path):
     page = browser.new_page()

@@ -90,18 +90,6 @@ def hostile_run(tmp_path_factory):
     return {"base": base, "out": out, "run": run, "marker": marker, "new": _files(base) - before}
 
 
-@pytest.fixture(scope="module")
-def browser():
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("chromium is not installed: the hostile-text page tests need it (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        yield b
-        b.close()
-
-
 class Visit:
     """A page opened from file://, recording dialogs, page errors and every request that is not file: or data:."""
 
