@@ -151,3 +151,12 @@ def load_table(path: Path, name: str) -> pd.DataFrame:
     """Read a CSV written by :func:`save_table` and validate it."""
     df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     return validate(df, name)
+
+
+def parquet_bytes(df: pd.DataFrame) -> bytes:
+    """``df`` as Parquet file bytes, without its index (serialised in memory, for a write that is whole or nothing)."""
+    import io
+
+    buffer = io.BytesIO()
+    df.to_parquet(buffer, index=False)
+    return buffer.getvalue()

@@ -46,7 +46,7 @@ import pandas as pd
 
 from framing import __version__
 from framing.config import INTERIM_DIR, DedupeSettings, LanguageSettings
-from framing.corpus import conform, validate
+from framing.corpus import conform, parquet_bytes, validate
 from framing.dedupe import _fingerprint, _shingles
 from framing.ingest import FileReport, Reject, collect_units, load_manifests, read_file
 from framing.ingest.base import excerpt
@@ -241,14 +241,6 @@ def make_engine(settings: EngineSettings) -> LocalEngine | DaskEngine:
 # ---------------------------------------------------------------- the work of one chunk (runs on a worker)
 
 
-def _parquet_bytes(df: pd.DataFrame) -> bytes:
-    import io
-
-    buf = io.BytesIO()
-    df.reset_index(drop=True).to_parquet(buf, index=False)
-    return buf.getvalue()
-
-
 def compute_chunk(documents: pd.DataFrame, actor_mode: str, language: LanguageSettings | None,
                   features: bool = True) -> dict[str, bytes]:
     """Sentences and every feature table of one chunk of documents, as Parquet bytes.
@@ -257,7 +249,7 @@ def compute_chunk(documents: pd.DataFrame, actor_mode: str, language: LanguageSe
     concatenating chunks gives the same tables however the corpus was cut.
     """
     sentences = segment(documents)
-    out = {"sentences": _parquet_bytes(sentences)}
+    out = {"sentences": parquet_bytes(sentences)}
     if not features:
         return out
     tables = document_features(documents, sentences, actor_mode=actor_mode, language=language)
@@ -267,7 +259,7 @@ def compute_chunk(documents: pd.DataFrame, actor_mode: str, language: LanguageSe
         if len(df):
             df = (df.assign(_pos=position.reindex(df["doc_id"].to_numpy()).to_numpy())
                   .sort_values(["_pos", *keys[1:]], kind="stable").drop(columns="_pos"))
-        out[name] = _parquet_bytes(df)
+        out[name] = parquet_bytes(df)
     return out
 
 
@@ -826,7 +818,7 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
                 index.add(doc_ids, sig, decision)
                 dup = decision.duplicate_of
                 docs = conform(docs.assign(duplicate_of=pd.array(dup, dtype="string")), "documents")
-                _write(out / "documents" / f"part-{k:05d}.parquet", _parquet_bytes(docs))
+                _write(out / "documents" / f"part-{k:05d}.parquet", parquet_bytes(docs))
                 key = _chunk_key(docs, fkey, language)
                 if use_cache and (cache / "chunks" / key).is_dir():
                     pending.append((k, key, None))
@@ -840,7 +832,7 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
                 while len(pending) >= window:
                     finish_one()
             if building is not None:  # the file's cache, built in a private folder, published whole
-                _write(building / "rejects.parquet", _parquet_bytes(result.rejects))
+                _write(building / "rejects.parquet", parquet_bytes(result.rejects))
                 atomic_write_text(building / "COMPLETE", json.dumps({"report": asdict(result.report),
                                                                      "n_chunks": n_file_chunks}) + "\n")
                 publish_dir(building, fdir, whole=lambda d: (d / "COMPLETE").is_file())
@@ -848,7 +840,7 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
             if len(result.rejects):
                 lines = result.rejects["source_lines"].fillna("").to_numpy(dtype=object)  # whole-file rejects: NA
                 rejects = result.rejects.iloc[np.argsort(lines, kind="stable")]
-                _write(out / "rejects" / f"part-{n_rejects_parts:05d}.parquet", _parquet_bytes(rejects))
+                _write(out / "rejects" / f"part-{n_rejects_parts:05d}.parquet", parquet_bytes(rejects))
                 n_rejects_parts += 1
         while pending:
             finish_one()
@@ -859,7 +851,7 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
         shutil.rmtree(out / ".dedupe", ignore_errors=True)
         if engine is None:
             runner.close()
-    _write(out / "files" / "part-00000.parquet", _parquet_bytes(files_table(reports)))
+    _write(out / "files" / "part-00000.parquet", parquet_bytes(files_table(reports)))
     atomic_write_text(out / "_meta.json", json.dumps(summary.as_dict(), indent=2) + "\n")
     return summary
 
@@ -890,7 +882,7 @@ def _cached(chunks: Iterator[tuple[pd.DataFrame, Signatures]], folder: Path | No
         folder.mkdir(parents=True)
     for i, (docs, sig) in enumerate(chunks):
         if folder is not None:
-            _write(folder / f"docs-{i:05d}.parquet", _parquet_bytes(docs))
+            _write(folder / f"docs-{i:05d}.parquet", parquet_bytes(docs))
             sig.save(folder / f"sig-{i:05d}.npz")
         yield docs, sig
 

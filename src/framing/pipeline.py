@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from framing import __version__
 from framing.config import INTERIM_DIR, DedupeSettings, LanguageSettings, TopicSettings, resolve
-from framing.corpus import conform, empty, validate
+from framing.corpus import conform, empty, parquet_bytes, validate
 from framing.dedupe import find_duplicates
 from framing.features.actors import score_mentions
 from framing.features.frames import score_documents as score_generic_frames
@@ -373,11 +373,7 @@ class FeatureStore:
 
 def _write_parquet(df: pd.DataFrame, path: Path) -> None:
     """Write ``df`` to ``path`` atomically (serialised in memory first, so a failed write keeps its errno)."""
-    import io
-
-    buffer = io.BytesIO()
-    df.to_parquet(buffer, index=False)
-    atomic_write_bytes(path, buffer.getvalue())
+    atomic_write_bytes(path, parquet_bytes(df))
 
 
 FEATURE_BATCH_DOCS = 400  # documents per feature batch: the unit of progress and of writes to the store
