@@ -15,13 +15,17 @@ Codes are ISO 639-1 where the language has one (``en``, ``es``, ``ru``), else IS
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from framing.config import LanguageSettings
-from framing.text import count_words
+from framing.text import has_words
 
 UNDETERMINED = "und"
 # What a document outside the English measures is left out of (for the report).
@@ -76,10 +80,49 @@ def detect_language(text: str, *, settings: LanguageSettings | None = None) -> s
     'und'
     """
     settings = settings or LanguageSettings()
-    letters = sum(ch.isalpha() for ch in text)
-    if letters < settings.min_letters or count_words(text) < settings.min_words:
+    if _too_short(text, settings):
         return UNDETERMINED
-    ranked = _identifier().rank(text)
+    return _verdict(_identifier().rank(text), settings)
+
+
+def detect_languages(texts: Sequence[str], *, settings: LanguageSettings | None = None) -> list[str]:
+    """:func:`detect_language` of each text: the same codes, several times faster on many texts.
+
+    py3langid walks a byte automaton over each text in a Python loop, one byte at a time. Here NumPy steps every
+    text of a batch one byte forward together. Texts over ``_BATCH_MAX_BYTES`` go through py3langid itself.
+
+    >>> detect_languages(["The president said that the army would not back the coup.", "Good riddance."])
+    ['en', 'und']
+    """
+    settings = settings or LanguageSettings()
+    identifier = _identifier()
+    out = [UNDETERMINED] * len(texts)
+    todo = [i for i, text in enumerate(texts) if not _too_short(text, settings)]
+    if not (all(hasattr(identifier, a) for a in ("_encode", "_sparse_score", "_rowbase", "_alias_pairs"))
+            and getattr(identifier, "_norm_probs", False)):
+        for i in todo:  # a py3langid without the internals used below: its own loop
+            out[i] = _verdict(identifier.rank(texts[i]), settings)
+        return out
+    encoded = [identifier._encode(texts[i]) for i in todo]
+    for i, data, visits in zip(todo, encoded, _batched_visits(identifier, encoded), strict=True):
+        out[i] = _verdict(_rank(identifier, data, visits), settings)
+    return out
+
+
+# Texts longer than this (in UTF-8 bytes) are walked by py3langid alone: a batch holds its texts side by side.
+_BATCH_MAX_BYTES = 20_000
+_BATCH_TEXTS = 256
+
+
+def _too_short(text: str, settings: LanguageSettings) -> bool:
+    """Fewer than ``min_letters`` letters or ``min_words`` words (counting stops once both are reached)."""
+    need = settings.min_letters
+    if sum(map(str.isalpha, text[:4 * need])) < need and sum(map(str.isalpha, text)) < need:
+        return True
+    return not has_words(text, settings.min_words)
+
+
+def _verdict(ranked: list[tuple[str, float]], settings: LanguageSettings) -> str:
     best, p_best = str(ranked[0][0]), float(ranked[0][1])
     if p_best < settings.min_confidence:
         return UNDETERMINED
@@ -87,6 +130,70 @@ def detect_language(text: str, *, settings: LanguageSettings | None = None) -> s
         return best
     p_english = next((float(p) for lang, p in ranked if lang == "en"), 0.0)
     return best if p_english <= settings.max_english_prob else UNDETERMINED
+
+
+@lru_cache(maxsize=1)
+def _automaton() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """py3langid's byte automaton as arrays: next-state table, row offsets, feature emitted per state."""
+    identifier = _identifier()
+    nextmove = np.frombuffer(identifier.tk_nextmove, dtype=np.dtype(identifier.tk_nextmove.typecode))  # no copy
+    return nextmove, np.asarray(identifier._rowbase, dtype=np.int64), np.asarray(identifier.tk_output, dtype=np.int32)
+
+
+def _batched_visits(identifier: Any, encoded: Sequence[bytes]) -> list[dict[int, int] | None]:
+    """py3langid's ``visit_counts`` of each byte string: ``{feature: count}`` in first-visit order, None if none.
+
+    The order matters: py3langid sums the scores in this order, in float32.
+    """
+    from py3langid.langid import visit_counts
+
+    nextmove, rowbase, emits = _automaton()
+    out: list[dict[int, int] | None] = [None] * len(encoded)
+    short = [i for i, data in enumerate(encoded) if len(data) <= _BATCH_MAX_BYTES]
+    for i in set(range(len(encoded))) - set(short):
+        out[i] = visit_counts(identifier.tk_nextmove, identifier._rowbase, identifier.tk_output, encoded[i])
+    short.sort(key=lambda i: -len(encoded[i]))  # longest first: the texts still running are always a prefix
+    for start in range(0, len(short), _BATCH_TEXTS):
+        batch = short[start:start + _BATCH_TEXTS]
+        lengths = np.array([len(encoded[i]) for i in batch])
+        width = int(lengths[0]) if len(batch) else 0
+        data = np.zeros((width, len(batch)), dtype=np.uint8)  # byte t of text j at [t, j]
+        for j, i in enumerate(batch):
+            data[:lengths[j], j] = np.frombuffer(encoded[i], dtype=np.uint8)
+        running = np.searchsorted(-lengths, -np.arange(width), side="right")  # texts longer than t
+        state = np.zeros(len(batch), dtype=np.int64)
+        features = np.full((width, len(batch)), -1, dtype=np.int32)
+        for t in range(width):
+            n = running[t]
+            state[:n] = nextmove[rowbase[state[:n]] + data[t, :n]]
+            features[t, :n] = emits[state[:n]]
+        for j, i in enumerate(batch):
+            seen = features[:lengths[j], j]
+            seen = seen[seen >= 0]
+            if not len(seen):
+                continue
+            keys, first, counts = np.unique(seen, return_index=True, return_counts=True)
+            order = np.argsort(first, kind="stable")
+            out[i] = dict(zip(keys[order].tolist(), counts[order].tolist(), strict=True))
+    return out
+
+
+def _rank(identifier: Any, data: bytes, visits: dict[int, int] | None) -> list[tuple[str, float]]:
+    """py3langid's ``rank`` of an encoded text from its feature counts (``_raw_score``, ``_decide``, ``rank``)."""
+    if visits:
+        scores = identifier._sparse_score(visits, identifier.nb_ptc)
+    else:
+        scores = np.full(len(identifier.nb_classes), 0.0, dtype=np.float32)
+    scores *= 1.0 / math.sqrt(len(data) or 1)
+    np.exp(scores - scores.max(), out=scores)
+    scores /= scores.sum()
+    for i, j in identifier._alias_pairs:
+        scores[i] += scores[j]
+        scores[j] = 0.0
+    merged: dict[str, float] = {}
+    for lang, score in zip(identifier.nb_classes, scores.tolist(), strict=True):
+        merged.setdefault(lang, score)
+    return sorted(merged.items(), key=itemgetter(1), reverse=True)
 
 
 def clean_code(code: object) -> str | None:

@@ -36,7 +36,7 @@ from framing.features.sentiment import aggregate_documents, score_sentences
 from framing.features.topics import TopicLexicon, tag_topics
 from framing.ingest import FileReport, Record, Reject, read_corpus
 from framing.ingest.base import format_ranges
-from framing.language import clean_code, detect_language, english_measures_mask, policy_key
+from framing.language import clean_code, detect_languages, english_measures_mask, policy_key
 from framing.lexicons import file_hash, lexicon_path
 from framing.outlets import OutletRegistry
 from framing.safeio import atomic_path, atomic_write_bytes, atomic_write_text, private_name, publish_dir
@@ -106,12 +106,13 @@ class StudyTables:
 def _record_texts(records: list[Record], language: LanguageSettings | None
                   ) -> list[tuple[str, str | None, str]]:
     """Repaired text, repaired title and language of each record (each depends on its record alone)."""
-    out = []
-    for rec in records:
-        text = normalise_text(rec.text)
-        title = normalise_text(rec.title) if rec.title else None
-        out.append((text, title, clean_code(getattr(rec, "lang", None)) or detect_language(text, settings=language)))
-    return out
+    texts = [normalise_text(rec.text) for rec in records]
+    given = [clean_code(getattr(rec, "lang", None)) for rec in records]
+    unknown = [i for i, code in enumerate(given) if code is None]
+    for i, code in zip(unknown, detect_languages([texts[i] for i in unknown], settings=language), strict=True):
+        given[i] = code
+    return [(text, normalise_text(rec.title) if rec.title else None, str(code))
+            for rec, text, code in zip(records, texts, given, strict=True)]
 
 
 def normalise(records: Iterable[Record], *, outlets: OutletRegistry | None = None,
@@ -120,7 +121,7 @@ def normalise(records: Iterable[Record], *, outlets: OutletRegistry | None = Non
     """Records → documents: repair and tidy text, map outlets to slugs, fill kinds, count words, hash ids.
 
     ``lang`` is the record's own (a manifest ``lang:`` hint or override), else detected from the repaired text
-    (:func:`framing.language.detect_language` with ``language``). ``parent_id`` and ``depth`` come from a record's
+    (:func:`framing.language.detect_languages` with ``language``). ``parent_id`` and ``depth`` come from a record's
     ``extra`` (``comment_id``, ``parent_id``, ``depth``), as comment threads give them. With ``workers`` > 1 the
     text repair and language identification run in that many forked processes (same table). ``seen`` carries the
     counts of identical copies across calls on successive batches of one file (the chunked engine), so the
