@@ -25,3 +25,19 @@ def test_threshold_is_respected():
     half = " ".join(BASE.split()[:100] + [f"new{i}" for i in range(100)])
     out = find_duplicates(pd.Series([BASE, half]), settings=DedupeSettings(min_jaccard=0.8))
     assert out.isna().all()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_pipeline_dedupe_makes_the_decisions_of_find_duplicates(workers):
+    from framing import synthetic
+    from framing.ingest import Record
+    from framing.pipeline import dedupe, normalise
+
+    shape = synthetic.CorpusShape(exact_duplicate_rate=0.1, near_duplicate_rate=0.1)
+    records = [Record(text=d["text"], outlet=d["outlet"], source_file="syn.jsonl", lines=[i + 1])
+               for i, d in enumerate(synthetic.documents(400, seed=3, shape=shape))]
+    documents = normalise(records)
+    expected = find_duplicates(documents.set_index("doc_id")["text"])
+    got = dedupe(documents, workers=workers).set_index("doc_id")["duplicate_of"].reindex(expected.index)
+    assert [None if pd.isna(v) else v for v in got] == [None if pd.isna(v) else v for v in expected]
+    assert expected.notna().sum() > 40

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import multiprocessing
+import tempfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -24,7 +25,7 @@ from tqdm import tqdm
 from framing import __version__
 from framing.config import INTERIM_DIR, DedupeSettings, LanguageSettings, TopicSettings, resolve
 from framing.corpus import conform, empty, parquet_bytes, validate
-from framing.dedupe import find_duplicates
+from framing.dedupe import DedupeIndex, Signatures
 from framing.features.actors import score_mentions
 from framing.features.frames import score_documents as score_generic_frames
 from framing.features.issue_frames import detect as detect_issue_frames
@@ -179,15 +180,37 @@ def normalise(records: Iterable[Record], *, outlets: OutletRegistry | None = Non
     return conform(pd.DataFrame(rows), "documents")
 
 
-def dedupe(documents: pd.DataFrame, *, settings: DedupeSettings = DedupeSettings()) -> pd.DataFrame:
-    """Fill ``duplicate_of`` with the first copy's doc_id (corpus order: file, then first line)."""
+def dedupe(documents: pd.DataFrame, *, settings: DedupeSettings = DedupeSettings(), workers: int = 1
+           ) -> pd.DataFrame:
+    """Fill ``duplicate_of`` with the first copy's doc_id (corpus order: file, then first line).
+
+    The decisions are :func:`framing.dedupe.find_duplicates`'; they are made by :class:`framing.dedupe.DedupeIndex`,
+    with the texts' signatures (the hashing) computed in ``workers`` forked processes.
+    """
     if documents.empty:
         return documents
     order = documents.assign(_first=documents["source_lines"].str.extract(r"^(\d+)", expand=False).astype(float))
     order = order.sort_values(["source_file", "_first"], kind="stable").drop(columns="_first")
-    dup = find_duplicates(order.set_index("doc_id")["text"], settings=settings)
+    texts = order["text"].astype(str).tolist()
+    size = -(-len(texts) // (4 * workers)) if workers > 1 and len(texts) >= 2 * workers else len(texts)
+    chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
+    if len(chunks) > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            signatures = list(pool.map(partial(Signatures.of, settings=settings), chunks))
+    else:
+        signatures = [Signatures.of(chunk, settings) for chunk in chunks]
+    ordinals = [f"{i:016x}" for i in range(len(texts))]  # the index's ids; mapped back to doc_ids below
+    found: list[str | None] = []
+    with tempfile.TemporaryDirectory(prefix="framing-dedupe-") as tmp:
+        index = DedupeIndex(Path(tmp), settings)
+        try:
+            for start, sig in zip(range(0, len(texts), size), signatures, strict=True):
+                found += index.assign(ordinals[start:start + size], sig)
+        finally:
+            index.close()
+    doc_ids = order["doc_id"].tolist()
     out = order.copy()
-    out["duplicate_of"] = dup.reindex(out["doc_id"]).to_numpy()
+    out["duplicate_of"] = [None if f is None else doc_ids[int(f, 16)] for f in found]
     return conform(out, "documents")
 
 
@@ -478,7 +501,8 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode
     ingested = read_corpus(corpus_dir, outlets=outlets)
     steps.update()
     steps.set_postfix_str("normalise")
-    documents = dedupe(normalise(ingested.records, outlets=outlets, language=language, workers=workers))
+    documents = dedupe(normalise(ingested.records, outlets=outlets, language=language, workers=workers),
+                       workers=workers)
     documents = documents.sort_values("doc_id", kind="stable").reset_index(drop=True)
     steps.update()
     steps.set_postfix_str("segment")

@@ -63,6 +63,19 @@ def test_detect_and_document_shares():
     assert shares.loc[("b", "coup-regime-change"), "uses_frame"] == 0
 
 
+def test_detect_skips_only_sentences_no_frame_uses(seed_tables):
+    from framing.synthetic import vader_sentences
+
+    examples = [x for f in CODEBOOK.frames.values() for x in (*f.positive_examples, *f.negative_examples)]
+    texts = seed_tables.sentences["text"].tolist() + examples + vader_sentences(3000, seed=4)
+    sents = pd.DataFrame({"doc_id": "d", "sent_idx": range(len(texts)), "text": texts})
+    slow = [(i, slug, "; ".join(found)) for i, t in enumerate(texts) for slug, f in CODEBOOK.frames.items()
+            if (found := f.matches(t))]
+    fast = issue_frames.detect(sents)
+    assert list(zip(fast["sent_idx"], fast["frame"], fast["cues"], strict=True)) == slow
+    assert len(slow) > 200 and len({i for i, *_ in slow}) < len(texts) / 2  # the skip is taken, and matters
+
+
 def test_coding_round_trip(seed_tables):
     sheet = issue_frames.sample_for_coding(seed_tables.issue_frame_sentences, seed_tables.sentences,
                                            seed_tables.documents, per_frame=4, negatives_per_frame=2, seed=1)
@@ -128,6 +141,41 @@ def test_lexicon_rates_count_stems_and_words():
     assert r.loc[("grievance", "weaponry"), "n_hits"] >= 2  # artilleri, ammunit
     assert r.loc[("empath", "war"), "n_hits"] >= 1
     assert r["rate_per_1000_words"].ge(0).all()
+
+
+def _category_rates_by_definition(documents, lexicons):
+    """Every category's terms and phrases counted one by one (what category_rates must equal)."""
+    from collections import Counter
+
+    from framing.text import tokens
+
+    rows = []
+    for doc_id, text in documents[["doc_id", "text"]].itertuples(index=False):
+        words = tokens(str(text))
+        stems = lexcats.stem_words(words)
+        joined = " " + " ".join(stems) + " "
+        for lex in lexicons:
+            counts = Counter(stems if lex.stemmed else words)
+            for cat, terms in lex.terms.items():
+                hits = sum(c for w, c in counts.items() if w in terms)
+                hits += sum(joined.count(" " + " ".join(p) + " ") for p in lex.phrases.get(cat, ()))
+                rows.append((doc_id, lex.name, cat, hits, round(1000 * hits / max(1, len(words)), 4)))
+    return pd.DataFrame(rows, columns=["doc_id", "lexicon", "category", "n_hits", "rate_per_1000_words"])
+
+
+def test_lexicon_rates_equal_counting_each_category_by_definition(seed_tables):
+    from framing.synthetic import documents
+
+    lexicons = (lexcats.empath(), lexcats.grievance(),
+                lexcats.CategoryLexicon("overlap", {"x": frozenset({"war"})},
+                                        {"x": (("war", "war"), ("no", "war", "no"), ("civil", "war"))}, stemmed=True))
+    texts = ([d["text"] for d in documents(400, seed=9)] + seed_tables.documents["text"].tolist()
+             + ["War war war, no war no war no: civil war.", ""])
+    docs = pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "text": texts})
+    got = lexcats.category_rates(docs, lexicons)
+    pd.testing.assert_frame_equal(got, _category_rates_by_definition(docs, lexicons))
+    # "war" six times; "war war" and "no war no" once each (str.count does not overlap), "civil war" once
+    assert got.loc[got["lexicon"] == "overlap", "n_hits"].iloc[-2] == 6 + 1 + 1 + 1
 
 
 # ---------------------------------------------------------------- generic frames

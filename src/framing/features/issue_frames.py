@@ -102,11 +102,27 @@ class IssueCodebook:
         return cls(frames, int(data.get("version", 0)))
 
 
+def _any_pattern(codebook: IssueCodebook) -> re.Pattern[str] | None:
+    """One pattern matching wherever any frame's cues, co-occurrence groups or exclusions match (None: cannot join).
+
+    A sentence it does not match uses no frame: no cue or co-occurrence group matches it, and with no exclusion
+    matching, the masking in :meth:`IssueFrame.matches` leaves it as it is.
+    """
+    parts = [p.pattern for f in codebook.frames.values() for p in (f.cues, f.exclude, *f.cooccur) if p is not None]
+    try:
+        return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
+    except re.error:
+        return None
+
+
 def detect(sentences: pd.DataFrame, *, codebook: IssueCodebook | None = None) -> pd.DataFrame:
     """One row per (sentence, frame) the sentence uses: ``doc_id``, ``sent_idx``, ``frame``, ``cues``."""
     codebook = codebook or IssueCodebook.load()
+    anything = _any_pattern(codebook)
     rows = []
     for doc_id, sent_idx, text in sentences[["doc_id", "sent_idx", "text"]].itertuples(index=False):
+        if anything is not None and not anything.search(str(text)):
+            continue  # no cue, co-occurrence or exclusion pattern of any frame: no frame, as the loop would find
         for slug, frame in codebook.frames.items():
             found = frame.matches(str(text))
             if found:

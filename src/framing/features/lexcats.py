@@ -105,6 +105,15 @@ def grievance(categories: tuple[str, ...] = GRIEVANCE_CATEGORIES) -> CategoryLex
                            {c: tuple(v) for c, v in phrases.items()}, stemmed=True)
 
 
+def _self_overlapping(words: tuple[str, ...] | list[str]) -> bool:
+    """Whether two occurrences of this word sequence can overlap (a proper prefix equals a suffix).
+
+    >>> _self_overlapping(["a", "b", "a"]), _self_overlapping(["a", "b"]), _self_overlapping(["a", "a"])
+    (True, False, True)
+    """
+    return any(list(words[:k]) == list(words[-k:]) for k in range(1, len(words)))
+
+
 def category_rates(documents: pd.DataFrame, lexicons: tuple[CategoryLexicon, ...] | None = None) -> pd.DataFrame:
     """Hits per 1,000 words for every document × lexicon category.
 
@@ -117,7 +126,36 @@ def category_rates(documents: pd.DataFrame, lexicons: tuple[CategoryLexicon, ...
     (True, True)
     """
     lexicons = lexicons or (empath(), grievance())
-    rows = []
+    # term -> the positions of the categories listing it, per lexicon: a document's words are looked up once each
+    cats = [list(lex.terms) for lex in lexicons]
+    inverted: list[dict[str, list[int]]] = []
+    for lex, names in zip(lexicons, cats, strict=True):
+        index: dict[str, list[int]] = {}
+        for k, cat in enumerate(names):
+            for term in lex.terms[cat]:
+                index.setdefault(term, []).append(k)
+        inverted.append(index)
+    # Phrases are counted as str.count counts " a b " in the document's joined stems (non-overlapping). A phrase
+    # that cannot overlap itself (no proper prefix equal to a suffix) is counted by looking up the document's
+    # n-grams instead, which gives the same number; the others keep str.count.
+    ngram_index: list[dict[tuple[str, ...], list[int]]] = []
+    phrases: list[list[tuple[int, list[str]]]] = []
+    for lex, names in zip(lexicons, cats, strict=True):
+        grams: dict[tuple[str, ...], list[int]] = {}
+        counted: list[tuple[int, list[str]]] = []
+        for k, cat in enumerate(names):
+            rest = []
+            for p in lex.phrases.get(cat, ()):
+                if _self_overlapping(p) or any(" " in w or not w for w in p):
+                    rest.append(" " + " ".join(p) + " ")
+                else:
+                    grams.setdefault(tuple(p), []).append(k)
+            if rest:
+                counted.append((k, rest))
+        ngram_index.append(grams)
+        phrases.append(counted)
+    sizes = sorted({len(g) for grams in ngram_index for g in grams})
+    rows: list[tuple[object, str, str, int, float]] = []
     for doc_id, text in documents[["doc_id", "text"]].itertuples(index=False):
         words = tokens(str(text))
         n = max(1, len(words))
@@ -125,13 +163,19 @@ def category_rates(documents: pd.DataFrame, lexicons: tuple[CategoryLexicon, ...
         stems = stem_words(words) if any(lex.stemmed for lex in lexicons) else []
         stem_counts = Counter(stems)
         joined = " " + " ".join(stems) + " "
-        for lex in lexicons:
+        for lex, names, index, lex_phrases, grams in zip(lexicons, cats, inverted, phrases, ngram_index, strict=True):
             counts = stem_counts if lex.stemmed else plain
-            for cat, terms in lex.terms.items():
-                if len(counts) < len(terms):
-                    hits = sum(c for w, c in counts.items() if w in terms)
-                else:
-                    hits = sum(counts[t] for t in terms if t in counts)
-                hits += sum(joined.count(" " + " ".join(p) + " ") for p in lex.phrases.get(cat, ()))
-                rows.append((doc_id, lex.name, cat, hits, round(1000 * hits / n, 4)))
+            hits = [0] * len(names)
+            for word, c in counts.items():
+                for k in index.get(word, ()):
+                    hits[k] += c
+            for k, cat_phrases in lex_phrases:
+                hits[k] += sum(joined.count(p) for p in cat_phrases)
+            if grams:
+                for size in sizes:
+                    for i in range(len(stems) - size + 1):
+                        for k in grams.get(tuple(stems[i:i + size]), ()):
+                            hits[k] += 1
+            rows.extend((doc_id, lex.name, cat, h, round(1000 * h / n, 4) if h else 0.0)
+                        for cat, h in zip(names, hits, strict=True))
     return pd.DataFrame(rows, columns=["doc_id", "lexicon", "category", "n_hits", "rate_per_1000_words"])
