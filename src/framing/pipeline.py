@@ -217,8 +217,13 @@ def dedupe(documents: pd.DataFrame, *, settings: DedupeSettings = DedupeSettings
 def segment(documents: pd.DataFrame) -> pd.DataFrame:
     """Documents → sentences, with character offsets into the document text."""
     rows = []
+    split: dict[bytes, list[tuple[int, int, str]]] = {}  # identical texts (exact copies) are split once
     for doc_id, text, voice in documents[["doc_id", "text", "voice"]].itertuples(index=False):
-        for i, (start, end, sent) in enumerate(split_sentences(text)):
+        key = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+        spans = split.get(key)
+        if spans is None:
+            spans = split[key] = split_sentences(text)
+        for i, (start, end, sent) in enumerate(spans):
             rows.append((doc_id, i, start, end, sent, voice))
     if not rows:
         return empty("sentences")

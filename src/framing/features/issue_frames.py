@@ -138,8 +138,8 @@ def document_shares(sentence_frames: pd.DataFrame, sentences: pd.DataFrame, docu
         Columns ``doc_id``, ``frame``, ``uses_frame`` (0/1), ``share_sentences``; every document × frame.
     """
     codebook = codebook or IssueCodebook.load()
-    n_sent = sentences.groupby("doc_id").size()
-    hits = sentence_frames.groupby(["doc_id", "frame"]).size()
+    n_sent = sentences.groupby("doc_id").size().to_dict()
+    hits = sentence_frames.groupby(["doc_id", "frame"]).size().to_dict()
     rows = []
     for doc_id in documents["doc_id"]:
         total = int(n_sent.get(doc_id, 0))
