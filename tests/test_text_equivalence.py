@@ -73,7 +73,13 @@ def test_html_entities_stay_after_a_line_with_a_tag():
 
 
 def test_batched_language_identification_equals_py3langid(corpus_texts):
-    texts = corpus_texts[:1500] + ["", "Good riddance.", "El presidente dijo que el ejército no apoyaría el golpe."]
+    from framing import language
+
+    sentence = "El presidente dijo que el ejército no apoyaría el golpe. "
+    edge = ["", "Good riddance.", sentence, sentence.upper(), "\ud800 lone surrogate and more words here to read",
+            ("x" * (language._BATCH_MAX_BYTES - 10) + " the end of it"), " ".join(corpus_texts[:40])]
+    assert any(len(t.encode("utf-8", "surrogatepass")) > language._BATCH_MAX_BYTES for t in edge)
+    texts = corpus_texts[:1500] + edge
     identifier = _identifier()
     batched = detect_languages(texts)
     assert batched == [detect_language(t) for t in texts]
