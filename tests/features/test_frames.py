@@ -4,6 +4,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from framing.features import frames, issue_frames, keyness, lexcats, topics
 from framing.lexicons import LexiconError
@@ -74,6 +76,21 @@ def test_detect_skips_only_sentences_no_frame_uses(seed_tables):
     fast = issue_frames.detect(sents)
     assert list(zip(fast["sent_idx"], fast["frame"], fast["cues"], strict=True)) == slow
     assert len(slow) > 200 and len({i for i, *_ in slow}) < len(texts) / 2  # the skip is taken, and matters
+
+
+def test_detect_does_not_join_patterns_with_groups():
+    import re
+
+    frame = CODEBOOK.frames["coup-regime-change"]
+    echo = issue_frames.IssueFrame(slug="echo", name="echo", definition="", inclusion="", exclusion="",
+                                   cues=re.compile(r"(ha)\1"), exclude=None, cooccur=(),
+                                   positive_examples=(), negative_examples=())
+    other = issue_frames.IssueFrame(slug="other", name="other", definition="", inclusion="", exclusion="",
+                                    cues=re.compile(r"(x)y"), exclude=None, cooccur=(),
+                                    positive_examples=(), negative_examples=())
+    codebook = issue_frames.IssueCodebook({"other": other, "echo": echo, frame.slug: frame}, 1)
+    sents = pd.DataFrame({"doc_id": ["d"], "sent_idx": [0], "text": ["haha he laughed"]})
+    assert issue_frames.detect(sents, codebook=codebook)["frame"].tolist() == ["echo"]
 
 
 def test_coding_round_trip(seed_tables):
@@ -166,16 +183,30 @@ def _category_rates_by_definition(documents, lexicons):
 def test_lexicon_rates_equal_counting_each_category_by_definition(seed_tables):
     from framing.synthetic import documents
 
-    lexicons = (lexcats.empath(), lexcats.grievance(),
-                lexcats.CategoryLexicon("overlap", {"x": frozenset({"war"})},
-                                        {"x": (("war", "war"), ("no", "war", "no"), ("civil", "war"))}, stemmed=True))
+    lexicons = (lexcats.empath(), lexcats.grievance(), _OVERLAP)
     texts = ([d["text"] for d in documents(400, seed=9)] + seed_tables.documents["text"].tolist()
-             + ["War war war, no war no war no: civil war.", ""])
+             + ["Fight back, fight back hard. Innocent people, innocent people. Act of terror! Act of terror.",
+                "War war war, no war no war no: civil war.", ""])
     docs = pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "text": texts})
     got = lexcats.category_rates(docs, lexicons)
     pd.testing.assert_frame_equal(got, _category_rates_by_definition(docs, lexicons))
     # "war" six times; "war war" and "no war no" once each (str.count does not overlap), "civil war" once
     assert got.loc[got["lexicon"] == "overlap", "n_hits"].iloc[-2] == 6 + 1 + 1 + 1
+    assert got.loc[got["lexicon"] == "overlap", "n_hits"].iloc[-3] == 1 + 1  # "fight back" x2, adjacent: 1 (twice)
+
+
+_OVERLAP = lexcats.CategoryLexicon(
+    "overlap", {"x": frozenset({"war"})},
+    {"x": (("war", "war"), ("no", "war", "no"), ("civil", "war"), ("fight", "back"), ("fight", "back"))},
+    stemmed=True)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.lists(st.sampled_from(["war", "no", "civil", "fight", "back", "war.", "back,", "x"]), max_size=30))
+def test_lexicon_phrase_counts_equal_str_count_on_generated_word_runs(words):
+    docs = pd.DataFrame({"doc_id": ["d"], "text": [" ".join(words)]})
+    pd.testing.assert_frame_equal(lexcats.category_rates(docs, (_OVERLAP,)),
+                                  _category_rates_by_definition(docs, (_OVERLAP,)))
 
 
 # ---------------------------------------------------------------- generic frames

@@ -103,12 +103,17 @@ class IssueCodebook:
 
 
 def _any_pattern(codebook: IssueCodebook) -> re.Pattern[str] | None:
-    """One pattern matching wherever any frame's cues, co-occurrence groups or exclusions match (None: cannot join).
+    """One pattern matching wherever any frame's cues, co-occurrence groups or exclusions match.
+
+    None when the patterns cannot be joined safely (one has a capturing group, which a back-reference could use).
 
     A sentence it does not match uses no frame: no cue or co-occurrence group matches it, and with no exclusion
     matching, the masking in :meth:`IssueFrame.matches` leaves it as it is.
     """
-    parts = [p.pattern for f in codebook.frames.values() for p in (f.cues, f.exclude, *f.cooccur) if p is not None]
+    compiled = [p for f in codebook.frames.values() for p in (f.cues, f.exclude, *f.cooccur) if p is not None]
+    if any(p.groups for p in compiled):
+        return None  # joined, group numbers shift and a back-reference would point at another pattern's group
+    parts = [p.pattern for p in compiled]
     try:
         return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
     except re.error:

@@ -105,15 +105,6 @@ def grievance(categories: tuple[str, ...] = GRIEVANCE_CATEGORIES) -> CategoryLex
                            {c: tuple(v) for c, v in phrases.items()}, stemmed=True)
 
 
-def _self_overlapping(words: tuple[str, ...] | list[str]) -> bool:
-    """Whether two occurrences of this word sequence can overlap (a proper prefix equals a suffix).
-
-    >>> _self_overlapping(["a", "b", "a"]), _self_overlapping(["a", "b"]), _self_overlapping(["a", "a"])
-    (True, False, True)
-    """
-    return any(list(words[:k]) == list(words[-k:]) for k in range(1, len(words)))
-
-
 def category_rates(documents: pd.DataFrame, lexicons: tuple[CategoryLexicon, ...] | None = None) -> pd.DataFrame:
     """Hits per 1,000 words for every document × lexicon category.
 
@@ -135,9 +126,10 @@ def category_rates(documents: pd.DataFrame, lexicons: tuple[CategoryLexicon, ...
             for term in lex.terms[cat]:
                 index.setdefault(term, []).append(k)
         inverted.append(index)
-    # Phrases are counted as str.count counts " a b " in the document's joined stems (non-overlapping). A phrase
-    # that cannot overlap itself (no proper prefix equal to a suffix) is counted by looking up the document's
-    # n-grams instead, which gives the same number; the others keep str.count.
+    # A phrase's hits are what str.count finds of " a b " in the document's stems joined by spaces: occurrences
+    # that do not share a character, so an n-word phrase found at word i is next counted at word i + n + 1 or later
+    # (" a b a b " holds one " a b "). The document's n-grams are looked up with that rule, which gives the same
+    # number; phrases with an empty or spaced word, and documents with such a stem, use str.count itself.
     ngram_index: list[dict[tuple[str, ...], list[int]]] = []
     phrases: list[list[tuple[int, list[str]]]] = []
     for lex, names in zip(lexicons, cats, strict=True):
@@ -146,7 +138,7 @@ def category_rates(documents: pd.DataFrame, lexicons: tuple[CategoryLexicon, ...
         for k, cat in enumerate(names):
             rest = []
             for p in lex.phrases.get(cat, ()):
-                if _self_overlapping(p) or any(" " in w or not w for w in p):
+                if not p or any(" " in w or not w for w in p):
                     rest.append(" " + " ".join(p) + " ")
                 else:
                     grams.setdefault(tuple(p), []).append(k)
@@ -163,6 +155,7 @@ def category_rates(documents: pd.DataFrame, lexicons: tuple[CategoryLexicon, ...
         stems = stem_words(words) if any(lex.stemmed for lex in lexicons) else []
         stem_counts = Counter(stems)
         joined = " " + " ".join(stems) + " "
+        plain_stems = all(w and " " not in w for w in stems)  # else the n-gram lookup could differ from str.count
         for lex, names, index, lex_phrases, grams in zip(lexicons, cats, inverted, phrases, ngram_index, strict=True):
             counts = stem_counts if lex.stemmed else plain
             hits = [0] * len(names)
@@ -171,11 +164,22 @@ def category_rates(documents: pd.DataFrame, lexicons: tuple[CategoryLexicon, ...
                     hits[k] += c
             for k, cat_phrases in lex_phrases:
                 hits[k] += sum(joined.count(p) for p in cat_phrases)
-            if grams:
+            if grams and plain_stems:
+                last: dict[tuple[str, ...], int] = {}  # where each phrase was last counted
                 for size in sizes:
                     for i in range(len(stems) - size + 1):
-                        for k in grams.get(tuple(stems[i:i + size]), ()):
+                        gram = tuple(stems[i:i + size])
+                        ks = grams.get(gram)
+                        if ks is None or i < last.get(gram, -size - 1) + size + 1:
+                            continue
+                        last[gram] = i
+                        for k in ks:
                             hits[k] += 1
+            elif grams:
+                for gram, ks in grams.items():
+                    found = joined.count(" " + " ".join(gram) + " ")
+                    for k in ks:
+                        hits[k] += found
             rows.extend((doc_id, lex.name, cat, h, round(1000 * h / n, 4) if h else 0.0)
                         for cat, h in zip(names, hits, strict=True))
     return pd.DataFrame(rows, columns=["doc_id", "lexicon", "category", "n_hits", "rate_per_1000_words"])
