@@ -13,11 +13,12 @@ import json
 import logging
 import multiprocessing
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from tqdm import tqdm
@@ -104,6 +105,28 @@ class StudyTables:
 
 # ---------------------------------------------------------------- stages
 
+def _chunk_bounds(n: int, workers: int) -> list[tuple[int, int]]:
+    """Slices of ``n`` items for ``workers`` processes: a few per worker, or one when there is nothing to share.
+
+    Several chunks per worker even out long and short documents.
+
+    >>> _chunk_bounds(10, 2), _chunk_bounds(10, 1), _chunk_bounds(3, 2), _chunk_bounds(0, 2)
+    ([(0, 2), (2, 4), (4, 6), (6, 8), (8, 10)], [(0, 10)], [(0, 3)], [])
+    """
+    if n == 0:
+        return []
+    size = -(-n // (4 * workers)) if workers > 1 and n >= 2 * workers else n
+    return [(a, min(a + size, n)) for a in range(0, n, size)]
+
+
+def _fork_map(fn: Callable[[Any], Any], chunks: list[Any], workers: int) -> list[Any]:
+    """``fn`` of each chunk, in order: in ``workers`` forked processes when there is more than one chunk."""
+    if workers <= 1 or len(chunks) <= 1:
+        return [fn(chunk) for chunk in chunks]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(fn, chunks))
+
+
 def _record_texts(records: list[Record], language: LanguageSettings | None
                   ) -> list[tuple[str, str | None, str]]:
     """Repaired text, repaired title and language of each record (each depends on its record alone)."""
@@ -130,13 +153,8 @@ def normalise(records: Iterable[Record], *, outlets: OutletRegistry | None = Non
     """
     outlets = outlets or OutletRegistry.default()
     records = list(records)
-    if workers > 1 and len(records) >= 2 * workers:
-        size = -(-len(records) // (4 * workers))
-        chunks = [records[i:i + size] for i in range(0, len(records), size)]
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            repaired = [t for part in pool.map(partial(_record_texts, language=language), chunks) for t in part]
-    else:
-        repaired = _record_texts(records, language)
+    chunks = [records[a:b] for a, b in _chunk_bounds(len(records), workers)]
+    repaired = [t for part in _fork_map(partial(_record_texts, language=language), chunks, workers) for t in part]
     rows = []
     links: list[tuple[str | None, str | None]] = []  # (comment id, parent's comment id) per row
     seen = {} if seen is None else seen  # hash of (outlet, file, text) -> copies so far
@@ -192,20 +210,15 @@ def dedupe(documents: pd.DataFrame, *, settings: DedupeSettings = DedupeSettings
     order = documents.assign(_first=documents["source_lines"].str.extract(r"^(\d+)", expand=False).astype(float))
     order = order.sort_values(["source_file", "_first"], kind="stable").drop(columns="_first")
     texts = order["text"].astype(str).tolist()
-    size = -(-len(texts) // (4 * workers)) if workers > 1 and len(texts) >= 2 * workers else len(texts)
-    chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
-    if len(chunks) > 1:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            signatures = list(pool.map(partial(Signatures.of, settings=settings), chunks))
-    else:
-        signatures = [Signatures.of(chunk, settings) for chunk in chunks]
+    bounds = _chunk_bounds(len(texts), workers)
+    signatures = _fork_map(partial(Signatures.of, settings=settings), [texts[a:b] for a, b in bounds], workers)
     ordinals = [f"{i:016x}" for i in range(len(texts))]  # the index's ids; mapped back to doc_ids below
     found: list[str | None] = []
     with tempfile.TemporaryDirectory(prefix="framing-dedupe-") as tmp:
         index = DedupeIndex(Path(tmp), settings)
         try:
-            for start, sig in zip(range(0, len(texts), size), signatures, strict=True):
-                found += index.assign(ordinals[start:start + size], sig)
+            for (a, b), sig in zip(bounds, signatures, strict=True):
+                found += index.assign(ordinals[a:b], sig)
         finally:
             index.close()
     doc_ids = order["doc_id"].tolist()
@@ -233,12 +246,10 @@ def segment(documents: pd.DataFrame) -> pd.DataFrame:
 
 def _segment_in(documents: pd.DataFrame, *, workers: int) -> pd.DataFrame:
     """:func:`segment`, in ``workers`` forked processes over chunks of documents, concatenated in order."""
-    if workers <= 1 or len(documents) < 2 * workers:
+    bounds = _chunk_bounds(len(documents), workers)
+    if len(bounds) <= 1:
         return segment(documents)
-    size = -(-len(documents) // (4 * workers))  # a few chunks per worker evens out long and short documents
-    chunks = [documents.iloc[i:i + size] for i in range(0, len(documents), size)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        parts = [part for part in pool.map(segment, chunks) if len(part)]
+    parts = [part for part in _fork_map(segment, [documents.iloc[a:b] for a, b in bounds], workers) if len(part)]
     if not parts:
         return empty("sentences")
     return conform(pd.concat(parts, ignore_index=True), "sentences")
