@@ -160,7 +160,8 @@ def _batched_visits(identifier: Any, encoded: Sequence[bytes]) -> list[dict[int,
         data = np.zeros((width, len(batch)), dtype=np.uint8)  # byte t of text j at [t, j]
         for j, i in enumerate(batch):
             data[:lengths[j], j] = np.frombuffer(encoded[i], dtype=np.uint8)
-        running = np.searchsorted(-lengths, -np.arange(width), side="right")  # texts longer than t
+        running = np.searchsorted(-lengths, -np.arange(width), side="right")  # texts of >= t bytes (steps past
+        # a text's end read a 0 byte and are sliced off below)
         state = np.zeros(len(batch), dtype=np.int64)
         features = np.full((width, len(batch)), -1, dtype=np.int32)
         for t in range(width):
