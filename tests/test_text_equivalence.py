@@ -91,5 +91,5 @@ def test_batched_language_identification_equals_py3langid(corpus_texts):
         expected = visit_counts(identifier.tk_nextmove, identifier._rowbase, identifier.tk_output, encoded)
         from framing.language import _batched_visits
 
-        got = _batched_visits(identifier, [encoded])[0]
+        [(_, got)] = list(_batched_visits(identifier, [encoded]))
         assert (list(got.items()) if got else None) == (list(expected.items()) if expected else None)

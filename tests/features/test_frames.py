@@ -54,6 +54,22 @@ def test_bad_codebook_is_a_clear_error(tmp_path, text, message):
         issue_frames.IssueCodebook.load(path)
 
 
+def test_load_yaml_keeps_parses_but_not_changes(tmp_path):
+    """Parses are reused by text: an edited file is read again, and a caller's changes stay its own."""
+    from framing.lexicons import load_yaml
+
+    path = tmp_path / "lex.yaml"
+    path.write_text("words: [a, b]\n")
+    first = load_yaml(path)
+    first["words"].append("mutated")
+    assert load_yaml(path) == {"words": ["a", "b"]}
+    path.write_text("words: [c]\n")
+    assert load_yaml(path) == {"words": ["c"]}
+    path.write_text("words: [c]\nwords: [d]\n")
+    with pytest.raises(LexiconError, match="duplicate key 'words'"):
+        load_yaml(path)
+
+
 def test_detect_and_document_shares():
     sents = pd.DataFrame({"doc_id": ["a", "a", "b"], "sent_idx": [0, 1, 0],
                           "text": ["The US-backed coup failed.", "Oil prices rose.", "Nothing here."]})

@@ -6,6 +6,8 @@ record exactly which lexicon it used.
 
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -43,9 +45,18 @@ def lexicon_path(name: str, *, directory: Path | None = None) -> Path:
 
 
 def load_yaml(path: Path) -> dict[str, Any]:
-    """Load a YAML lexicon, naming the file and line of any syntax error."""
+    """Load a YAML lexicon, naming the file and line of any syntax error.
+
+    Parsed files are kept in memory by their text (the pipeline loads the same lexicons for every batch); each
+    call returns its own copy, so a caller may change what it gets.
+    """
+    return copy.deepcopy(_parse_yaml(path.read_text(encoding="utf-8"), str(path)))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_yaml(text: str, path: str) -> dict[str, Any]:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
