@@ -151,11 +151,11 @@ def _batched_visits(identifier: Any, encoded: Sequence[bytes]) -> Iterator[tuple
 
     nextmove, rowbase, emits = _automaton()
     short = []
-    for i, data in enumerate(encoded):
-        if len(data) <= _BATCH_MAX_BYTES:
+    for i, raw in enumerate(encoded):
+        if len(raw) <= _BATCH_MAX_BYTES:
             short.append(i)
         else:
-            yield i, visit_counts(identifier.tk_nextmove, identifier._rowbase, identifier.tk_output, data) or None
+            yield i, visit_counts(identifier.tk_nextmove, identifier._rowbase, identifier.tk_output, raw) or None
     short.sort(key=lambda i: -len(encoded[i]))  # longest first: the texts still running are always a prefix
     for start in range(0, len(short), _BATCH_TEXTS):
         batch = short[start:start + _BATCH_TEXTS]
