@@ -444,9 +444,10 @@ def _score_fast(documents: pd.DataFrame, ordered: pd.DataFrame,
 def _frame_tables(doc_ids: list[str], proba: pd.DataFrame, ordered: pd.DataFrame, sent_proba: pd.DataFrame,
                   model: GenericFrameModel) -> tuple[pd.DataFrame, pd.DataFrame]:
     doc_rows = []
+    columns = {code: proba[code].to_numpy(dtype=np.float64).tolist() for code in FRAMES}
     for i, d in enumerate(doc_ids):
         for code in FRAMES:
-            p = float(proba[code].iloc[i])
+            p = columns[code][i]
             doc_rows.append((d, code, round(p, 6), p >= model.chosen[code][1]))
     sent = ordered[["doc_id", "sent_idx"]].reset_index(drop=True)
     sent_rows = sent.loc[sent.index.repeat(len(FRAMES))].reset_index(drop=True)
