@@ -152,21 +152,47 @@ def test_a_file_added_before_others_redecides_the_duplicates_after_it(tmp_path):
     _assert_same_parts(tmp_path / "b", tmp_path / "c", tables=("documents", "sentences"))
 
 
-@pytest.mark.parametrize("chunk", [1, 7, 1000])
-def test_dedupe_index_matches_find_duplicates(tmp_path, chunk):
+@pytest.mark.parametrize(("chunk", "max_in_memory"), [(1, 1 << 21), (7, 1 << 21), (1000, 1 << 21), (7, 40), (1, 3)])
+def test_dedupe_index_matches_find_duplicates(tmp_path, chunk, max_in_memory):
+    """Same decisions whatever the chunk size, and whether the index keeps its keys in memory or spills them."""
     texts = list(synthetic.documents(300, seed=5, shape=synthetic.CorpusShape(exact_duplicate_rate=0.1,
                                                                                near_duplicate_rate=0.1)))
     words = [d["text"] for d in texts]
     ids = [f"{i:016x}" for i in range(len(words))]
     settings = DedupeSettings()
     expected = find_duplicates(pd.Series(words, index=ids), settings=settings)
-    index = DedupeIndex(tmp_path, settings)
+    index = DedupeIndex(tmp_path, settings, max_in_memory=max_in_memory)
     got: list[str | None] = []
     for start in range(0, len(words), chunk):
         got += index.assign(ids[start:start + chunk], Signatures.of(words[start:start + chunk], settings))
+    spilled = index.n_spilled
     index.close()
     assert [None if pd.isna(x) else x for x in expected] == got
     assert sum(x is not None for x in got) > 30
+    assert (spilled > 0) == (max_in_memory < 1000)  # the small limits did move keys to disk
+    assert not list(tmp_path.iterdir())  # close() leaves nothing behind
+
+
+def test_spilled_multimap_answers_like_the_in_memory_one(tmp_path):
+    from framing import dedupe as dedupe_module
+    from framing.dedupe import _SortedMultiMap
+
+    rng = np.random.default_rng(3)
+    memory, spilled = _SortedMultiMap(), _SortedMultiMap(tmp_path / "m.sqlite", max_in_memory=50)
+    for step in range(40):
+        keys = rng.integers(0, 60, size=int(rng.integers(1, 20))).astype(np.uint64)
+        keys[0] = np.uint64(2**64 - 1 - step % 3)  # keys above 2^63 (negative as SQLite integers)
+        values = np.arange(20 * step, 20 * step + len(keys), dtype=np.uint32)  # ordinals: increasing, as used
+        memory.add(keys, values)
+        spilled.add(keys, values)
+    probe = np.array([*range(70), 2**64 - 1, 2**64 - 2, 2**64 - 4], dtype=np.uint64)
+    assert spilled.n_spilled > 0 and spilled.nbytes < memory.nbytes
+    assert spilled.first(probe).tolist() == memory.first(probe).tolist()
+    assert [sorted(a.tolist()) for a in spilled.all(probe)] == [sorted(a.tolist()) for a in memory.all(probe)]
+    for query in (dedupe_module._FIRST_QUERY, dedupe_module._ALL_QUERY):  # index lookups, never a scan of m
+        plan = " | ".join(row[-1] for row in spilled._db.execute(f"EXPLAIN QUERY PLAN {query}"))
+        assert "SEARCH m USING INDEX m_k" in plan and "SCAN m" not in plan, plan
+    spilled.close()
 
 
 def test_local_engine_in_the_driver_runs_at_once():

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,11 +97,26 @@ def find_duplicates(texts: pd.Series, *, settings: DedupeSettings = DedupeSettin
 # ---------------------------------------------------------------- bounded-memory index (same decisions)
 
 
-class _SortedMultiMap:
-    """uint64 keys → uint32 values in sorted numpy levels (merged like a binary counter: O(n log n) in all)."""
+# Lookups of the keys in temp.q (pos, k) in the spilled table m (k, v): CROSS JOIN keeps q the outer loop.
+_FIRST_QUERY = "SELECT q.pos, MIN(m.v) FROM temp.q AS q CROSS JOIN m ON m.k = q.k GROUP BY q.pos"
+_ALL_QUERY = "SELECT q.pos, m.v FROM temp.q AS q CROSS JOIN m ON m.k = q.k"
 
-    def __init__(self) -> None:
+
+class _SortedMultiMap:
+    """uint64 keys → uint32 values in sorted numpy levels (merged like a binary counter: O(n log n) in all).
+
+    With ``spill`` (a file path), levels beyond ``max_in_memory`` entries in all move to an SQLite table there,
+    read back by index lookups, so memory stays bounded however many keys are added. Values are ordinals, added
+    in increasing order. Lookups give the same answers either way: the smallest value under a key (:meth:`first`)
+    and every value under it (:meth:`all`, whose order callers do not rely on).
+    """
+
+    def __init__(self, spill: Path | None = None, *, max_in_memory: int = 1 << 21) -> None:
         self.levels: list[tuple[np.ndarray, np.ndarray]] = []
+        self.max_in_memory = max_in_memory
+        self._spill = spill
+        self._db: sqlite3.Connection | None = None
+        self.n_spilled = 0
 
     def add(self, keys: np.ndarray, values: np.ndarray) -> None:
         if not len(keys):
@@ -112,9 +128,35 @@ class _SortedMultiMap:
             k, v = np.concatenate([k1, k2]), np.concatenate([v1, v2])
             order = np.argsort(k, kind="stable")  # older level first: equal keys keep insertion order
             self.levels.append((k[order], v[order]))
+        while self._spill is not None and sum(len(k) for k, _ in self.levels) > self.max_in_memory:
+            self._to_disk(*self.levels.pop(0))  # the oldest level is the largest
+
+    def _to_disk(self, keys: np.ndarray, values: np.ndarray) -> None:
+        if self._db is None:
+            assert self._spill is not None
+            self._db = sqlite3.connect(self._spill)
+            self._db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+                                   "CREATE TABLE m (k INTEGER NOT NULL, v INTEGER NOT NULL);"
+                                   "CREATE INDEX m_k ON m (k);"
+                                   "CREATE TEMP TABLE q (pos INTEGER NOT NULL, k INTEGER NOT NULL);")
+        signed = np.ascontiguousarray(keys, dtype=np.uint64).view(np.int64)  # SQLite integers are signed
+        self._db.executemany("INSERT INTO m VALUES (?, ?)", zip(signed.tolist(), values.tolist(), strict=True))
+        self.n_spilled += len(keys)
+
+    def _on_disk(self, keys: np.ndarray, query: str) -> list[tuple[int, int]]:
+        """Rows ``(position in keys, value)`` of ``query`` over the spilled table.
+
+        The queries are ``CROSS JOIN``s, which SQLite runs in the order written: each key probes the index on
+        ``m.k`` (never a scan of the spilled table).
+        """
+        assert self._db is not None
+        signed = np.ascontiguousarray(keys, dtype=np.uint64).view(np.int64)
+        self._db.execute("DELETE FROM temp.q")
+        self._db.executemany("INSERT INTO temp.q VALUES (?, ?)", enumerate(signed.tolist()))
+        return self._db.execute(query).fetchall()
 
     def first(self, keys: np.ndarray) -> np.ndarray:
-        """For each key, the smallest value stored under it, or -1."""
+        """For each key, the smallest value stored under it (the first added), or -1."""
         out = np.full(len(keys), -1, dtype=np.int64)
         for k, v in self.levels:
             i = np.searchsorted(k, keys)
@@ -123,19 +165,36 @@ class _SortedMultiMap:
             hit = v[i[ok]].astype(np.int64)
             cur = out[ok]
             out[ok] = np.where((cur < 0) | (hit < cur), hit, cur)
+        if self._db is not None and len(keys):
+            for pos, value in self._on_disk(keys, _FIRST_QUERY):
+                if out[pos] < 0 or value < out[pos]:
+                    out[pos] = value
         return out
 
     def all(self, keys: np.ndarray) -> list[np.ndarray]:
         """For each key, every value stored under it."""
         found: list[list[np.ndarray]] = [[] for _ in keys]
+        if self._db is not None and len(keys):
+            by_pos: defaultdict[int, list[int]] = defaultdict(list)
+            for pos, value in self._on_disk(keys, _ALL_QUERY):
+                by_pos[pos].append(value)
+            for pos, values in by_pos.items():
+                found[pos].append(np.array(values, dtype=np.uint32))
         for k, v in self.levels:
             lo, hi = np.searchsorted(k, keys, "left"), np.searchsorted(k, keys, "right")
             for j in np.nonzero(hi > lo)[0]:
                 found[j].append(v[lo[j]:hi[j]])
         return [np.concatenate(f) if f else np.empty(0, np.uint32) for f in found]
 
+    def close(self) -> None:
+        """Close the spill table (the caller deletes its file)."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
     @property
     def nbytes(self) -> int:
+        """Bytes of the in-memory levels."""
         return sum(k.nbytes + v.nbytes for k, v in self.levels)
 
 
@@ -218,29 +277,45 @@ class DedupeDecision:
 class DedupeIndex:
     """Every document seen so far, for :func:`framing.dedupe.find_duplicates`' rules, in bounded memory.
 
-    In memory: each document's doc_id as a uint64 (16 bytes a document with the fingerprint index) and each
-    near-duplicate candidate's ``sketch_size`` smallest shingle hashes (12 bytes each). On disk (``folder``):
-    the candidates' shingle sets, read back only to check a candidate pair. Exact copies are matched on the first
+    In memory: each document's doc_id as a uint64 and, per near-duplicate candidate, its shingle-store offset
+    and document ordinal (20 bytes a document in all); the newest fingerprints and sketch hashes (the candidates'
+    ``sketch_size`` smallest shingle hashes), up to ``max_in_memory`` entries (12 bytes each) per map. On disk
+    (``folder``): the candidates' shingle sets, read back only to check a candidate pair, and the older
+    fingerprints and sketch hashes, in SQLite tables looked up by index. Exact copies are matched on the first
     64 bits of the fingerprint (a false match is about one in 10^7 at 10^6 documents … squared: negligible).
     """
 
-    def __init__(self, folder: Path, settings: DedupeSettings = DedupeSettings()):
+    def __init__(self, folder: Path, settings: DedupeSettings = DedupeSettings(), *,
+                 max_in_memory: int = 1 << 21):
         self.settings = settings
         folder.mkdir(parents=True, exist_ok=True)
         self._path = folder / "shingles.u64"
         self._store = self._path.open("w+b")
         self._offsets = np.zeros(1, dtype=np.int64)  # candidate c's shingles: store[_offsets[c]:_offsets[c + 1]]
         self._doc_ids = np.empty(0, dtype=np.uint64)  # by document ordinal
-        self._fingerprints = _SortedMultiMap()  # fingerprint -> document ordinal
-        self._sketches = _SortedMultiMap()  # sketch hash -> candidate ordinal
+        self._spills = [folder / "fingerprints.sqlite", folder / "sketches.sqlite"]
+        for path in self._spills:
+            path.unlink(missing_ok=True)
+        # fingerprint -> document ordinal; sketch hash -> candidate ordinal
+        self._fingerprints = _SortedMultiMap(self._spills[0], max_in_memory=max_in_memory)
+        self._sketches = _SortedMultiMap(self._spills[1], max_in_memory=max_in_memory)
         self._candidate_docs = np.empty(0, dtype=np.uint32)  # document ordinal of each candidate
         self._n_candidates = 0
         self._written = 0  # uint64 values in the store
 
     def close(self) -> None:
-        """Close and delete the shingle store."""
+        """Close and delete the shingle store and the spill tables."""
         self._store.close()
         self._path.unlink(missing_ok=True)
+        for table in (self._fingerprints, self._sketches):
+            table.close()
+        for path in self._spills:
+            path.unlink(missing_ok=True)
+
+    @property
+    def n_spilled(self) -> int:
+        """Fingerprints and sketch hashes moved to the SQLite tables on disk."""
+        return self._fingerprints.n_spilled + self._sketches.n_spilled
 
     @property
     def nbytes(self) -> int:
