@@ -41,3 +41,19 @@ def test_pipeline_dedupe_makes_the_decisions_of_find_duplicates(workers):
     got = dedupe(documents, workers=workers).set_index("doc_id")["duplicate_of"].reindex(expected.index)
     assert [None if pd.isna(v) else v for v in got] == [None if pd.isna(v) else v for v in expected]
     assert expected.notna().sum() > 40
+
+
+def test_the_per_hash_cap_changes_nothing_on_the_bundled_corpus_or_4000_synthetic_documents():
+    """``max_per_hash`` bounds the work on corpora full of stock phrases; on these it decides as no cap would."""
+    from framing import synthetic
+    from framing.config import RAW_DIR
+    from framing.ingest import read_corpus
+    from framing.pipeline import normalise
+
+    bundled = normalise(read_corpus(RAW_DIR).records).set_index("doc_id")["text"]
+    generated = pd.Series([d["text"] for d in synthetic.documents(4000, seed=11)])
+    uncapped = DedupeSettings(max_per_hash=10**9)
+    for texts in (bundled, generated):
+        capped = find_duplicates(texts)
+        assert capped.equals(find_duplicates(texts, settings=uncapped))
+        assert capped.notna().sum() >= 3  # the bundled feed repeats one article four times

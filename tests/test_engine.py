@@ -14,7 +14,7 @@ import pytest
 
 from framing import pipeline, synthetic
 from framing.config import DedupeSettings
-from framing.dedupe import find_duplicates
+from framing.dedupe import DedupeDecision, find_duplicates
 from framing.engine import (
     CHUNK_TABLES,
     DedupeIndex,
@@ -152,25 +152,68 @@ def test_a_file_added_before_others_redecides_the_duplicates_after_it(tmp_path):
     _assert_same_parts(tmp_path / "b", tmp_path / "c", tables=("documents", "sentences"))
 
 
-@pytest.mark.parametrize(("chunk", "max_in_memory"), [(1, 1 << 21), (7, 1 << 21), (1000, 1 << 21), (7, 40), (1, 3)])
-def test_dedupe_index_matches_find_duplicates(tmp_path, chunk, max_in_memory):
-    """Same decisions whatever the chunk size, and whether the index keeps its keys in memory or spills them."""
+@pytest.mark.parametrize(("chunk", "max_in_memory", "max_per_hash"),
+                         [(1, 1 << 21, 64), (7, 1 << 21, 64), (1000, 1 << 21, 64), (7, 40, 64), (1, 3, 64),
+                          (1, 1 << 21, 1), (7, 40, 2), (1000, 1 << 21, 2)])
+def test_dedupe_index_matches_find_duplicates(tmp_path, chunk, max_in_memory, max_per_hash):
+    """Same decisions whatever the chunk size, whether the index keeps its keys in memory or spills them, and
+    with sketch hashes capped at a few candidates (a stored decision replayed gives the same index)."""
     texts = list(synthetic.documents(300, seed=5, shape=synthetic.CorpusShape(exact_duplicate_rate=0.1,
                                                                                near_duplicate_rate=0.1)))
     words = [d["text"] for d in texts]
     ids = [f"{i:016x}" for i in range(len(words))]
-    settings = DedupeSettings()
+    settings = DedupeSettings(max_per_hash=max_per_hash)
     expected = find_duplicates(pd.Series(words, index=ids), settings=settings)
-    index = DedupeIndex(tmp_path, settings, max_in_memory=max_in_memory)
+    index = DedupeIndex(tmp_path / "a", settings, max_in_memory=max_in_memory)
+    replayed = DedupeIndex(tmp_path / "b", settings, max_in_memory=max_in_memory)
     got: list[str | None] = []
+    n_full = 0
     for start in range(0, len(words), chunk):
-        got += index.assign(ids[start:start + chunk], Signatures.of(words[start:start + chunk], settings))
+        chunk_ids, sig = ids[start:start + chunk], Signatures.of(words[start:start + chunk], settings)
+        decision = index.decide(chunk_ids, sig)
+        assert replayed.decide(chunk_ids, sig) == decision  # the replayed index is in the same state
+        index.add(chunk_ids, sig, decision)
+        replayed.add(chunk_ids, sig, DedupeDecision.from_json(decision.to_json()))
+        got += decision.duplicate_of
+        n_full += len(decision.full_hashes)
     spilled = index.n_spilled
     index.close()
+    replayed.close()
     assert [None if pd.isna(x) else x for x in expected] == got
     assert sum(x is not None for x in got) > 30
     assert (spilled > 0) == (max_in_memory < 1000)  # the small limits did move keys to disk
-    assert not list(tmp_path.iterdir())  # close() leaves nothing behind
+    assert (n_full > 0) == (max_per_hash < 64)  # the small caps did leave hashes out
+    assert not list((tmp_path / "a").iterdir())  # close() leaves nothing behind
+
+
+def _boilerplate_corpus(seed: int = 3) -> list[str]:
+    """Five texts sharing a 40-word footer, then a text and its near copy with the same footer."""
+    import random
+
+    rng = random.Random(seed)
+    vocab = [f"w{i}" for i in range(5000)]
+    footer = " ".join(rng.choice(vocab) for _ in range(40))
+    texts = [footer + " " + " ".join(rng.choice(vocab) for _ in range(12)) for _ in range(6)]
+    return texts + [texts[-1].rsplit(" ", 1)[0] + " changed"]
+
+
+@pytest.mark.parametrize("chunk", [1, 7])
+def test_capped_sketch_hashes_change_what_is_found_the_same_way(tmp_path, chunk):
+    """With one candidate per hash, the footer's hashes propose only the first text: the near copy, whose sketch
+    holds only footer hashes, is no longer found. The index follows the reference in this too."""
+    texts = _boilerplate_corpus()
+    ids = [f"{i:016x}" for i in range(len(texts))]
+    uncapped = find_duplicates(pd.Series(texts, index=ids)).tolist()
+    assert uncapped[-1] == ids[-2]  # the near copy, found without the cap
+    settings = DedupeSettings(max_per_hash=1)
+    capped = [None if pd.isna(x) else x for x in find_duplicates(pd.Series(texts, index=ids), settings=settings)]
+    assert capped[-1] is None
+    index = DedupeIndex(tmp_path, settings)
+    got: list[str | None] = []
+    for start in range(0, len(texts), chunk):
+        got += index.assign(ids[start:start + chunk], Signatures.of(texts[start:start + chunk], settings))
+    index.close()
+    assert got == capped
 
 
 def test_spilled_multimap_answers_like_the_in_memory_one(tmp_path):

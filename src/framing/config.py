@@ -70,6 +70,9 @@ class DedupeSettings:
     min_jaccard: float = 0.8  # shingle-set Jaccard at or above which two texts count as one
     min_words: int = 30  # texts shorter than this are only matched exactly
     sketch_size: int = 8  # smallest shingle hashes kept per text to find candidate pairs
+    # Earlier texts a sketch hash proposes as candidates: a hash that more texts share (a stock phrase, a footer)
+    # keeps only its first ones, so the pairs checked per text stay bounded as the corpus grows.
+    max_per_hash: int = 64
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import json
 import re
 import sqlite3
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -90,7 +90,8 @@ def find_duplicates(texts: pd.Series, *, settings: DedupeSettings = DedupeSettin
             continue
         shingle_sets[label] = sh
         for h in sketch:
-            sketches[h].append(label)
+            if len(sketches[h]) < settings.max_per_hash:
+                sketches[h].append(label)
     return out
 
 
@@ -140,7 +141,10 @@ class _SortedMultiMap:
                                    "CREATE INDEX m_k ON m (k);"
                                    "CREATE TEMP TABLE q (pos INTEGER NOT NULL, k INTEGER NOT NULL);")
         signed = np.ascontiguousarray(keys, dtype=np.uint64).view(np.int64)  # SQLite integers are signed
-        self._db.executemany("INSERT INTO m VALUES (?, ?)", zip(signed.tolist(), values.tolist(), strict=True))
+        step = 1 << 16  # rows per batch: Python ints for a whole level would take ~100 bytes a row at once
+        for a in range(0, len(keys), step):
+            self._db.executemany("INSERT INTO m VALUES (?, ?)",
+                                 zip(signed[a:a + step].tolist(), values[a:a + step].tolist(), strict=True))
         self.n_spilled += len(keys)
 
     def _on_disk(self, keys: np.ndarray, query: str) -> list[tuple[int, int]]:
@@ -198,21 +202,6 @@ class _SortedMultiMap:
         return sum(k.nbytes + v.nbytes for k, v in self.levels)
 
 
-def _n_common(a: np.ndarray, b: np.ndarray) -> int:
-    """Elements two sorted arrays of unique values share.
-
-    >>> _n_common(np.array([1, 3, 5], dtype=np.uint64), np.array([3, 4, 5, 9], dtype=np.uint64))
-    2
-    """
-    if not len(a) or not len(b):
-        return 0
-    if len(a) > len(b):
-        a, b = b, a
-    i = np.searchsorted(b, a)
-    i[i == len(b)] = len(b) - 1
-    return int(np.count_nonzero(b[i] == a))
-
-
 @dataclass
 class Signatures:
     """What dedupe needs of a chunk's documents: fingerprints, token counts, sorted shingle hashes (CSR)."""
@@ -262,16 +251,18 @@ class DedupeDecision:
     duplicate_of: list[str | None]
     new_fingerprints: list[int]  # chunk positions whose fingerprint enters the index
     new_candidates: list[int]  # chunk positions that become near-duplicate candidates
+    full_hashes: list[list[int]] = field(default_factory=list)  # [chunk position, sketch slot] left out: that
+    # sketch hash already proposes ``max_per_hash`` candidates
 
     def to_json(self) -> str:
         """The decision as one line of JSON."""
-        return json.dumps([self.duplicate_of, self.new_fingerprints, self.new_candidates])
+        return json.dumps([self.duplicate_of, self.new_fingerprints, self.new_candidates, self.full_hashes])
 
     @classmethod
     def from_json(cls, text: str) -> DedupeDecision:
         """Read what :meth:`to_json` wrote."""
-        dup, fps, cands = json.loads(text)
-        return cls(dup, fps, cands)
+        dup, fps, cands, *full = json.loads(text)
+        return cls(dup, fps, cands, full[0] if full else [])
 
 
 class DedupeIndex:
@@ -350,6 +341,7 @@ class DedupeIndex:
         local_shingles: dict[int, np.ndarray] = {}
         new_fp: list[int] = []  # chunk positions of the documents whose fingerprint is new
         new_candidates: list[int] = []  # chunk positions of the documents that become candidates
+        full_hashes: list[list[int]] = []  # [chunk position, sketch slot] of hashes already at max_per_hash
         out: list[str | None] = []
         for i in range(n):
             fp = int(sig.fingerprint[i])
@@ -371,18 +363,7 @@ class DedupeIndex:
                 stored = stored[np.minimum(sizes, len(sh)) >= s.min_jaccard * np.maximum(sizes, len(sh))]
             cands = set(stored.tolist())
             cands |= {c for h in sketches[i].tolist() for c in local_sketch.get(h, [])}
-            best = None
-            for cand in sorted(cands):
-                if cand >= self._n_candidates:
-                    other = local_shingles[cand]
-                else:
-                    other = self._stored_shingles(int(self._offsets[cand]), int(self._offsets[cand + 1]))
-                if min(len(other), len(sh)) < s.min_jaccard * max(len(other), len(sh)):
-                    continue
-                inter = _n_common(sh, other)
-                if inter / (len(sh) + len(other) - inter) >= s.min_jaccard:
-                    best = cand
-                    break
+            best = self._first_similar(sh, sorted(cands), local_shingles)
             if best is not None:
                 out.append(self._candidate_doc(best, doc_ids, new_candidates))
                 continue
@@ -390,9 +371,42 @@ class DedupeIndex:
             cand = self._n_candidates + len(new_candidates)
             new_candidates.append(i)
             local_shingles[cand] = sh
-            for h in sketches[i].tolist():
-                local_sketch.setdefault(h, []).append(cand)
-        return DedupeDecision(out, new_fp, new_candidates)
+            for slot, h in enumerate(sketches[i].tolist()):
+                local = local_sketch.setdefault(h, [])
+                if len(prior_by_doc[i][slot]) + len(local) < s.max_per_hash:
+                    local.append(cand)
+                else:
+                    full_hashes.append([i, slot])
+        return DedupeDecision(out, new_fp, new_candidates, full_hashes)
+
+    def _first_similar(self, sh: np.ndarray, cands: list[int], local_shingles: dict[int, np.ndarray]) -> int | None:
+        """The first of ``cands`` (ascending) with shingle-set Jaccard >= min_jaccard with ``sh``, or None.
+
+        :func:`find_duplicates`' loop, with the intersections of all candidates counted at once.
+        """
+        t = self.settings.min_jaccard
+        others = []
+        kept = []
+        for cand in cands:
+            if cand >= self._n_candidates:
+                other = local_shingles[cand]
+            else:
+                other = self._stored_shingles(int(self._offsets[cand]), int(self._offsets[cand + 1]))
+            if min(len(other), len(sh)) < t * max(len(other), len(sh)):
+                continue
+            others.append(other)
+            kept.append(cand)
+        if not kept or not len(sh):
+            return None
+        lengths = np.array([len(o) for o in others], dtype=np.int64)
+        flat = np.concatenate(others)
+        pos = np.searchsorted(sh, flat)
+        pos[pos == len(sh)] = len(sh) - 1
+        hits = np.concatenate([[0], np.cumsum(sh[pos] == flat)])  # each set's values are unique
+        ends = np.cumsum(lengths)
+        inter = hits[ends] - hits[ends - lengths]
+        similar = np.nonzero(inter / (len(sh) + lengths - inter) >= t)[0]  # the same float division as a loop's
+        return kept[int(similar[0])] if len(similar) else None
 
     def add(self, doc_ids: list[str], sig: Signatures, decision: DedupeDecision) -> None:
         """Add a chunk to the index as ``decision`` (from :meth:`decide` on the same index state) says."""
@@ -400,8 +414,12 @@ class DedupeIndex:
         base = len(self._doc_ids)
         fp_pos = np.asarray(decision.new_fingerprints, dtype=np.int64)
         cands = decision.new_candidates
-        sk_keys = [sig.shingles(i)[: s.sketch_size] for i in cands]
-        sk_vals = [np.full(len(k), self._n_candidates + j, dtype=np.uint32) for j, k in enumerate(sk_keys)]
+        full = {(int(i), int(slot)) for i, slot in decision.full_hashes}
+        sk_keys, sk_vals = [], []
+        for j, i in enumerate(cands):
+            keep = [slot for slot in range(len(sig.shingles(i)[: s.sketch_size])) if (i, slot) not in full]
+            sk_keys.append(sig.shingles(i)[: s.sketch_size][keep])
+            sk_vals.append(np.full(len(keep), self._n_candidates + j, dtype=np.uint32))
         self._doc_ids = np.concatenate([self._doc_ids, np.array([int(d, 16) for d in doc_ids], dtype=np.uint64)])
         self._fingerprints.add(sig.fingerprint[fp_pos].astype(np.uint64), (base + fp_pos).astype(np.uint32))
         if cands:
