@@ -251,8 +251,9 @@ class DedupeDecision:
     duplicate_of: list[str | None]
     new_fingerprints: list[int]  # chunk positions whose fingerprint enters the index
     new_candidates: list[int]  # chunk positions that become near-duplicate candidates
-    full_hashes: list[list[int]] = field(default_factory=list)  # [chunk position, sketch slot] left out: that
-    # sketch hash already proposes ``max_per_hash`` candidates
+    # [chunk position, sketch slot] of the new candidates' sketch hashes left out: each already proposes
+    # ``max_per_hash`` candidates
+    full_hashes: list[list[int]] = field(default_factory=list)
 
     def to_json(self) -> str:
         """The decision as one line of JSON."""
@@ -417,8 +418,9 @@ class DedupeIndex:
         full = {(int(i), int(slot)) for i, slot in decision.full_hashes}
         sk_keys, sk_vals = [], []
         for j, i in enumerate(cands):
-            keep = [slot for slot in range(len(sig.shingles(i)[: s.sketch_size])) if (i, slot) not in full]
-            sk_keys.append(sig.shingles(i)[: s.sketch_size][keep])
+            sketch = sig.shingles(i)[: s.sketch_size]
+            keep = [slot for slot in range(len(sketch)) if (i, slot) not in full]
+            sk_keys.append(sketch[keep])
             sk_vals.append(np.full(len(keep), self._n_candidates + j, dtype=np.uint32))
         self._doc_ids = np.concatenate([self._doc_ids, np.array([int(d, 16) for d in doc_ids], dtype=np.uint64)])
         self._fingerprints.add(sig.fingerprint[fp_pos].astype(np.uint64), (base + fp_pos).astype(np.uint32))
