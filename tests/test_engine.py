@@ -99,6 +99,32 @@ def test_streamed_tables_match_whole_file_reading(small_corpus, tmp_path):
     assert not (tmp_path / "streamed" / "doc_sentiment").exists()
 
 
+def test_big_tables_repaired_on_workers_give_the_tables_of_whole_file_reading(small_corpus, tmp_path):
+    """Batches of a streamed table are repaired and signed on worker processes, a few ahead, and assembled in order:
+    copies across batches keep the doc_ids one reading gives them, mojibake is repaired, duplicates are found."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(small_corpus, corpus)
+    body = "Guaid\u00f3 spoke in Caracas today about the long crisis and the talks. The opposition answered him."
+    rows = [{"text": body.replace("\u00f3", "\u0e23\u0e13") if i % 5 == 0 else f"{body} Row {i}.", "outlet": "RT"}
+            for i in range(40)]
+    rows[17] = rows[3] = {"text": f"{body} The same words again.", "outlet": "RT"}  # identical copies, two batches
+    (corpus / "z.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    settings = EngineSettings(workers=2, chunk_docs=7)
+    with LocalEngine(2) as engine:
+        build_chunked(corpus, tmp_path / "streamed", settings=settings, use_cache=False, features=False,
+                      stream_bytes=0, engine=engine)
+    build_chunked(corpus, tmp_path / "whole", settings=EngineSettings(workers=0, chunk_docs=7), use_cache=False,
+                  features=False, stream_bytes=1 << 40)
+    _assert_same_parts(tmp_path / "whole", tmp_path / "streamed", ("documents", "sentences"))
+    docs = read_table(tmp_path / "streamed", "documents")
+    z = docs[docs["source_file"] == "z.jsonl"].reset_index(drop=True)
+    assert len(z) == 40 and z["doc_id"].is_unique
+    assert z.loc[17, "duplicate_of"] == z.loc[3, "doc_id"] and z["text"].str.contains("Guaid\u00f3").all()
+    files = {f: read_table(tmp_path / f, "files").set_index("source_file") for f in ("whole", "streamed")}
+    assert files["streamed"].loc["z.jsonl", "reader"] == "table:jsonl"
+    assert (files["streamed"]["n_records"] == files["whole"]["n_records"]).all()
+
+
 @pytest.mark.filterwarnings("ignore:Port 8787 is already in use:UserWarning")
 def test_dask_local_cluster_gives_the_bytes_of_the_local_engine(small_corpus, small_local, tmp_path):
     pytest.importorskip("distributed")

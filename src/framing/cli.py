@@ -203,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster)")
     build.add_argument("--workers", type=int, default=None,
                        help="local processes, or LocalCluster workers (default 2; 0: in this process)")
-    build.add_argument("--chunk-docs", type=int, default=None, help="documents per chunk (default 2000)")
+    build.add_argument("--chunk-docs", type=int, default=None, help="documents per chunk (default 1000)")
     build.add_argument("--actor-mode", default="accurate", choices=["accurate", "fast"])
     build.add_argument("--cache-dir", default=None,
                        help="cache of parsed files and chunks (default data/interim/engine)")

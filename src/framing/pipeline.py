@@ -127,9 +127,12 @@ def _fork_map(fn: Callable[[Any], Any], chunks: list[Any], workers: int) -> list
         return list(pool.map(fn, chunks))
 
 
-def _record_texts(records: list[Record], language: LanguageSettings | None
-                  ) -> list[tuple[str, str | None, str]]:
-    """Repaired text, repaired title and language of each record (each depends on its record alone)."""
+def repair_records(records: list[Record], language: LanguageSettings | None
+                   ) -> list[tuple[str, str | None, str]]:
+    """Repaired text, repaired title and language of each record (each depends on its record alone).
+
+    The costly part of :func:`normalise` (text repair and language identification), so it can run apart.
+    """
     texts = [normalise_text(rec.text) for rec in records]
     given = [clean_code(getattr(rec, "lang", None)) for rec in records]
     unknown = [i for i, code in enumerate(given) if code is None]
@@ -141,7 +144,8 @@ def _record_texts(records: list[Record], language: LanguageSettings | None
 
 def normalise(records: Iterable[Record], *, outlets: OutletRegistry | None = None,
               language: LanguageSettings | None = None, workers: int = 1,
-              seen: dict[str, int] | None = None) -> pd.DataFrame:
+              seen: dict[str, int] | None = None,
+              repaired: list[tuple[str, str | None, str]] | None = None) -> pd.DataFrame:
     """Records → documents: repair and tidy text, map outlets to slugs, fill kinds, count words, hash ids.
 
     ``lang`` is the record's own (a manifest ``lang:`` hint or override), else detected from the repaired text
@@ -149,12 +153,16 @@ def normalise(records: Iterable[Record], *, outlets: OutletRegistry | None = Non
     ``extra`` (``comment_id``, ``parent_id``, ``depth``), as comment threads give them. With ``workers`` > 1 the
     text repair and language identification run in that many forked processes (same table). ``seen`` carries the
     counts of identical copies across calls on successive batches of one file (the chunked engine), so the
-    copies get the doc_ids a single call would give them.
+    copies get the doc_ids a single call would give them. ``repaired``: :func:`repair_records` of these records,
+    computed elsewhere (the chunked engine does it on its workers).
     """
     outlets = outlets or OutletRegistry.default()
     records = list(records)
-    chunks = [records[a:b] for a, b in _chunk_bounds(len(records), workers)]
-    repaired = [t for part in _fork_map(partial(_record_texts, language=language), chunks, workers) for t in part]
+    if repaired is None:
+        chunks = [records[a:b] for a, b in _chunk_bounds(len(records), workers)]
+        repaired = [t for part in _fork_map(partial(repair_records, language=language), chunks, workers) for t in part]
+    elif len(repaired) != len(records):
+        raise ValueError(f"{len(repaired)} repaired texts for {len(records)} records")
     rows = []
     links: list[tuple[str | None, str | None]] = []  # (comment id, parent's comment id) per row
     seen = {} if seen is None else seen  # hash of (outlet, file, text) -> copies so far
