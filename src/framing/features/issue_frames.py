@@ -102,32 +102,14 @@ class IssueCodebook:
         return cls(frames, int(data.get("version", 0)))
 
 
-def _any_pattern(codebook: IssueCodebook) -> re.Pattern[str] | None:
-    """One pattern matching wherever any frame's cues, co-occurrence groups or exclusions match.
-
-    None when the patterns cannot be joined safely (one has a capturing group, which a back-reference could use).
-
-    A sentence it does not match uses no frame: no cue or co-occurrence group matches it, and with no exclusion
-    matching, the masking in :meth:`IssueFrame.matches` leaves it as it is.
-    """
-    compiled = [p for f in codebook.frames.values() for p in (f.cues, f.exclude, *f.cooccur) if p is not None]
-    if any(p.groups for p in compiled):
-        return None  # joined, group numbers shift and a back-reference would point at another pattern's group
-    parts = [p.pattern for p in compiled]
-    try:
-        return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
-    except re.error:
-        return None
-
-
 def detect(sentences: pd.DataFrame, *, codebook: IssueCodebook | None = None) -> pd.DataFrame:
     """One row per (sentence, frame) the sentence uses: ``doc_id``, ``sent_idx``, ``frame``, ``cues``."""
     codebook = codebook or IssueCodebook.load()
-    anything = _any_pattern(codebook)
     rows = []
+    # (A prefilter joining every frame's patterns into one was dropped: on 14,670 synthetic sentences it scanned
+    # slower than the eleven frames' own patterns, and 60% of sentences passed it; detect took 2.2 s with it, 1.7
+    # without.)
     for doc_id, sent_idx, text in sentences[["doc_id", "sent_idx", "text"]].itertuples(index=False):
-        if anything is not None and not anything.search(str(text)):
-            continue  # no cue, co-occurrence or exclusion pattern of any frame: no frame, as the loop would find
         for slug, frame in codebook.frames.items():
             found = frame.matches(str(text))
             if found:
