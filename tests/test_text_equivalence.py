@@ -8,7 +8,10 @@ after a "<", control characters, Thai mojibake, ligatures, full-width letters).
 
 from __future__ import annotations
 
+import re
+
 import ftfy
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,7 +20,7 @@ from framing.config import RAW_DIR
 from framing.ingest import read_corpus
 from framing.language import _identifier, detect_language, detect_languages
 from framing.synthetic import documents
-from framing.text import fix_text_by_line
+from framing.text import Caseless, fix_text_by_line, lowered, split_sentences
 
 
 def _ftfy(text: str) -> str:
@@ -93,3 +96,80 @@ def test_batched_language_identification_equals_py3langid(corpus_texts):
 
         [(_, got)] = list(_batched_visits(identifier, [encoded]))
         assert (list(got.items()) if got else None) == (list(expected.items()) if expected else None)
+
+
+# ---------------------------------------------------------------- case-insensitive cue patterns on lower-cased ASCII
+
+def _cue_patterns() -> list[re.Pattern[str]]:
+    from framing.features.frames import GenericCodebook
+    from framing.features.issue_frames import IssueCodebook
+
+    issue = [p for f in IssueCodebook.load().frames.values() for p in (f.cues, f.exclude, *f.cooccur) if p is not None]
+    return [*GenericCodebook.load().patterns.values(), *issue]
+
+
+_CUE_WORDS = sorted({w for p in _cue_patterns() for w in re.findall(r"[A-Za-z]{2,}", p.pattern)} | {"U.S.", "U.N."})
+
+
+@st.composite
+def _cue_texts(draw: st.DrawFn) -> str:
+    """Cue words in any case, glued by spaces, hyphens, apostrophes and punctuation; sometimes not ASCII."""
+    words = draw(st.lists(st.sampled_from(_CUE_WORDS), min_size=1, max_size=12))
+    cased = [draw(st.sampled_from([w, w.upper(), w.title(), w[:1] + w[1:].upper()])) for w in words]
+    glue = [draw(st.sampled_from([" ", " ", "-", ", ", ". ", "'s ", " the ", "’", " K ", "\u212a", "é"]))
+            for _ in cased]
+    return "".join(w + g for w, g in zip(cased, glue, strict=True))
+
+
+@settings(max_examples=400, derandomize=True, deadline=None)
+@given(_cue_texts())
+def test_caseless_twins_find_the_spans_of_the_cue_patterns(text):
+    subject = lowered(text)
+    for pattern in _cue_patterns():
+        fast = Caseless(pattern)
+        assert [m.span() for m in fast.on(subject).finditer(subject.text)] == [m.span() for m in pattern.finditer(text)]
+        assert [m.span() for m in pattern.finditer(subject.text)] == [m.span() for m in pattern.finditer(text)]
+
+
+def test_most_cue_patterns_have_a_twin():
+    patterns = _cue_patterns()
+    assert sum(Caseless(p).twin is not None for p in patterns) >= 0.9 * len(patterns)
+
+
+@pytest.mark.parametrize("source", [
+    r"[A-Z]\w+", r"[0-_]x", r"[Z-a]", r"(?-i:US) forces", r"\Wsanctions", r"\x41id", r"(a)\1", "\u212aelvin",
+    "ſanctions", r"(?i-s:US)",
+])
+def test_caseless_has_no_twin_where_lowering_could_change_the_matches(source):
+    assert Caseless(re.compile(source, re.IGNORECASE)).twin is None
+
+
+def test_caseless_keeps_the_pattern_for_text_that_is_not_ascii():
+    assert Caseless(re.compile("sanctions")).twin is None  # case-sensitive already
+    kelvin = Caseless(re.compile("k", re.IGNORECASE))
+    subject = lowered("\u212a")  # the Kelvin sign folds to "k": not ASCII, so the pattern itself runs
+    assert not subject.ascii and kelvin.on(subject).findall(subject.text) == ["\u212a"]
+
+
+def test_cue_counts_and_issue_frames_equal_the_patterns_on_the_corpora(corpus_texts):
+    from framing.features.frames import GenericCodebook
+    from framing.features.issue_frames import IssueCodebook, detect
+
+    sentences = [s for t in corpus_texts[:900] for _, _, s in split_sentences(t)]
+    assert len(sentences) > 5000
+    codebook = GenericCodebook.load()
+    expected = [[len(codebook.patterns[q].findall(s)) for q in codebook.question_ids] for s in sentences]
+    assert codebook.hit_counts(sentences).tolist() == expected
+
+    def reference(frame, sentence: str) -> list[str]:  # IssueFrame.matches before the twins
+        text = frame.exclude.sub(lambda m: " " * len(m.group(0)), sentence) if frame.exclude else sentence
+        found = sorted({m.group(0).lower() for m in frame.cues.finditer(text)})
+        if not found and frame.cooccur and all(p.search(text) for p in frame.cooccur):
+            found = sorted({p.search(text).group(0).lower() for p in frame.cooccur})
+        return found
+
+    frames = IssueCodebook.load().frames
+    rows = [(0, i, slug, "; ".join(found)) for i, s in enumerate(sentences) for slug, f in frames.items()
+            if (found := reference(f, s))]
+    got = detect(pd.DataFrame({"doc_id": 0, "sent_idx": range(len(sentences)), "text": sentences}))
+    assert len(rows) > 500 and list(got.itertuples(index=False, name=None)) == rows

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from itertools import islice
+from typing import NamedTuple
 
 import ftfy
 import syntok.segmenter as syntok_segmenter
@@ -167,3 +168,100 @@ def tokens(text: str) -> list[str]:
     ["guaidó's", 'interim', 'presidency']
     """
     return [w.lower() for w in _WORD.findall(text)]
+
+
+class Caseless:
+    """A case-insensitive pattern with a faster twin for ASCII text.
+
+    Python's ``re`` gives up its literal-prefix search under ``IGNORECASE``, so a long cue alternation scans
+    several times slower than the same pattern matched case-sensitively. The twin is the pattern with its
+    upper-case literals lower-cased, compiled without ``IGNORECASE``; matched against lower-cased ASCII text it
+    finds the spans the pattern finds in the text itself: lower-casing ASCII keeps every position, an ASCII letter
+    matches only itself and its other case, and ``\\w``, ``\\d``, ``\\s`` do not depend on case. There is no twin
+    (:func:`_lower_literals` says why) where that reasoning could fail: an upper-case letter in a character class,
+    escapes such as ``\\W`` or ``\\x41`` or a back-reference, a scoped flag like ``(?-i:...)``, or a non-ASCII
+    character that matches an ASCII letter under ``IGNORECASE`` (the Kelvin sign, the long s). The matched strings
+    come from the lower-cased text. Use :meth:`on` with :func:`lowered`:
+
+    >>> cue = Caseless(re.compile(r"(?<![\\w-])(?:sanction\\w*|PDVSA)", re.IGNORECASE))
+    >>> [cue.on(s).findall(s.text) for s in (lowered("New SANCTIONS on Pdvsa"), lowered("Guaidó's Sanctions"))]
+    [['sanctions', 'pdvsa'], ['Sanctions']]
+
+    Checked against the patterns themselves on generated text by ``tests/test_text_equivalence.py``.
+    """
+
+    def __init__(self, pattern: re.Pattern[str]):
+        self.pattern = pattern
+        self.twin: re.Pattern[str] | None = None
+        source = _lower_literals(pattern.pattern) if pattern.flags & re.IGNORECASE else None
+        if source is not None:
+            try:
+                self.twin = re.compile(source, pattern.flags & ~re.IGNORECASE)
+            except re.error:
+                self.twin = None
+
+    def on(self, subject: Subject) -> re.Pattern[str]:
+        """The pattern to match against ``subject.text``: the twin for lower-cased ASCII text."""
+        return self.twin if subject.ascii and self.twin is not None else self.pattern
+
+
+_ASCII_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_SCOPED_FLAGS = re.compile(r"\(\?[a-zA-Z]*-")
+
+
+def _lower_literals(source: str) -> str | None:
+    r"""``source`` with its upper-case ASCII letters lower-cased, or None where that could change what it matches.
+
+    >>> _lower_literals(r"(?<![\w-])(?:US|U\.S\.|sanction\w*)"), _lower_literals(r"[A-Z]+"), _lower_literals(r"\W")
+    ('(?<![\\w-])(?:us|u\\.s\\.|sanction\\w*)', None, None)
+    >>> _lower_literals(r"[a-z0-9'-]+"), _lower_literals(r"[0-_]"), _lower_literals(r"(?-i:US)")
+    ("[a-z0-9'-]+", None, None)
+    """
+    if _SCOPED_FLAGS.search(source) or "[]" in source or "[^]" in source:
+        return None
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(source):
+        c = source[i]
+        if c == "\\":
+            escaped = source[i + 1:i + 2]
+            if escaped.isalnum() and escaped not in "wdsb":  # \W \S \D \B \A \Z, \x41, \N{..}, \1, ...
+                return None
+            out.append(source[i:i + 2])
+            i += 2
+            continue
+        if c == "[":
+            in_class = True
+        elif c == "]":
+            in_class = False
+        elif c == "-" and in_class and out and out[-1] not in ("[", "^") and source[i + 1:i + 2] not in ("", "]"):
+            low, high = out[-1], source[i + 1]  # a range: [0-_] holds A-Z (so "a" under IGNORECASE) but not "a"
+            if not ((low + high).isascii() and ((low + high).isdigit() or (low + high).islower() and
+                                                 low.isalpha() and high.isalpha())):
+                return None
+        if not c.isascii():
+            if re.compile(re.escape(c), re.IGNORECASE).search(_ASCII_LETTERS):
+                return None
+        elif c.isupper():
+            if in_class:
+                return None
+            c = c.lower()
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+class Subject(NamedTuple):
+    """Text to match :class:`Caseless` patterns against (see :func:`lowered`)."""
+
+    ascii: bool  # the text was ASCII and is lower-cased
+    text: str
+
+
+def lowered(text: str) -> Subject:
+    """The lower-cased text when it is ASCII, else the text: what :meth:`Caseless.on` patterns match.
+
+    A case-insensitive pattern finds the same spans in either, so patterns without a twin can match it too.
+    """
+    return Subject(True, text.lower()) if text.isascii() else Subject(False, text)

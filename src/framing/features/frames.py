@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ import pandas as pd
 
 from framing.config import EXTERNAL_DIR
 from framing.lexicons import LexiconError, lexicon_path, load_yaml
-from framing.text import count_words, split_sentences
+from framing.text import Caseless, count_words, lowered, split_sentences
 
 FRAMES = ("RE", "HI", "CO", "MO", "EC")
 FRAME_NAMES = {"RE": "resolution", "HI": "human interest", "CO": "conflict", "MO": "morality", "EC": "economic"}
@@ -74,15 +75,29 @@ class GenericCodebook:
         """Question ids in codebook order."""
         return [q for code in FRAMES for q in self.questions[code]]
 
+    @cached_property
+    def _caseless(self) -> list[Caseless]:
+        return [Caseless(self.patterns[q]) for q in self.question_ids]
+
+    def hit_counts(self, texts: list[str]) -> np.ndarray:
+        """Cue hits of every question (columns, in :attr:`question_ids` order) in each text (rows)."""
+        patterns = self._caseless
+        out = np.zeros((len(texts), len(patterns)), dtype=np.float64)
+        for i, text in enumerate(texts):
+            subject = lowered(text)
+            out[i] = [len(p.on(subject).findall(subject.text)) for p in patterns]
+        return out
+
     def cue_features(self, sentences: list[list[str]]) -> np.ndarray:
         """Per document: hits per 1,000 words and share of sentences with a hit, for every question."""
         out = np.zeros((len(sentences), 2 * len(self.question_ids)), dtype=np.float64)
         for i, sents in enumerate(sentences):
+            if not sents:
+                continue
             words = max(1, sum(count_words(s) for s in sents))
-            for j, qid in enumerate(self.question_ids):
-                hits = [len(self.patterns[qid].findall(s)) for s in sents]
-                out[i, 2 * j] = 1000 * sum(hits) / words
-                out[i, 2 * j + 1] = np.mean([h > 0 for h in hits]) if hits else 0.0
+            hits = self.hit_counts(sents)
+            out[i, 0::2] = 1000 * hits.sum(0) / words
+            out[i, 1::2] = (hits > 0).mean(0)
         return out
 
     def cues_in(self, sentence: str, frame: str) -> list[str]:
@@ -420,8 +435,7 @@ def _score_fast(documents: pd.DataFrame, ordered: pd.DataFrame,
     """:func:`score_documents` with the fast model: cue hits are found once per sentence, then summed per document."""
     texts = ordered["text"].astype(str).tolist()
     qids = model.codebook.question_ids
-    patterns = [model.codebook.patterns[q] for q in qids]
-    hits = np.array([[len(p.findall(t)) for p in patterns] for t in texts], dtype=np.float64).reshape(-1, len(qids))
+    hits = model.codebook.hit_counts(texts)
     words = np.array([count_words(t) for t in texts], dtype=np.float64)
     # one sentence alone: hits per 1,000 words and whether it has a hit, interleaved per question
     sent_cues = np.empty((len(texts), 2 * len(qids)))
