@@ -94,11 +94,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="sizes at which to measure the +1%% rerun (default: the first size)")
     parser.add_argument("--engine", default="local", choices=["local", "dask"])
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--chunk-docs", type=int, default=2000)
+    parser.add_argument("--chunk-docs", type=int, default=None, help="documents per chunk (default: the engine's)")
     parser.add_argument("--no-features", action="store_true", help="streaming stages only (no feature scoring)")
     parser.add_argument("--name", default="scale", help="results/<name>.json")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.chunk_docs is None:
+        from framing.engine import EngineSettings
+
+        args.chunk_docs = EngineSettings().chunk_docs
     if args.child:
         print(json.dumps(child(json.loads(args.child))))
         return 0
