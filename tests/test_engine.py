@@ -126,13 +126,14 @@ def test_big_tables_repaired_on_workers_give_the_tables_of_whole_file_reading(sm
 
 
 @pytest.mark.filterwarnings("ignore:Port 8787 is already in use:UserWarning")
-def test_dask_local_cluster_gives_the_bytes_of_the_local_engine(small_corpus, small_local, tmp_path):
+@pytest.mark.parametrize("stream_bytes", [1 << 40, 0], ids=["files-parsed-on-dask", "batches-repaired-on-dask"])
+def test_dask_local_cluster_gives_the_bytes_of_the_local_engine(small_corpus, small_local, tmp_path, stream_bytes):
     pytest.importorskip("distributed")
     from framing.engine import DaskEngine
 
     with DaskEngine(None, workers=2) as engine:
         build_chunked(small_corpus, tmp_path, actor_mode="fast", settings=EngineSettings(engine="dask", chunk_docs=25),
-                      use_cache=False, engine=engine)
+                      use_cache=False, engine=engine, stream_bytes=stream_bytes)
     _assert_same_parts(small_local, tmp_path)
 
 
