@@ -42,7 +42,7 @@ def test_extreme_sentences():
     sents = pd.DataFrame({"doc_id": ["d1", "d1", "d2"], "sent_idx": [0, 1, 0], "text": ["bad", "good", "ok"],
                           "vader_compound": [-0.9, 0.8, 0.1]})
     documents = pd.DataFrame({"doc_id": ["d1", "d2"], "outlet": ["x", "x"], "voice": ["author", "author"],
-                              "published_date": [None, None], "title": ["T", "U"]})
+                              "published_date": [None, None], "title": ["T", "U"], "duplicate_of": [None, None]})
     ev = extreme_sentences(sents, documents, k=1)
     assert ev[["end", "sentence", "score"]].values.tolist() == [["most negative", "bad", -0.9],
                                                                  ["most positive", "good", 0.8]]

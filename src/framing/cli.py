@@ -171,7 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="the whole study on a corpus folder: tables, notebooks, report.html")
     run.add_argument("--corpus", default=None, help="folder of raw files (default: the params file's corpus_dir)")
     run.add_argument("--out", default=None, help="folder for runs (default: reports/)")
-    run.add_argument("--params", default=str(DEFAULT_PARAMS), help="YAML of notebook parameters")
+    run.add_argument("--params", default=None,
+                     help="YAML of notebook parameters (default: none, the corpus-neutral defaults; the bundled "
+                          "study's are notebooks/params/default.yaml)")
     run.add_argument("--min-free-mb", type=float, default=MIN_FREE_MB,
                      help=f"free space (MiB) the output and cache folders need to start (default {MIN_FREE_MB:g})")
     run.add_argument("--notebooks", default=None,
@@ -179,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "(default: all)")
     run.set_defaults(func=_run)
 
-    report = sub.add_parser("report", help="the study on the bundled corpus with default parameters")
+    report = sub.add_parser("report", help="the bundled study: data/raw with notebooks/params/default.yaml")
     report.add_argument("--params", default=str(DEFAULT_PARAMS), help="YAML of notebook parameters")
     report.set_defaults(func=_run, corpus=None, out=None, min_free_mb=MIN_FREE_MB, notebooks=None)
 

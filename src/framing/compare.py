@@ -7,22 +7,24 @@ marked ``small_n`` rather than silently dropped.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from framing.analysis import stats as stats_
+from framing.analysis.stats import Kind
 from framing.config import CompareSettings, LanguageSettings
 from framing.language import ENGLISH_MEASURES, UNDETERMINED, in_english_measures
 
 
 def bootstrap_mean_ci(values: Sequence[float] | np.ndarray, *, settings: CompareSettings = CompareSettings(),
                       seed: int | None = None) -> tuple[float, float, float]:
-    """Mean and percentile-bootstrap CI of ``values`` (NaNs dropped).
+    """Mean and percentile-bootstrap CI of ``values`` (NaNs dropped), whatever their number.
 
-    Returns ``(mean, low, high)``; the CI is NaN with fewer than two values.
+    Returns ``(mean, low, high)``; the CI is NaN with fewer than two values or no variation. The report's
+    summaries use :func:`framing.analysis.stats.interval`, which gives a t interval below
+    ``settings.min_bootstrap_n`` values instead.
 
     >>> m, lo, hi = bootstrap_mean_ci([0.1, 0.2, 0.3, 0.4, 0.5])
     >>> round(m, 2), lo < m < hi
@@ -30,51 +32,60 @@ def bootstrap_mean_ci(values: Sequence[float] | np.ndarray, *, settings: Compare
     >>> bootstrap_mean_ci([0.5])
     (0.5, nan, nan)
     """
-    x = np.asarray(values, dtype="float64")
-    x = x[~np.isnan(x)]
-    if len(x) == 0:
-        return (float("nan"),) * 3
-    mean = float(x.mean())
-    if len(x) < 2:
-        return mean, float("nan"), float("nan")
-    if np.all(x == x[0]):
-        return mean, mean, mean
-    rng = np.random.default_rng(settings.seed if seed is None else seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=stats.DegenerateDataWarning)
-        res = stats.bootstrap((x,), np.mean, n_resamples=settings.n_resamples,
-                              confidence_level=settings.confidence_level, method="percentile", rng=rng,
-                              vectorized=True)
-    return mean, float(res.confidence_interval.low), float(res.confidence_interval.high)
+    return stats_.mean_interval(values, confidence_level=settings.confidence_level, n_resamples=settings.n_resamples,
+                                min_bootstrap_n=0, seed=settings.seed if seed is None else seed).as_tuple()
+
+
+SUMMARY_COLUMNS = ("n_docs", "mean", "ci_low", "ci_high", "ci_method", "small_n")
+
+
+def numeric(series: pd.Series) -> np.ndarray:
+    """A column as float64 (missing and unparsable values NaN), whatever its dtype (text columns included)."""
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def typed(df: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
+    """``df`` with the given dtypes (an empty table keeps numeric columns numeric)."""
+    return df.astype({c: t for c, t in dtypes.items() if c in df.columns})
+
+
+def summary_dtypes(by: Sequence[str]) -> dict[str, str]:
+    """The dtypes of a :func:`group_summary` table grouped by ``by``."""
+    return {**{c: "object" for c in by}, "n_docs": "int64", "mean": "float64", "ci_low": "float64",
+            "ci_high": "float64", "ci_method": "object", "small_n": "bool"}
 
 
 def group_summary(docs: pd.DataFrame, value: str, *, by: Sequence[str] = ("outlet",),
-                  settings: CompareSettings = CompareSettings()) -> pd.DataFrame:
-    """Mean of a document-level ``value`` per group, with a bootstrap CI over documents.
+                  settings: CompareSettings = CompareSettings(), kind: Kind = "mean") -> pd.DataFrame:
+    """Mean (or share) of a document-level ``value`` per group, with an interval over documents.
 
     Args:
         docs: One row per document, with the ``by`` columns and ``value``.
-        value: Column to summarise, e.g. ``vader_compound_mean`` or ``share_negative``.
+        value: Column to summarise, e.g. ``vader_compound_mean`` or ``frame_present``.
         by: Grouping columns.
-        settings: Resamples, confidence level, small-n threshold and seed.
+        settings: Resamples, confidence level, small-n threshold, bootstrap threshold and seed.
+        kind: ``"mean"`` (bootstrap from ``settings.min_bootstrap_n`` documents, t interval below) or ``"share"``
+            (0/1 values: Wilson interval). See :mod:`framing.analysis.stats`.
 
     Returns:
-        Columns ``by`` + ``n_docs``, ``mean``, ``ci_low``, ``ci_high``, ``small_n``; sorted by ``by``.
-        Each group's resampling is seeded from the settings' seed and the group's position, so results do
-        not depend on which other groups are present.
+        Columns ``by`` + ``n_docs``, ``mean``, ``ci_low``, ``ci_high``, ``ci_method`` (how the interval was made,
+        or why there is none), ``small_n``; sorted by ``by``; no rows for empty input. Each group's resampling is
+        seeded from the settings' seed and the group's key, so results do not depend on which other groups are
+        present.
 
     """
     rows = []
     by = list(by)
     for key, group in docs.groupby(by, sort=True, dropna=False):
-        vals = group[value].to_numpy(dtype="float64")
-        n = int((~np.isnan(vals)).sum())
+        vals = numeric(group[value])
+        n = int(np.isfinite(vals).sum())
         key_tuple = key if isinstance(key, tuple) else (key,)
-        seed = settings.seed + _stable_offset(key_tuple)
-        mean, low, high = bootstrap_mean_ci(vals, settings=settings, seed=seed)
-        rows.append({**dict(zip(by, key_tuple, strict=True)), "n_docs": n, "mean": mean, "ci_low": low,
-                     "ci_high": high, "small_n": n < settings.min_docs})
-    return pd.DataFrame(rows, columns=[*by, "n_docs", "mean", "ci_low", "ci_high", "small_n"])
+        iv = stats_.interval(vals, kind=kind, confidence_level=settings.confidence_level,
+                             n_resamples=settings.n_resamples, min_bootstrap_n=settings.min_bootstrap_n,
+                             seed=settings.seed + _stable_offset(key_tuple))
+        rows.append({**dict(zip(by, key_tuple, strict=True)), "n_docs": n, "mean": iv.estimate, "ci_low": iv.low,
+                     "ci_high": iv.high, "ci_method": iv.method, "small_n": n < settings.min_docs})
+    return typed(pd.DataFrame(rows, columns=[*by, *SUMMARY_COLUMNS]), summary_dtypes(by))
 
 
 def _stable_offset(key: tuple[object, ...]) -> int:
@@ -83,26 +94,52 @@ def _stable_offset(key: tuple[object, ...]) -> int:
     return int.from_bytes(hashlib.sha1(repr(key).encode()).digest()[:4], "big") % 1_000_003
 
 
+def copies(documents: pd.DataFrame) -> pd.Series:
+    """Copies of each document's text in ``documents`` (1 for a text that appears once), indexed by ``doc_id``.
+
+    >>> d = pd.DataFrame({"doc_id": ["a", "b", "c"], "duplicate_of": [None, "a", None]})
+    >>> copies(d).to_dict()
+    {'a': 2, 'b': 1, 'c': 1}
+    """
+    extra = documents["duplicate_of"].dropna().value_counts()
+    out = pd.Series(1, index=documents["doc_id"].to_numpy(), dtype="int64")
+    known = extra[extra.index.isin(out.index)]
+    out.loc[known.index.to_numpy()] += known.to_numpy()
+    return out
+
+
+def _with_copies(rows: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` (keyed by ``doc_id``) with ``n_copies``: how many times the document's text is in the corpus."""
+    n = copies(documents)
+    return rows.assign(n_copies=n.reindex(rows["doc_id"].to_numpy()).fillna(1).astype("int64").to_numpy())
+
+
+EVIDENCE_COLUMNS = ("end", "score", "published_date", "title", "sentence", "doc_id", "sent_idx", "n_copies")
+
+
 def extreme_sentences(sentences: pd.DataFrame, documents: pd.DataFrame, *, value: str = "vader_compound",
                       k: int = 3, by: Sequence[str] = ("outlet", "voice")) -> pd.DataFrame:
-    """The ``k`` lowest- and highest-scoring sentences per group, as evidence.
+    """The ``k`` lowest- and highest-scoring sentences per group, as evidence (unique documents only).
 
     Args:
         sentences: Sentence rows with ``doc_id``, ``sent_idx``, ``text`` and ``value``.
-        documents: Documents with ``doc_id``, ``outlet``, ``published_date``, ``title`` and the ``by`` columns.
+        documents: Documents with ``doc_id``, ``outlet``, ``published_date``, ``title``, ``duplicate_of`` and the
+            ``by`` columns; copies are left out, and each row says in ``n_copies`` how often its text appears.
         value: Score column.
         k: Sentences per end.
         by: Grouping columns (from the documents table).
 
     Returns:
         Columns ``by`` + ``end`` ("most negative"/"most positive"), ``score``, ``published_date``, ``title``,
-        ``sentence``, ``doc_id``, ``sent_idx``. Ties break on ``doc_id`` then ``sent_idx``: deterministic.
+        ``sentence``, ``doc_id``, ``sent_idx``, ``n_copies``. Ties break on ``doc_id`` then ``sent_idx``:
+        deterministic.
 
     """
     by = list(by)
     doc_cols = list(dict.fromkeys(["doc_id", *by, "published_date", "title"]))
-    s = sentences.dropna(subset=[value]).merge(documents[doc_cols], on="doc_id", how="inner",
-                                               suffixes=("_sent", ""))
+    unique = documents[documents["duplicate_of"].isna()]
+    scored = sentences.assign(**{value: numeric(sentences[value])}).dropna(subset=[value])
+    s = scored.merge(unique[doc_cols], on="doc_id", how="inner", suffixes=("_sent", ""))
     parts = []
     for _, group in s.groupby(by, sort=True):
         ordered = group.sort_values([value, "doc_id", "sent_idx"], kind="stable")
@@ -111,58 +148,75 @@ def extreme_sentences(sentences: pd.DataFrame, documents: pd.DataFrame, *, value
         high = ordered.iloc[n_low:].sort_values([value, "doc_id", "sent_idx"], ascending=[False, True, True],
                                                 kind="stable").head(k).assign(end="most positive")
         parts.extend([low, high])
+    cols = [*by, *EVIDENCE_COLUMNS]
     if not parts:
-        return pd.DataFrame(columns=[*by, "end", "score", "published_date", "title", "sentence", "doc_id",
-                                     "sent_idx"])
+        return typed(pd.DataFrame(columns=cols), {"score": "float64", "sent_idx": "int64", "n_copies": "int64"})
     out = pd.concat(parts, ignore_index=True)
     text_col = "text_sent" if "text_sent" in out.columns else "text"
-    out = out.rename(columns={value: "score", text_col: "sentence"})
-    return out[[*by, "end", "score", "published_date", "title", "sentence", "doc_id", "sent_idx"]]
+    out = _with_copies(out.rename(columns={value: "score", text_col: "sentence"}), documents)
+    return out[cols]
 
 
-def corpus_overview(documents: pd.DataFrame, doc_topics: pd.DataFrame, *, focus_topic: str = "venezuela"
-                    ) -> pd.DataFrame:
+OVERVIEW_COLUMNS = ("outlet", "source_kind", "voice", "n_docs", "n_words", "n_duplicates")
+
+
+def corpus_overview(documents: pd.DataFrame, doc_topics: pd.DataFrame, *, focus_topic: str | None = None,
+                    min_docs: int | None = None) -> pd.DataFrame:
     """Documents and words per outlet × kind × voice, counting duplicates once.
 
     Returns:
         Columns ``outlet``, ``source_kind``, ``voice``, ``n_docs``, ``n_words``, ``n_duplicates`` (copies not
-        counted), ``n_docs_<focus_topic>`` (documents tagged with the focus topic).
+        counted); with a ``focus_topic``, ``n_docs_focus`` (documents tagged with it); with ``min_docs``,
+        ``small_n`` (the outlet has fewer unique documents than that in all, so it is shown but not compared).
 
     """
     docs = documents.assign(
         is_duplicate=documents["duplicate_of"].notna(),
-        on_focus=documents["doc_id"].isin(doc_topics.loc[doc_topics["topic"] == focus_topic, "doc_id"]),
+        on_focus=documents["doc_id"].isin(doc_topics.loc[doc_topics["topic"] == focus_topic, "doc_id"])
+        if focus_topic else False,
     )
     unique = docs[~docs["is_duplicate"]]
     keys = ["outlet", "source_kind", "voice"]
     out = unique.groupby(keys, sort=True).agg(n_docs=("doc_id", "size"), n_words=("n_words", "sum"),
-                                              **{f"n_docs_{focus_topic}": ("on_focus", "sum")})
+                                              n_docs_focus=("on_focus", "sum"))
     dup = docs[docs["is_duplicate"]].groupby(keys, sort=True).size().rename("n_duplicates")
-    out = out.join(dup, how="left").fillna({"n_duplicates": 0}).astype({"n_duplicates": "int64"})
-    return out.reset_index()[[*keys, "n_docs", "n_words", "n_duplicates", f"n_docs_{focus_topic}"]]
+    out = out.join(dup, how="left").fillna({"n_duplicates": 0}).reset_index()
+    cols = list(OVERVIEW_COLUMNS)
+    if focus_topic:
+        cols.append("n_docs_focus")
+    if min_docs is not None:
+        per_outlet = unique.groupby("outlet").size()
+        out["small_n"] = out["outlet"].map(per_outlet).fillna(0).to_numpy() < min_docs
+        cols.append("small_n")
+    dtypes = {"n_docs": "int64", "n_words": "int64", "n_duplicates": "int64", "n_docs_focus": "int64",
+              "small_n": "bool"}
+    return typed(out.reindex(columns=cols), dtypes)
 
 
 def duplicates_table(documents: pd.DataFrame) -> pd.DataFrame:
     """Each text that appears more than once: outlet, title, copies, and where the copies are."""
     dups = documents[documents["duplicate_of"].notna()]
+    cols = ["doc_id", "outlet", "title", "n_copies", "copies_at"]
     if dups.empty:
-        return pd.DataFrame(columns=["doc_id", "outlet", "title", "n_copies", "copies_at"])
+        return typed(pd.DataFrame(columns=cols), {"n_copies": "int64"})
     first = documents.set_index("doc_id")
     rows = []
     for original, group in dups.groupby("duplicate_of", sort=True):
-        head = first.loc[original]
+        # the first copy may lie outside a selection (another outlet or topic): then its first copy inside counts
+        head = first.loc[original] if original in first.index else group.iloc[0]
+        group = group if original in first.index else group.iloc[1:]
         places = [(head["source_file"], head["source_lines"]),
                   *zip(group["source_file"], group["source_lines"], strict=True)]
         where = [f"{f!s}:{str(lines).split(',')[0]}" for f, lines in places]
         rows.append({"doc_id": original, "outlet": head["outlet"], "title": head["title"],
                      "n_copies": len(group) + 1, "copies_at": "; ".join(where)})
-    return pd.DataFrame(rows)
+    return typed(pd.DataFrame(rows, columns=cols), {"n_copies": "int64"})
 
 
 def rejects_summary(rejects: pd.DataFrame) -> pd.DataFrame:
     """Rejected units per file and reason."""
     if rejects.empty:
-        return pd.DataFrame(columns=["source_file", "reason", "n_units"])
+        return typed(pd.DataFrame(columns=["source_file", "reason", "n_units"]), {"n_units": "int64"})
     return (rejects.groupby(["source_file", "reason"], sort=True).size().rename("n_units").reset_index()
             .sort_values(["source_file", "n_units", "reason"], ascending=[True, False, True], kind="stable")
             .reset_index(drop=True))
@@ -226,15 +280,20 @@ def language_note(documents: pd.DataFrame, *, settings: LanguageSettings | None 
     return text
 
 
-def topic_shares(documents: pd.DataFrame, doc_topics: pd.DataFrame) -> pd.DataFrame:
-    """Share of each outlet's (unique) documents that carry each topic tag; outlets as rows."""
-    unique = documents[documents["duplicate_of"].isna()]
-    tagged = doc_topics.merge(unique[["doc_id", "outlet"]], on="doc_id")
-    counts = tagged.groupby(["outlet", "topic"]).size().unstack(fill_value=0)
-    totals = unique.groupby("outlet").size()
-    shares = counts.reindex(totals.index, fill_value=0).div(totals, axis=0)
-    shares.insert(0, "n_docs", totals)
-    return shares.reset_index()
+def topic_shares(documents: pd.DataFrame, doc_topics: pd.DataFrame, *,
+                 settings: CompareSettings = CompareSettings()) -> pd.DataFrame:
+    """Share of each outlet's unique documents that carry each topic tag, with Wilson intervals.
+
+    Returns:
+        :func:`group_summary` columns for groups (``outlet``, ``topic``): ``mean`` is the share tagged. Every
+        outlet × topic that occurs in ``doc_topics`` has a row (a share of 0 included); no rows without tags.
+    """
+    unique = documents.loc[documents["duplicate_of"].isna(), ["doc_id", "outlet"]]
+    topics = sorted(doc_topics.loc[doc_topics["doc_id"].isin(unique["doc_id"]), "topic"].astype(str).unique())
+    tagged = set(zip(doc_topics["doc_id"].astype(str), doc_topics["topic"].astype(str), strict=True))
+    grid = unique.merge(pd.DataFrame({"topic": topics}), how="cross")
+    grid["tagged"] = [float((d, t) in tagged) for d, t in zip(grid["doc_id"].astype(str), grid["topic"], strict=True)]
+    return group_summary(grid, "tagged", by=["outlet", "topic"], settings=settings, kind="share")
 
 
 def actor_portrayal(mentions: pd.DataFrame, documents: pd.DataFrame, *, voice: str | None = "author",
@@ -245,18 +304,21 @@ def actor_portrayal(mentions: pd.DataFrame, documents: pd.DataFrame, *, voice: s
     once. ``voice`` keeps author and quoted text apart (an outlet quoting Putin is not the outlet praising him).
 
     Returns:
-        Columns ``outlet``, ``actor``, ``n_docs``, ``n_mentions``, ``mean``, ``ci_low``, ``ci_high``, ``small_n``.
+        Columns ``outlet``, ``actor``, ``n_docs``, ``n_mentions``, ``mean``, ``ci_low``, ``ci_high``,
+        ``ci_method``, ``small_n``.
     """
     docs = documents[documents["duplicate_of"].isna()]
     if voice is not None:
         docs = docs[docs["voice"] == voice]
     m = mentions.merge(docs[["doc_id", "outlet"]], on="doc_id", how="inner")
+    m = m.assign(actor_sentiment=numeric(m["actor_sentiment"]))
     per_doc = m.groupby(["outlet", "actor", "doc_id"], sort=True).agg(
         actor_sentiment=("actor_sentiment", "mean"), n_mentions=("actor_sentiment", "size")).reset_index()
     summary = group_summary(per_doc, "actor_sentiment", by=["outlet", "actor"], settings=settings)
     counts = per_doc.groupby(["outlet", "actor"], sort=True)["n_mentions"].sum().rename("n_mentions").reset_index()
     out = summary.merge(counts, on=["outlet", "actor"])
-    return out[["outlet", "actor", "n_docs", "n_mentions", "mean", "ci_low", "ci_high", "small_n"]]
+    cols = ["outlet", "actor", "n_docs", "n_mentions", "mean", "ci_low", "ci_high", "ci_method", "small_n"]
+    return typed(out[cols], {**summary_dtypes(["outlet", "actor"]), "n_mentions": "int64"})
 
 
 def actor_evidence(mentions: pd.DataFrame, sentences: pd.DataFrame, documents: pd.DataFrame, *,
@@ -276,10 +338,12 @@ def actor_evidence(mentions: pd.DataFrame, sentences: pd.DataFrame, documents: p
         parts.append(ordered.iloc[n_low:].sort_values(["actor_sentiment", "doc_id", "sent_idx"],
                                                       ascending=[False, True, True], kind="stable").head(k)
                      .assign(end="most positive"))
-    cols = ["outlet", "actor", "end", "actor_sentiment", "mention", "published_date", "title", "text"]
+    cols = ["outlet", "actor", "end", "actor_sentiment", "mention", "published_date", "title", "text", "doc_id",
+            "sent_idx", "n_copies"]
     if not parts:
-        return pd.DataFrame(columns=cols)
-    out = pd.concat(parts, ignore_index=True)
+        empty_out = pd.DataFrame(columns=cols).rename(columns={"text": "sentence"})
+        return typed(empty_out, {"actor_sentiment": "float64", "sent_idx": "int64", "n_copies": "int64"})
+    out = _with_copies(pd.concat(parts, ignore_index=True), documents)
     return out[cols].rename(columns={"text": "sentence"})
 
 
@@ -298,7 +362,7 @@ def label_table(labels: pd.DataFrame, mentions: pd.DataFrame, sentences: pd.Data
     lab = labels.merge(keep, on="doc_id").merge(sentences[["doc_id", "sent_idx", "text"]], on=["doc_id", "sent_idx"])
     cols = ["actor", "label", "stance", "outlet", "n_labelled", "n_mentions", "share", "example"]
     if lab.empty:
-        return pd.DataFrame(columns=cols)
+        return typed(pd.DataFrame(columns=cols), {"n_labelled": "int64", "n_mentions": "int64", "share": "float64"})
     totals = mentions.merge(keep, on="doc_id").groupby(["actor", "outlet"]).size().rename("n_mentions")
     lab = lab.sort_values(["doc_id", "sent_idx", "char_start"], kind="stable")
     out = lab.groupby(["actor", "label", "stance", "outlet"], sort=True).agg(
@@ -319,7 +383,8 @@ def role_shares(roles: pd.DataFrame, documents: pd.DataFrame, *, voice: str | No
     r = roles.merge(docs[["doc_id", "outlet"]], on="doc_id")
     cols = ["outlet", "actor", "n_docs", "share_hero", "share_villain", "share_victim", "small_n"]
     if r.empty:
-        return pd.DataFrame(columns=cols)
+        return typed(pd.DataFrame(columns=cols), {"n_docs": "int64", **{c: "float64" for c in cols[3:6]},
+                                                  "small_n": "bool"})
     counts = r.groupby(["outlet", "actor", "role"]).size().unstack(fill_value=0)
     for role in ("hero", "villain", "victim"):
         if role not in counts.columns:
@@ -337,34 +402,68 @@ def _voice_docs(documents: pd.DataFrame, voice: str | None) -> pd.DataFrame:
     return docs if voice is None else docs[docs["voice"] == voice]
 
 
+SHARE_VALUES = ("frame_present", "uses_frame")  # per-document 0/1 frame measures: shares, not means
+
+
 def frame_prevalence(doc_frames: pd.DataFrame, documents: pd.DataFrame, *, value: str, voice: str | None = "author",
                      settings: CompareSettings = CompareSettings()) -> pd.DataFrame:
-    """Per outlet × frame: the mean of a per-document frame measure with a bootstrap CI over documents.
+    """Per outlet × frame: the share (or mean) of a per-document frame measure, with its interval over documents.
 
     Args:
         doc_frames: One row per document × frame (``doc_id``, ``frame``, ``value``).
         documents: The documents table (for outlet, voice and duplicates).
-        value: ``frame_present`` (generic frames), ``uses_frame`` or ``share_sentences`` (issue frames).
+        value: ``frame_present`` (generic frames) or ``uses_frame`` (issue frames), 0/1 per document and
+            summarised as shares with Wilson intervals; ``share_sentences`` (issue frames), a mean.
         voice: Keep this voice only (None: both).
-        settings: Bootstrap settings.
+        settings: Interval settings.
 
     Returns:
         :func:`group_summary` columns for groups (``outlet``, ``frame``).
     """
     docs = _voice_docs(documents, voice)[["doc_id", "outlet"]]
-    data = doc_frames.merge(docs, on="doc_id").assign(**{value: lambda d: d[value].astype(float)})
-    return group_summary(data, value, by=["outlet", "frame"], settings=settings)
+    data = doc_frames.merge(docs, on="doc_id")
+    data = data.assign(**{value: numeric(data[value])})
+    return group_summary(data, value, by=["outlet", "frame"], settings=settings,
+                         kind="share" if value in SHARE_VALUES else "mean")
+
+
+FRAME_EVIDENCE_COLUMNS = ("frame", "outlet", "score", "published_date", "title", "sentence", "doc_id", "sent_idx",
+                          "n_copies")
 
 
 def frame_evidence(sentence_scores: pd.DataFrame, sentences: pd.DataFrame, documents: pd.DataFrame, *,
-                   score: str, voice: str | None = "author", k: int = 2) -> pd.DataFrame:
-    """The ``k`` sentences per outlet × frame with the highest ``score`` (the sentences that carry the frame)."""
+                   score: str, voice: str | None = "author", k: int = 2, doc_frames: pd.DataFrame | None = None,
+                   present: str = "frame_present") -> pd.DataFrame:
+    """The ``k`` sentences per outlet × frame with the highest ``score``: the sentences behind each cell.
+
+    Args:
+        sentence_scores: ``doc_id``, ``sent_idx``, ``frame`` and ``score`` (plus any other columns, kept).
+        sentences: The sentence table (for the text).
+        documents: The selection (outlet, voice, duplicates): copies are left out, and ``n_copies`` counts them.
+        score: The sentence's own score, shown as ``score``.
+        voice: Keep this voice only (None: both).
+        k: Sentences per cell.
+        doc_frames: Per document × frame, the ``present`` flag the cell counts: when given, a sentence is
+            evidence for a frame only if its document counts toward that frame's cell (a cell at 0% has none).
+        present: The flag column of ``doc_frames``.
+
+    Returns:
+        Columns ``frame``, ``outlet``, ``score``, ``published_date``, ``title``, ``sentence``, ``doc_id``,
+        ``sent_idx``, ``n_copies``, then the other columns of ``sentence_scores``; sorted by frame and outlet.
+    """
     docs = _voice_docs(documents, voice)[["doc_id", "outlet", "published_date", "title"]]
     s = sentence_scores.merge(sentences[["doc_id", "sent_idx", "text"]], on=["doc_id", "sent_idx"]).merge(
         docs, on="doc_id")
-    s = s.sort_values([score, "doc_id", "sent_idx"], ascending=[False, True, True], kind="stable")
+    if doc_frames is not None:
+        counted = doc_frames.loc[numeric(doc_frames[present]) == 1, ["doc_id", "frame"]]
+        s = s.merge(counted, on=["doc_id", "frame"])
+    s = s.assign(score=numeric(s[score])).sort_values(["score", "doc_id", "sent_idx"], ascending=[False, True, True],
+                                                      kind="stable")
     out = s.groupby(["outlet", "frame"], sort=True).head(k).sort_values(["frame", "outlet"], kind="stable")
-    return out.rename(columns={"text": "sentence"}).reset_index(drop=True)
+    out = _with_copies(out.rename(columns={"text": "sentence"}).reset_index(drop=True), documents)
+    rest = [c for c in out.columns if c not in FRAME_EVIDENCE_COLUMNS and c != score]
+    cols = [*FRAME_EVIDENCE_COLUMNS, *rest]
+    return typed(out.reindex(columns=cols), {"score": "float64", "sent_idx": "int64", "n_copies": "int64"})
 
 
 def lexicon_rates(doc_lexcats: pd.DataFrame, documents: pd.DataFrame, *, voice: str | None = "author",
@@ -384,19 +483,19 @@ def topic_shares_by_outlet(doc_topics: pd.DataFrame, documents: pd.DataFrame, *,
     return group_summary(data, "topic_share", by=["outlet", "topic"], settings=settings)
 
 
-def _hedges_g(x: np.ndarray, y: np.ndarray) -> float:
-    nx, ny = len(x), len(y)
-    if nx < 2 or ny < 2:
-        return float("nan")
-    pooled = np.sqrt(((nx - 1) * x.var(ddof=1) + (ny - 1) * y.var(ddof=1)) / (nx + ny - 2))
-    if pooled == 0:
-        return float("nan")
-    correction = 1 - 3 / (4 * (nx + ny) - 9)
-    return float((x.mean() - y.mean()) / pooled * correction)
+TEST_COLUMNS = ("measure", "kind", "outlet", "stratum", "n_outlet", "n_rest", "mean_outlet", "mean_rest",
+                "difference", "diff_ci_low", "diff_ci_high", "diff_ci_method", "effect_size", "effect_size_name",
+                "min_detectable_effect", "min_detectable_difference", "p_value", "small_n")
+TEST_DTYPES = {"measure": "object", "kind": "object", "outlet": "object", "stratum": "object", "n_outlet": "int64",
+                "n_rest": "int64", **{c: "float64" for c in ("mean_outlet", "mean_rest", "difference", "diff_ci_low",
+                                                              "diff_ci_high", "effect_size", "min_detectable_effect",
+                                                              "min_detectable_difference", "p_value")},
+                "diff_ci_method": "object", "effect_size_name": "object", "small_n": "bool"}
 
 
 def outlet_vs_rest(data: pd.DataFrame, value: str, *, measure: str, by: str = "outlet",
-                   stratum: str | None = None, settings: CompareSettings = CompareSettings()) -> pd.DataFrame:
+                   stratum: str | None = None, kind: Kind = "mean",
+                   settings: CompareSettings = CompareSettings()) -> pd.DataFrame:
     """Each outlet against all other outlets on a document-level ``value``: permutation test and effect sizes.
 
     Args:
@@ -405,57 +504,54 @@ def outlet_vs_rest(data: pd.DataFrame, value: str, *, measure: str, by: str = "o
         measure: A label for the measure (kept in the output).
         by: The grouping column (outlets).
         stratum: Compare only within each level of this column (e.g. ``source_kind``): like with like.
-        settings: Resamples, confidence level, small-n threshold, seed.
+        kind: ``"share"`` for 0/1 measures (Newcombe interval of the difference, Cohen's h) or ``"mean"``
+            (bootstrap or Welch t interval, Hedges' g); see :mod:`framing.analysis.stats`.
+        settings: Resamples, confidence level, small-n and bootstrap thresholds, seed.
 
     Returns:
-        One row per outlet (× stratum): ``measure``, ``outlet``, ``stratum``, ``n_outlet``, ``n_rest``,
-        ``mean_outlet``, ``mean_rest``, ``difference`` with ``diff_ci_low``/``diff_ci_high`` (bootstrap),
-        ``hedges_g``, ``p_value`` (two-sided permutation test of the difference in means), ``small_n``.
-        Outlets or rests under ``min_docs`` documents are kept, marked small-n and not tested (p is NaN).
+        One row per outlet (× stratum): ``measure``, ``kind``, ``outlet``, ``stratum``, ``n_outlet``, ``n_rest``,
+        ``mean_outlet``, ``mean_rest``, ``difference`` with ``diff_ci_low``/``diff_ci_high`` and
+        ``diff_ci_method``, ``effect_size`` and ``effect_size_name`` (``cohen_h`` or ``hedges_g``),
+        ``min_detectable_effect`` and ``min_detectable_difference`` (the smallest effect, standardised and on the
+        measure's scale, that these group sizes detect with 80% power at two-sided 0.05), ``p_value`` (two-sided
+        permutation test of the difference in means), ``small_n``. Outlets or rests under ``min_docs`` documents
+        are kept, marked small-n and not tested (p is NaN). No rows for empty input or a single outlet.
     """
     rows = []
     strata = [(None, data)] if stratum is None else list(data.groupby(stratum, sort=True))
     for level, part in strata:
-        part = part.dropna(subset=[value])
-        for outlet in sorted(part[by].unique()):
-            x = part.loc[part[by] == outlet, value].to_numpy(dtype=float)
-            y = part.loc[part[by] != outlet, value].to_numpy(dtype=float)
+        part = part.assign(_v=numeric(part[value]))
+        part = part[np.isfinite(part["_v"])]
+        outlets = sorted(part[by].unique())
+        if len(outlets) < 2:  # nothing to compare with
+            continue
+        for outlet in outlets:
+            x = part.loc[part[by] == outlet, "_v"].to_numpy(dtype=float)
+            y = part.loc[part[by] != outlet, "_v"].to_numpy(dtype=float)
             small = len(x) < settings.min_docs or len(y) < settings.min_docs
-            row = {"measure": measure, "outlet": outlet, "stratum": level, "n_outlet": len(x), "n_rest": len(y),
-                   "mean_outlet": float(x.mean()) if len(x) else float("nan"),
-                   "mean_rest": float(y.mean()) if len(y) else float("nan"), "difference": float("nan"),
-                   "diff_ci_low": float("nan"), "diff_ci_high": float("nan"), "hedges_g": float("nan"),
-                   "p_value": float("nan"), "small_n": small}
-            if len(x) and len(y):
-                row["difference"] = row["mean_outlet"] - row["mean_rest"]
-            if not small and np.ptp(np.r_[x, y]) > 0:
-                seed = settings.seed + _stable_offset((measure, outlet, level))
-
-                def diff(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
-                    return np.mean(a, axis=axis) - np.mean(b, axis=axis)
-
-                perm = stats.permutation_test((x, y), diff, permutation_type="independent", vectorized=True,
-                                              n_resamples=settings.n_resamples, alternative="two-sided",
-                                              rng=np.random.default_rng(seed))
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", category=stats.DegenerateDataWarning)
-                    boot = stats.bootstrap((x, y), diff, n_resamples=settings.n_resamples, vectorized=True,
-                                           confidence_level=settings.confidence_level, method="percentile",
-                                           rng=np.random.default_rng(seed + 1))
-                row.update(p_value=float(perm.pvalue), hedges_g=_hedges_g(x, y),
-                           diff_ci_low=float(boot.confidence_interval.low),
-                           diff_ci_high=float(boot.confidence_interval.high))
-            rows.append(row)
-    return pd.DataFrame(rows)
+            seed = settings.seed + _stable_offset((measure, outlet, level))
+            diff = stats_.difference_interval(x, y, kind=kind, confidence_level=settings.confidence_level,
+                                              n_resamples=settings.n_resamples,
+                                              min_bootstrap_n=settings.min_bootstrap_n, seed=seed + 1)
+            effect, effect_name = stats_.effect_size(x, y, kind=kind)
+            mean_rest = float(y.mean()) if len(y) else float("nan")
+            mde, mdd = stats_.min_detectable(len(x), len(y), kind=kind, reference=mean_rest,
+                                             sd=stats_.pooled_sd(x, y))
+            rows.append({"measure": measure, "kind": kind, "outlet": outlet, "stratum": level, "n_outlet": len(x),
+                         "n_rest": len(y), "mean_outlet": float(x.mean()) if len(x) else float("nan"),
+                         "mean_rest": mean_rest, "difference": diff.estimate, "diff_ci_low": diff.low,
+                         "diff_ci_high": diff.high, "diff_ci_method": diff.method, "effect_size": effect,
+                         "effect_size_name": effect_name, "min_detectable_effect": mde,
+                         "min_detectable_difference": mdd,
+                         "p_value": float("nan") if small else stats_.permutation_pvalue(
+                             x, y, n_resamples=settings.n_resamples, seed=seed),
+                         "small_n": small})
+    return typed(pd.DataFrame(rows, columns=list(TEST_COLUMNS)), TEST_DTYPES)
 
 
 def with_fdr(tests: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
     """Add Benjamini–Hochberg ``q_value`` across every tested row, and ``survives`` (q < ``alpha``)."""
     out = tests.copy()
-    out["q_value"] = np.nan
-    tested = out["p_value"].notna()
-    if tested.any():
-        out.loc[tested, "q_value"] = stats.false_discovery_control(out.loc[tested, "p_value"].to_numpy(),
-                                                                   method="bh")
-    out["survives"] = out["q_value"] < alpha
+    out["q_value"] = stats_.bh_qvalues(numeric(out["p_value"])) if len(out) else pd.Series(dtype="float64")
+    out["survives"] = (out["q_value"] < alpha).astype(bool)
     return out

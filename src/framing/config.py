@@ -91,6 +91,9 @@ class CompareSettings:
     confidence_level: float = 0.95
     min_docs: int = 5  # outlets (or cells) with fewer documents are marked small-n
     seed: int = 20190123  # the day Guaidó declared himself interim president
+    # Means get a percentile bootstrap interval from this many documents; below it a t interval (the bootstrap of
+    # a handful of values has too few distinct resamples: two documents give three possible means).
+    min_bootstrap_n: int = 20
 
 
 @dataclass(frozen=True)

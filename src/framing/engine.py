@@ -68,6 +68,7 @@ from framing.pipeline import (
     rejects_table,
     repair_records,
     segment,
+    without_copies,
 )
 from framing.safeio import atomic_path, atomic_write_bytes, atomic_write_text, private_name, publish_dir
 
@@ -705,4 +706,5 @@ def read_tables(out: Path) -> StudyTables:
             df = validate(conform(df, name) if len(df) else empty(name), name)
         frames[name] = df
     meta = json.loads((out / "_meta.json").read_text()) if (out / "_meta.json").is_file() else {}
-    return StudyTables(**frames, meta=meta)
+    features = without_copies({name: frames.pop(name) for name in FEATURE_TABLES}, frames["documents"])
+    return StudyTables(**frames, **features, meta=meta)

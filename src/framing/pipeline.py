@@ -97,6 +97,9 @@ class StudyTables:
                                                          if frames[name][c].dtype == object}), name)
         for name in cls.TABLES[3:]:
             df = frames[name]
+            if name in FEATURE_COLUMNS:
+                frames[name] = conform_feature(name, df)
+                continue
             for col in df.columns:
                 if df[col].dtype == object or str(df[col].dtype) == "str":
                     df[col] = df[col].astype("string")
@@ -294,6 +297,81 @@ FEATURE_TABLES: dict[str, list[str]] = {
     "issue_frame_docs": ["doc_id", "frame"],
     "doc_lexcats": ["doc_id", "lexicon", "category"],
 }
+# The columns of every feature table and their dtypes: a table is conformed to them when it is assembled and when it
+# is read back, so a measure that is missing for every document (a corpus with no English text) stays numeric.
+_S, _I, _F, _B = "string", "int64", "float64", "bool"
+FEATURE_COLUMNS: dict[str, dict[str, str]] = {
+    "doc_topics": {"doc_id": _S, "topic": _S, "n_cue_hits": _I},
+    "sentence_sentiment": {"doc_id": _S, "sent_idx": _I, "vader_compound": _F, "vader_pos": _F, "vader_neu": _F,
+                           "vader_neg": _F, "is_scored": _B},
+    "doc_sentiment": {"doc_id": _S, "n_sentences_scored": _I, "vader_compound_mean": _F, "share_negative": _F,
+                      "share_positive": _F},
+    "actor_mentions": {"doc_id": _S, "sent_idx": _I, "actor": _S, "actor_group": _S, "mention": _S, "char_start": _I,
+                       "char_end": _I, "p_negative": _F, "p_neutral": _F, "p_positive": _F, "actor_label": _S,
+                       "actor_sentiment": _F},
+    "actor_labels": {"doc_id": _S, "sent_idx": _I, "actor": _S, "mention": _S, "char_start": _I, "label": _S,
+                     "stance": _S, "relation": _S},
+    "actor_roles": {"doc_id": _S, "actor": _S, "p_hero": _F, "p_villain": _F, "p_victim": _F, "role": _S},
+    "doc_frames": {"doc_id": _S, "frame": _S, "frame_prob": _F, "frame_present": _B},
+    "sentence_frames": {"doc_id": _S, "sent_idx": _I, "frame": _S, "frame_prob": _F},
+    "issue_frame_sentences": {"doc_id": _S, "sent_idx": _I, "frame": _S, "cues": _S},
+    "issue_frame_docs": {"doc_id": _S, "frame": _S, "uses_frame": _I, "share_sentences": _F},
+    "doc_lexcats": {"doc_id": _S, "lexicon": _S, "category": _S, "n_hits": _I, "rate_per_1000_words": _F},
+}
+# Sentence-level feature tables hold the rows of one copy of each text: a duplicate document's sentences, mentions,
+# labels and frame hits are left out, and ``n_copies`` says how many documents carry the text (the corpus tables,
+# documents and sentences, keep every copy, flagged by ``duplicate_of``).
+SENTENCE_TABLES = ("sentence_sentiment", "actor_mentions", "actor_labels", "sentence_frames", "issue_frame_sentences")
+for _name in SENTENCE_TABLES:
+    FEATURE_COLUMNS[_name]["n_copies"] = _I
+
+
+def conform_feature(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Feature table ``name`` with its declared columns, in order, and dtypes (missing columns added empty).
+
+    Raises:
+        SchemaError: if ``df`` has columns the table does not declare.
+    """
+    from framing.corpus import SchemaError
+
+    schema = FEATURE_COLUMNS[name]
+    extra = [c for c in df.columns if c not in schema]
+    if extra:
+        raise SchemaError(f"{name}: undeclared columns {extra}")
+    out = df.reindex(columns=list(schema))
+    for col, dtype in schema.items():
+        if dtype == _B:
+            out[col] = out[col].fillna(False).astype(bool) if len(out) else out[col].astype(bool)
+        elif dtype == _I:
+            out[col] = pd.to_numeric(out[col], errors="raise").astype("int64")
+        elif dtype == _F:
+            out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+        else:
+            out[col] = out[col].astype("string")
+    return out.reset_index(drop=True)
+
+
+def without_copies(features: dict[str, pd.DataFrame], documents: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The feature tables with the sentence-level ones cut to one copy of each text, with ``n_copies``.
+
+    A copy is a document whose ``duplicate_of`` is set; the first copy keeps its rows, and ``n_copies`` counts it
+    and its duplicates.
+    """
+    from framing.compare import copies
+
+    dups = set(documents.loc[documents["duplicate_of"].notna(), "doc_id"].astype(str))
+    n = copies(documents)
+    out = dict(features)
+    for name in SENTENCE_TABLES:
+        if "n_copies" in features[name].columns:  # already cut (read back from a run cache)
+            continue
+        df = conform_feature(name, features[name])  # every declared column, even for a table with no rows
+        kept = df[~df["doc_id"].astype(str).isin(dups)]
+        out[name] = kept.assign(n_copies=n.reindex(kept["doc_id"].astype(str).to_numpy()).fillna(1).astype("int64")
+                                .to_numpy())
+    return {name: conform_feature(name, df) for name, df in out.items()}
+
+
 # Tables computed with English lexicons or English-trained models: they hold rows only for documents whose
 # ``lang`` the language settings score (English, and by default undetermined). Topic tags are kept for every
 # document: their cues are mostly names (Maduro, Caracas, Kremlin) and they describe the corpus, not a measure.
@@ -424,6 +502,9 @@ def _write_parquet(df: pd.DataFrame, path: Path) -> None:
     atomic_write_bytes(path, parquet_bytes(df))
 
 
+# The layout of the assembled tables a run cache holds (bump it when their columns or rows change for the same
+# inputs). 2: sentence-level feature tables keep one copy of each text, with n_copies; declared dtypes.
+TABLES_VERSION = 2
 FEATURE_BATCH_DOCS = 400  # documents per feature batch: the unit of progress and of writes to the store
 
 
@@ -545,7 +626,7 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode
         sentences=validate(sentences, "sentences"),
         rejects=validate(rejects, "rejects"),
         files=files_table(ingested.files),
-        **features,
+        **without_copies(features, documents),
         meta={"computed_docs": computed, "n_docs": int(len(documents))},
     )
 
@@ -561,7 +642,7 @@ def cache_key(corpus_dir: Path, *, actor_mode: str = "accurate", language: Langu
     from framing.ingest import INGEST_VERSION
 
     h = hashlib.sha256()
-    h.update(f"{__version__}|ingest={INGEST_VERSION}".encode())
+    h.update(f"{__version__}|ingest={INGEST_VERSION}|tables={TABLES_VERSION}".encode())
     h.update(f"actor_mode={actor_mode}".encode())
     h.update(policy_key(language).encode())
     for name in LEXICON_FILES:

@@ -7,7 +7,11 @@ titles that say what the figure shows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -21,6 +25,29 @@ PALETTE = (
     "#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499",
 )
 SMALL_N_COLOUR = "#9a9a9a"
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _glyph_tolerant(fn: F) -> F:
+    """``fn`` under :func:`missing_glyphs_allowed` (every figure function here draws names from the corpus)."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with missing_glyphs_allowed():
+            return fn(*args, **kwargs)
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def missing_glyphs_allowed() -> Iterator[None]:
+    """Draw names in scripts the bundled font lacks (CJK, say) as boxes, without a warning per glyph.
+
+    Matplotlib's DejaVu Sans has no CJK glyphs; the names stay correct in every table and caption of the report.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
+        yield
 
 
 def plain(text: object) -> str:
@@ -60,6 +87,17 @@ def outlet_colours(outlets: Sequence[str]) -> dict[str, str]:
     return {o: colours[o] for o in outlets}
 
 
+@_glyph_tolerant
+def empty_figure(title: str, message: str) -> Figure:
+    """A small figure that says there is nothing to draw, and why (every plot here returns one for empty input)."""
+    fig, ax = plt.subplots(figsize=(6, 1.6))
+    ax.axis("off")
+    ax.text(0.0, 0.5, plain(message), ha="left", va="center", fontsize=9, color="#555555", wrap=True)
+    fig.suptitle(plain(title), fontsize=11, x=0.01, ha="left")
+    return fig
+
+
+@_glyph_tolerant
 def forest(summary: pd.DataFrame, *, title: str, xlabel: str, facet: str | None = None,
            names: dict[str, str] | None = None, reference: float | None = 0.0,
            xlim: tuple[float, float] | None = None) -> Figure:
@@ -76,9 +114,15 @@ def forest(summary: pd.DataFrame, *, title: str, xlabel: str, facet: str | None 
 
     """
     names = names or {}
+    summary = summary[pd.to_numeric(summary["mean"], errors="coerce").notna()] if len(summary) else summary
+    if summary.empty:
+        return empty_figure(title, "No group has a value to show.")
     outlets = outlet_order(summary["outlet"].unique().tolist())
     colours = outlet_colours(outlets)
     panels = sorted(summary[facet].dropna().unique().tolist()) if facet else [None]
+    if not panels:
+        panels = [None]
+        facet = None
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels) + 1.8, 0.42 * len(outlets) + 1.6),
                              sharey=True, squeeze=False)
     ypos = {o: len(outlets) - 1 - i for i, o in enumerate(outlets)}
@@ -110,10 +154,13 @@ def forest(summary: pd.DataFrame, *, title: str, xlabel: str, facet: str | None 
     return fig
 
 
+@_glyph_tolerant
 def timeline(documents: pd.DataFrame, *, title: str, names: dict[str, str] | None = None) -> Figure:
     """Documents per date and outlet (dated documents only), as a dot plot."""
     names = names or {}
     dated = documents.dropna(subset=["published_date"])
+    if dated.empty:
+        return empty_figure(title, "No document has a published date.")
     outlets = outlet_order(dated["outlet"].unique().tolist())
     colours = outlet_colours(outlets)
     fig, ax = plt.subplots(figsize=(8, 0.4 * max(len(outlets), 1) + 1.6))
@@ -135,6 +182,7 @@ def timeline(documents: pd.DataFrame, *, title: str, names: dict[str, str] | Non
     return fig
 
 
+@_glyph_tolerant
 def portrayal_heatmap(portrayal: pd.DataFrame, *, title: str, actor_names: dict[str, str] | None = None,
                       names: dict[str, str] | None = None, max_actors: int = 16) -> Figure:
     """Outlet × actor heatmap: colour is mean sentiment toward the actor, cell text is n documents (mentions).
@@ -146,6 +194,8 @@ def portrayal_heatmap(portrayal: pd.DataFrame, *, title: str, actor_names: dict[
 
     names = names or {}
     actor_names = actor_names or {}
+    if portrayal.empty:
+        return empty_figure(title, "No actor mention to show.")
     top = (portrayal.groupby("actor")["n_mentions"].sum().sort_values(ascending=False, kind="stable")
            .head(max_actors).index.tolist())
     outlets = outlet_order(portrayal["outlet"].unique().tolist())
@@ -176,9 +226,10 @@ def portrayal_heatmap(portrayal: pd.DataFrame, *, title: str, actor_names: dict[
     return fig
 
 
+@_glyph_tolerant
 def prevalence_heatmap(summary: pd.DataFrame, *, column: str, title: str, names: dict[str, str] | None = None,
                        column_names: dict[str, str] | None = None, vmax: float | None = None,
-                       percent: bool = True) -> Figure:
+                       percent: bool = True, unit: str | None = None) -> Figure:
     """Outlet × ``column`` heatmap of a share (or rate) with its CI written in each cell; small n hatched.
 
     Args:
@@ -189,12 +240,16 @@ def prevalence_heatmap(summary: pd.DataFrame, *, column: str, title: str, names:
         column_names: Display names of the columns.
         vmax: Top of the colour scale (default: the largest mean).
         percent: Write cells as percentages (shares) rather than numbers (rates).
+        unit: The colour bar's label (default: "% of documents", or "per 1,000 words" for rates).
     """
     import numpy as np
     from matplotlib.patches import Rectangle
+    from matplotlib.ticker import PercentFormatter
 
     names = names or {}
     column_names = column_names or {}
+    if summary.empty:
+        return empty_figure(title, "No cell to show.")
     outlets = outlet_order(summary["outlet"].unique().tolist())
     cols = sorted(summary[column].unique().tolist(), key=str)
     grid = np.full((len(outlets), len(cols)), np.nan)
@@ -226,15 +281,21 @@ def prevalence_heatmap(summary: pd.DataFrame, *, column: str, title: str, names:
                   fontsize=8)
     ax.set_yticks(range(len(outlets)), [plain(names.get(o, o)) for o in outlets], fontsize=8)
     bar = fig.colorbar(image, ax=ax, shrink=0.7)
-    bar.set_label("% of documents" if percent else "per 1,000 words")
+    if percent:  # the cells say 40 for a share of 0.4: the scale is in percent too
+        bar.ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    bar.set_label(plain(unit or ("% of documents" if percent else "per 1,000 words")))
     fig.suptitle(plain(title), fontsize=11, x=0.01, ha="left")
     fig.tight_layout()
     return fig
 
 
+@_glyph_tolerant
 def keyness_bars(keyness: pd.DataFrame, outlet: str, *, k: int = 12, name: str | None = None) -> Figure:
     """The ``k`` most distinctive terms of one outlet (z-scores); filled bars pass the FDR threshold."""
     rows = keyness[(keyness["outlet"] == outlet) & (keyness["z"] > 0)].head(k).iloc[::-1]
+    if rows.empty:
+        return empty_figure(f"Words most distinctive of {name or outlet}",
+                            "No term is more frequent here than elsewhere.")
     colour = outlet_colours([outlet])[outlet]
     fig, ax = plt.subplots(figsize=(5.2, 0.28 * max(len(rows), 1) + 1.3))
     for y, (z, count, distinctive) in enumerate(rows[["z", "count", "distinctive"]].itertuples(index=False,

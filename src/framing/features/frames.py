@@ -1,5 +1,8 @@
 """Generic frames (resolution, human interest, conflict, morality, economic) per document and sentence.
 
+The five are Semetko & Valkenburg's (2000) generic news frames as the Narrative Frames codebook codes them: their
+"attribution of responsibility" frame is the codebook's "resolution" (responsibility for the issue and its solution).
+
 The detector combines transparent cues with a supervised model. The cues are the indicator questions of the
 Narrative Frames codebook (Frermann et al., ACL 2023) turned into patterns (``lexicons/generic_frames.yaml``); each
 question gives four features per document: hits per 1,000 words, the share of sentences with a hit, and the
@@ -30,7 +33,11 @@ from framing.lexicons import LexiconError, lexicon_path, load_yaml
 from framing.text import Caseless, count_words, lowered, split_sentences
 
 FRAMES = ("RE", "HI", "CO", "MO", "EC")
-FRAME_NAMES = {"RE": "resolution", "HI": "human interest", "CO": "conflict", "MO": "morality", "EC": "economic"}
+# Semetko & Valkenburg (2000) name five frames: attribution of responsibility, human interest, conflict, morality and
+# economic consequences. The Narrative Frames codebook (Frermann et al. 2023), whose coded articles train the model,
+# adapts the first as "resolution" (who is responsible, and what would solve the issue); the display name says both.
+FRAME_NAMES = {"RE": "resolution (responsibility)", "HI": "human interest", "CO": "conflict", "MO": "morality",
+               "EC": "economic"}
 ARTICLES_DEV = EXTERNAL_DIR / "narrative_frames" / "articles_dev.tsv"
 C_GRID = (0.003, 0.01, 0.03, 0.1)
 FAST_C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)

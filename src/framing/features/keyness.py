@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
+from framing.analysis.stats import bh_qvalues
 from framing.language import english_measures_mask
 
 
@@ -65,8 +66,19 @@ def fightin_words(counts: pd.DataFrame, *, alpha0: float = 1000.0) -> pd.DataFra
                                   "count_rest": yj.astype(int), "log_odds_ratio": delta, "z": z}))
     out = pd.concat(rows, ignore_index=True)
     out["p_value"] = 2 * stats.norm.sf(np.abs(out["z"]))
-    out["q_value"] = stats.false_discovery_control(out["p_value"].to_numpy(), method="bh")
+    out["q_value"] = bh_qvalues(out["p_value"].to_numpy())
     return out
+
+
+KEYNESS_COLUMNS = ("outlet", "term", "count", "count_rest", "log_odds_ratio", "z", "p_value", "q_value", "ngram",
+                   "distinctive")
+
+
+def _empty_keyness() -> pd.DataFrame:
+    dtypes = {"outlet": "object", "term": "object", "count": "int64", "count_rest": "int64",
+              "log_odds_ratio": "float64", "z": "float64", "p_value": "float64", "q_value": "float64",
+              "ngram": "int64", "distinctive": "bool"}
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
 
 
 def outlet_keyness(documents: pd.DataFrame, *, alpha0: float = 1000.0, min_df: int = 2,
@@ -75,12 +87,20 @@ def outlet_keyness(documents: pd.DataFrame, *, alpha0: float = 1000.0, min_df: i
 
     Returns:
         :func:`fightin_words` columns with ``group`` renamed ``outlet``, plus ``ngram`` (1 or 2) and
-        ``distinctive`` (z > 0 and q below ``fdr``); sorted by outlet, then z descending.
+        ``distinctive`` (z > 0 and q below ``fdr``); sorted by outlet, then z descending. No rows (same columns)
+        with fewer than two outlets or no term left after stop words and ``min_df``.
     """
     unique = documents[documents["duplicate_of"].isna()]
     if "lang" in unique.columns:
         unique = unique[english_measures_mask(unique)]
-    X, vocab = count_terms(unique, min_df=min_df)
+    if unique["outlet"].nunique() < 2:  # nothing to compare an outlet with
+        return _empty_keyness()
+    try:
+        X, vocab = count_terms(unique, min_df=min(min_df, len(unique)))
+    except ValueError:  # scikit-learn's "empty vocabulary": only stop words, digits or one-off words
+        return _empty_keyness()
+    if len(vocab) < 2:  # one term is all of the prior (alpha_w = alpha0): its log-odds are undefined
+        return _empty_keyness()
     outlets = unique["outlet"].to_numpy()
     groups = sorted(set(outlets))
     by_outlet = np.vstack([np.asarray(X[outlets == o].sum(axis=0)).ravel() for o in groups])
@@ -88,5 +108,5 @@ def outlet_keyness(documents: pd.DataFrame, *, alpha0: float = 1000.0, min_df: i
     out = fightin_words(counts, alpha0=alpha0).rename(columns={"group": "outlet"})
     out["ngram"] = out["term"].str.count(" ") + 1
     out["distinctive"] = (out["z"] > 0) & (out["q_value"] < fdr)
-    return out.sort_values(["outlet", "z", "term"], ascending=[True, False, True], kind="stable").reset_index(
-        drop=True)
+    out = out.sort_values(["outlet", "z", "term"], ascending=[True, False, True], kind="stable").reset_index(drop=True)
+    return out[list(KEYNESS_COLUMNS)]

@@ -81,18 +81,33 @@ def fit_topics(documents: pd.DataFrame, *, n_topics: int = 8, n_terms: int = 10,
     Returns:
         ``(doc_topics, topic_terms)``: ``doc_id``, ``topic``, ``topic_share`` (a document's weights normalised
         to sum to 1); and ``topic``, ``rank``, ``term``, ``weight``. Topics are numbered from 1 by their total
-        weight in the corpus, largest first.
+        weight in the corpus, largest first. Both empty (same columns) when fewer than three documents, or no
+        term within the document-frequency bounds, leave nothing to factorise.
     """
     from sklearn.decomposition import NMF
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    empty = (pd.DataFrame({"doc_id": pd.Series(dtype="object"), "topic": pd.Series(dtype="int64"),
+                           "topic_share": pd.Series(dtype="float64")}),
+             pd.DataFrame({"topic": pd.Series(dtype="int64"), "rank": pd.Series(dtype="int64"),
+                           "term": pd.Series(dtype="object"), "weight": pd.Series(dtype="float64")}))
     unique = documents[documents["duplicate_of"].isna()].sort_values("doc_id", kind="stable")
     if "lang" in unique.columns:
         unique = unique[english_measures_mask(unique)]
+    n = len(unique)
+    # a term must be in min_df documents and in at most max_df of them; with few documents those bounds can
+    # cross (2 documents, max_df 0.8: at most 1.6, at least 2): then nothing can be a topic term
+    if n < 3 or int(max_df * n) < min_df:
+        return empty
     vec = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, max_df=max_df, stop_words="english",
                           sublinear_tf=True, token_pattern=r"(?u)\b[^\W\d_][\w'’-]*[^\W_]\b")
-    X = vec.fit_transform(unique["text"].astype(str))
+    try:
+        X = vec.fit_transform(unique["text"].astype(str))
+    except ValueError:  # scikit-learn's "empty vocabulary" (or no term left after the document-frequency bounds)
+        return empty
     k = max(1, min(n_topics, X.shape[0] - 1, X.shape[1] - 1))
+    if X.shape[1] < 2 or X.nnz == 0:
+        return empty
     model = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=1000)
     W = model.fit_transform(X)
     order = np.argsort(-W.sum(axis=0), kind="stable")

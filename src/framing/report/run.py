@@ -7,7 +7,6 @@ renamed ``reports/<run_id>.failed/`` with its partially executed notebooks, and 
 
 from __future__ import annotations
 
-import functools
 import html
 import importlib.metadata
 import json
@@ -19,18 +18,16 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import nbformat
-import pandas as pd
-import yaml
 
 from framing import __version__
-from framing.config import DEFAULT_PARAMS, NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR, resolve
+from framing.config import NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR, resolve
 from framing.lexicons import file_hash, lexicon_path
+from framing.report.params import ParameterError, check_params, load_params, notebook_parameters
 from framing.safeio import MIN_FREE_MB, atomic_write_text, check_output_folder, describe_os_error
 
 log = logging.getLogger(__name__)
@@ -40,189 +37,12 @@ PACKAGES = ("pandas", "numpy", "scipy", "scikit-learn", "vaderSentiment", "matpl
             "papermill", "nbconvert", "nbformat", "ipykernel", "pyyaml", "pyarrow")
 
 
-class ParameterError(ValueError):
-    """Parameters that a notebook does not declare, or of the wrong type."""
-
-
 class RunFailed(RuntimeError):
     """A notebook failed; the message names the notebook and the cell."""
 
 
-# ---------------------------------------------------------------- outputs from inside a notebook
-
-_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
-
-
-def output_name(name: str) -> str:
-    """``name`` if it is safe as a figure or table file name (letters, digits, ``_``, ``-``), else ValueError.
-
-    Names are built from outlet slugs and parameters (``keyness_<outlet>``, ``actor_portrayal_<voice>``); no
-    separator, dot, space or shell character can make a file land outside ``figures/`` or ``tables/``.
-
-    >>> output_name("keyness_the-canary")
-    'keyness_the-canary'
-    >>> output_name("actor_portrayal_../../x")
-    Traceback (most recent call last):
-    ...
-    ValueError: unsafe output file name 'actor_portrayal_../../x': use letters, digits, '_' and '-' only
-    """
-    if not _FILE_NAME.fullmatch(name):
-        raise ValueError(f"unsafe output file name {name!r}: use letters, digits, '_' and '-' only")
-    return name
-
-
-@dataclass
-class Outputs:
-    """Where a notebook writes its figures and tables; writes nothing when ``output_dir`` is None.
-
-    Figures are saved as PNG (for the page) and SVG (for papers) with a JSON sidecar holding the caption and
-    alt text; tables as CSV.
-    """
-
-    output_dir: str | None = None
-
-    @property
-    def root(self) -> Path | None:
-        """The run folder, or None."""
-        return Path(self.output_dir) if self.output_dir else None
-
-    def figure(self, fig: Any, name: str, *, caption: str, alt: str) -> Any:
-        """Save ``fig`` (if writing) and return it as an HTML figure with alt text and caption, escaped."""
-        import base64
-        import io
-
-        import matplotlib.pyplot as plt
-        from IPython.display import HTML
-
-        name = output_name(name)
-        if self.root is not None:
-            folder = self.root / "figures"
-            folder.mkdir(parents=True, exist_ok=True)
-            fig.savefig(folder / f"{name}.png", dpi=110, bbox_inches="tight", metadata={"Software": None})
-            fig.savefig(folder / f"{name}.svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
-            (folder / f"{name}.json").write_text(json.dumps({"caption": caption, "alt": alt}, indent=2) + "\n")
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
-        plt.close(fig)
-        data = base64.b64encode(buffer.getvalue()).decode("ascii")
-        files = f" (files: figures/{html.escape(name)}.png, .svg)" if self.root is not None else ""
-        return HTML(f'<figure class="framing-figure"><img src="data:image/png;base64,{data}" '
-                    f'alt="{html.escape(alt, quote=True)}" style="max-width:100%">'
-                    f"<figcaption><b>Figure.</b> {html.escape(caption)}{files}</figcaption></figure>")
-
-    def table(self, df: pd.DataFrame, name: str) -> None:
-        """Save ``df`` as ``tables/<name>.csv`` (if writing). Returns nothing, so a notebook displays nothing."""
-        name = output_name(name)
-        if self.root is None:
-            return
-        folder = self.root / "tables"
-        folder.mkdir(parents=True, exist_ok=True)
-        df.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n", float_format="%.6g")
-
-
-_TABLE_STYLE = ("<style>table.framing-table td, table.framing-table th {text-align: left !important; "
-                "vertical-align: top !important; padding: 2px 8px;} table.framing-table td {max-width: 46em;}</style>")
-
-
-def show_table(df: pd.DataFrame, *, caption: str | None = None, max_rows: int = 60) -> Any:
-    """Display a table as escaped HTML: text from articles can never become markup or script."""
-    from IPython.display import HTML
-
-    shown = df.head(max_rows).copy()
-    for col in shown.columns:  # pandas renders missing strings as "<NA>" whatever na_rep says
-        if not pd.api.types.is_numeric_dtype(shown[col]) or pd.api.types.is_bool_dtype(shown[col]):
-            shown[col] = shown[col].astype(object).where(shown[col].notna(), "–")
-    body = shown.to_html(index=False, escape=True, na_rep="–", border=0, classes="framing-table",
-                         float_format=lambda v: f"{v:.3f}")
-    body = _TABLE_STYLE + body
-    cap = f"<p class='caption'>{html.escape(caption)}</p>" if caption else ""
-    more = f"<p><i>{len(df) - max_rows} more rows in the CSV file.</i></p>" if len(df) > max_rows else ""
-    return HTML(cap + body + more)
-
-
-def note(text: str) -> Any:
-    """Display a plain-text note, escaped."""
-    from IPython.display import HTML
-
-    return HTML(f"<p>{html.escape(text)}</p>")
-
-
-# ---------------------------------------------------------------- parameters
-
-def notebook_parameters(path: Path) -> dict[str, dict[str, Any]]:
-    """The parameters a notebook declares in its ``parameters`` cell (papermill's own inspection)."""
-    return dict(_inspect(str(path), path.stat().st_mtime_ns))
-
-
-@functools.lru_cache(maxsize=32)
-def _inspect(path: str, mtime_ns: int) -> dict[str, dict[str, Any]]:
-    import papermill
-
-    del mtime_ns  # part of the cache key only: an edited notebook is inspected again
-    return dict(papermill.inspect_notebook(path))
-
-
-def load_params(path: Path | None) -> dict[str, Any]:
-    """Read a params YAML file (a flat mapping of parameter names to values)."""
-    if path is None:
-        return {}
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ParameterError(f"{path}: invalid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ParameterError(f"{path}: expected a mapping of parameter names to values")
-    return data
-
-
-_TYPES: dict[str, tuple[type, ...]] = {
-    "str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "dict": (dict,),
-    "Optional[list[str]]": (list, type(None)), "Optional[str]": (str, type(None)),
-}
-RUN_SETS = ("output_dir",)  # parameters the runner sets itself: a value from the user would be overridden
-
-
-def check_params(params: dict[str, Any], notebooks: list[Path]) -> dict[Path, dict[str, Any]]:
-    """Split ``params`` among notebooks; unknown names and wrong types are errors (papermill only warns).
-
-    A value reaches a notebook only as a literal (papermill writes strings escaped), so these checks are about
-    clear errors before any work: unknown names, wrong types, ``output_dir`` (the run chooses it), and a
-    ``corpus_dir`` that is not a folder.
-
-    Returns:
-        For each notebook, the parameters it declares.
-
-    """
-    declared = {nb: notebook_parameters(nb) for nb in notebooks}
-    known = {name for d in declared.values() for name in d}
-    unknown = sorted(set(params) - known)
-    if unknown:
-        raise ParameterError(f"unknown parameters {unknown}; the notebooks declare {sorted(known)}")
-    reserved = sorted(set(params) & set(RUN_SETS))
-    if reserved:
-        raise ParameterError(f"parameters {reserved} are set by the run (figures and tables go into the run folder); "
-                             "choose where runs go with --out")
-    if "corpus_dir" in params:
-        corpus = params["corpus_dir"]
-        if not isinstance(corpus, str | os.PathLike) or not resolve(corpus).is_dir():
-            raise ParameterError(f"corpus_dir {corpus!r} is not a folder (relative paths start at the project root "
-                                 f"{PROJECT_ROOT})")
-    out: dict[Path, dict[str, Any]] = {}
-    for nb, decl in declared.items():
-        mine = {}
-        for name, value in params.items():
-            if name not in decl:
-                continue
-            expected = (decl[name].get("inferred_type_name") or "").strip()
-            allowed = _TYPES.get(expected)
-            if allowed and not isinstance(value, allowed) or (expected in ("int", "float") and isinstance(value, bool)):
-                raise ParameterError(f"parameter {name!r} must be {expected}, got {type(value).__name__} {value!r}")
-            if (expected == "Optional[list[str]]" and isinstance(value, list)
-                    and not all(isinstance(v, str) for v in value)):
-                raise ParameterError(f"parameter {name!r} must be a list of strings")
-            mine[name] = value
-        out[nb] = mine
-    return out
+class NoDocuments(RuntimeError):
+    """No file of the corpus gave a single document; the message names the rejects ledger the run wrote."""
 
 
 # ---------------------------------------------------------------- provenance
@@ -276,6 +96,9 @@ def _strip_for_report(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
         tags = cell.get("metadata", {}).get("tags", [])
         if "parameters" in tags or "injected-parameters" in tags or "remove-from-report" in tags:
             continue
+        if cell.get("outputs"):  # log lines and warnings are the run's (run.log, the executed notebooks), not findings
+            cell = nbformat.from_dict({**cell, "outputs": [o for o in cell["outputs"] if not (
+                o.get("output_type") == "stream" and o.get("name") == "stderr")]})
         cells.append(cell)
     return cells
 
@@ -465,12 +288,29 @@ def _manifest(*, run_id: str, status: str, error: str | None, started: float, pa
     }
 
 
+def _check_corpus(tables: Any, params: dict[str, Any], *, ledger: Path, corpus: Path) -> None:
+    """Refuse a corpus that gave no document, and ``outlets`` it does not have: real errors, not thin data."""
+    if tables.documents.empty:
+        n_files = len(tables.files)
+        raise NoDocuments(
+            f"no document could be read from {corpus}: " + (
+                f"all {len(tables.rejects)} units of its {n_files} files went to the rejects ledger, {ledger}"
+                if n_files else "the folder holds no file a reader accepts (give text, table, feed, HTML or JSON "
+                                f"files); the ledger, {ledger}, is empty"))
+    outlets = params.get("outlets")
+    if outlets:
+        present = set(tables.documents["outlet"].astype(str))
+        unknown = sorted(set(outlets) - present)
+        if unknown:
+            raise ParameterError(f"outlets not in the corpus: {unknown}; present: {sorted(present)}")
+
+
 def _write_manifest(work: Path, manifest: dict[str, Any]) -> None:
     atomic_write_text(work / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
 
 
 def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | None = None,
-              params_file: str | Path | None = DEFAULT_PARAMS, notebooks: tuple[str, ...] = REPORT_NOTEBOOKS,
+              params_file: str | Path | None = None, notebooks: tuple[str, ...] = REPORT_NOTEBOOKS,
               extra_params: dict[str, Any] | None = None, progress: bool = True,
               min_free_mb: float = MIN_FREE_MB) -> Path:
     """Run the whole study and publish it; returns the published run folder.
@@ -482,7 +322,8 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
     Args:
         corpus_dir: Folder of raw files (default: the params file's ``corpus_dir``, else ``data/raw``).
         out_dir: Where runs go (default ``reports/``).
-        params_file: YAML of notebook parameters (``notebooks/params/default.yaml``).
+        params_file: YAML of notebook parameters (None: the notebooks' corpus-neutral defaults;
+            ``notebooks/params/default.yaml`` is the bundled study's).
         notebooks: Notebook file names under ``notebooks/``.
         extra_params: Parameters that override the file's.
         progress: Show progress bars.
@@ -494,6 +335,8 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
         OutputError: before any work, when the output or cache folder cannot be created or written, or is short
             of space (see :func:`preflight`).
         RunFailed: when a notebook fails (the partial run is kept as ``<run_id>.failed``).
+        NoDocuments: when no file gave a document (the run is kept as ``<run_id>.failed`` with its rejects ledger).
+        ParameterError: after the tables are built, for ``outlets`` the corpus does not have.
         OSError: when a write fails during the run (disk full, file too large); the run is kept as ``.failed``
             and no temporary file is left behind.
 
@@ -535,6 +378,7 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
         tables = pipeline.run(corpus, actor_mode=str(params.get("actor_mode", "accurate")), progress=progress)
         timings["pipeline"] = round(time.time() - t0, 3)
         tables.save(work / "tables")
+        _check_corpus(tables, params, ledger=reports / f"{run_id}.failed" / "tables" / "rejects.csv", corpus=corpus)
         (work / "notebooks").mkdir()
         for nb in (bar := tqdm(nb_paths, desc="report", unit="notebook", disable=not progress, leave=False)):
             bar.set_postfix_str(nb.name)

@@ -1,0 +1,323 @@
+"""Guarded statistics: intervals, tests and effect sizes that are total functions of their input.
+
+Every function here accepts empty input, one value, one group, constant values and NaNs, and answers with NaN and
+a reason (the ``method`` string of an :class:`Interval`) instead of raising or returning a degenerate interval. The
+choice of interval follows the data:
+
+- a **share** (a 0/1 value per document) gets the Wilson score interval (scipy's ``binomtest``), which keeps its
+  coverage at small n and at 0% or 100% (8 of 8 documents: [68%, 100%], not [100%, 100%]);
+- a **mean** gets a percentile bootstrap over documents only from ``min_bootstrap_n`` values up; below that the
+  bootstrap's few distinct resamples make its interval far too narrow (two documents give three possible means), so
+  a Student t interval is given instead, and below two values none.
+
+Differences between two groups follow the same rule (Newcombe's hybrid score interval for shares, bootstrap or
+Welch's t for means), and each comes with the effect size suited to its measure: Cohen's h for shares, Hedges' g
+for means. :func:`min_detectable` says how large a difference the group sizes could detect.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy import stats
+
+Kind = Literal["mean", "share"]
+KINDS: tuple[str, ...] = ("mean", "share")
+POWER = 0.8  # power of the minimum detectable effect
+ALPHA = 0.05  # two-sided level of the minimum detectable effect (before any correction for multiple tests)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An estimate with its interval and how the interval was made (or why there is none)."""
+
+    estimate: float
+    low: float
+    high: float
+    method: str
+
+    def as_tuple(self) -> tuple[float, float, float]:
+        """``(estimate, low, high)``."""
+        return self.estimate, self.low, self.high
+
+
+NAN = float("nan")
+
+
+def finite(values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """The finite values of ``values`` as float64 (NaN, None and ±inf dropped).
+
+    >>> finite([1, None, float("nan"), 2.5]).tolist()
+    [1.0, 2.5]
+    """
+    x = np.asarray(values, dtype="float64").ravel()
+    return x[np.isfinite(x)]
+
+
+def _bootstrap(data: tuple[np.ndarray, ...], statistic: Callable[..., np.ndarray], *, n_resamples: int,
+               confidence_level: float, seed: int) -> tuple[float, float]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=stats.DegenerateDataWarning)
+        res = stats.bootstrap(data, statistic, n_resamples=n_resamples, confidence_level=confidence_level,
+                              method="percentile", rng=np.random.default_rng(seed), vectorized=True)
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
+def mean_interval(values: Sequence[float] | np.ndarray, *, confidence_level: float = 0.95, n_resamples: int = 2000,
+                  min_bootstrap_n: int = 20, seed: int = 0) -> Interval:
+    """Mean of the finite ``values`` with a bootstrap, t, or no interval, by how many there are.
+
+    >>> mean_interval([]).method
+    'none: no values'
+    >>> mean_interval([0.5]).as_tuple()
+    (0.5, nan, nan)
+    >>> iv = mean_interval([0.1, 0.2, 0.4])
+    >>> iv.method, iv.low < 0.1 and iv.high > 0.4
+    ('t (n = 3, under 20)', True)
+    >>> mean_interval([0.3] * 25).method
+    'none: all 25 values are equal'
+    """
+    x = finite(values)
+    n = len(x)
+    if n == 0:
+        return Interval(NAN, NAN, NAN, "none: no values")
+    mean = float(x.mean())
+    if n == 1:
+        return Interval(mean, NAN, NAN, "none: one value")
+    if np.ptp(x) == 0:
+        return Interval(mean, NAN, NAN, f"none: all {n} values are equal")
+    if n < min_bootstrap_n:
+        with np.errstate(all="ignore"):
+            low, high = stats.t.interval(confidence_level, n - 1, loc=mean, scale=float(np.std(x, ddof=1) / np.sqrt(n)))
+        return Interval(mean, float(low), float(high), f"t (n = {n}, under {min_bootstrap_n})")
+    low, high = _bootstrap((x,), np.mean, n_resamples=n_resamples, confidence_level=confidence_level, seed=seed)
+    return Interval(mean, low, high, "bootstrap")
+
+
+def share_interval(successes: int, n: int, *, confidence_level: float = 0.95) -> Interval:
+    """A share ``successes / n`` with its Wilson score interval (no interval for n = 0).
+
+    >>> iv = share_interval(8, 8)
+    >>> iv.estimate, round(iv.low, 3), iv.high
+    (1.0, 0.676, 1.0)
+    >>> share_interval(0, 0).method
+    'none: no values'
+    """
+    if n <= 0:
+        return Interval(NAN, NAN, NAN, "none: no values")
+    k = int(successes)
+    if not 0 <= k <= n:
+        raise ValueError(f"{k} successes out of {n}")
+    ci = stats.binomtest(k, n).proportion_ci(confidence_level=confidence_level, method="wilson")
+    return Interval(k / n, float(ci.low), float(ci.high), "wilson")
+
+
+def is_binary(values: Sequence[float] | np.ndarray) -> bool:
+    """Whether every finite value is 0 or 1 (a share measure).
+
+    >>> is_binary([0, 1, 1.0, float("nan")]), is_binary([0, 0.5])
+    (True, False)
+    """
+    x = finite(values)
+    return bool(np.isin(x, (0.0, 1.0)).all())
+
+
+def interval(values: Sequence[float] | np.ndarray, *, kind: Kind, confidence_level: float = 0.95,
+             n_resamples: int = 2000, min_bootstrap_n: int = 20, seed: int = 0) -> Interval:
+    """:func:`share_interval` of 0/1 values or :func:`mean_interval` of any values, by ``kind``."""
+    if kind == "share":
+        x = finite(values)
+        if not is_binary(x):
+            raise ValueError("a share needs 0/1 values; use kind='mean' for other measures")
+        return share_interval(int(x.sum()), len(x), confidence_level=confidence_level)
+    if kind == "mean":
+        return mean_interval(values, confidence_level=confidence_level, n_resamples=n_resamples,
+                             min_bootstrap_n=min_bootstrap_n, seed=seed)
+    raise ValueError(f"unknown kind {kind!r}; choose one of {list(KINDS)}")
+
+
+# ---------------------------------------------------------------- two groups
+
+def hedges_g(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float:
+    """Hedges' g of ``x`` against ``y`` (NaN with fewer than two values in a group or no spread).
+
+    >>> round(hedges_g([1, 2, 3], [2, 3, 4]), 3)
+    -0.8
+    >>> hedges_g([1], [2, 3])
+    nan
+    """
+    a, b = finite(x), finite(y)
+    nx, ny = len(a), len(b)
+    if nx < 2 or ny < 2:
+        return NAN
+    pooled = math.sqrt(((nx - 1) * a.var(ddof=1) + (ny - 1) * b.var(ddof=1)) / (nx + ny - 2))
+    if pooled == 0:
+        return NAN
+    correction = 1 - 3 / (4 * (nx + ny) - 9)
+    return float((a.mean() - b.mean()) / pooled * correction)
+
+
+def cohens_h(p1: float, p2: float) -> float:
+    """Cohen's h between two proportions: 2·asin(√p1) − 2·asin(√p2) (NaN if either is missing).
+
+    >>> round(cohens_h(0.5, 0.2), 3)
+    0.644
+    """
+    if not (np.isfinite(p1) and np.isfinite(p2)):
+        return NAN
+    return float(2 * math.asin(math.sqrt(p1)) - 2 * math.asin(math.sqrt(p2)))
+
+
+def newcombe_interval(k1: int, n1: int, k2: int, n2: int, *, confidence_level: float = 0.95) -> Interval:
+    """Difference ``k1/n1 − k2/n2`` with Newcombe's hybrid score interval (his method 10, from Wilson limits).
+
+    Newcombe (1998), Statistics in Medicine 17, Table II, example (a): 56/70 against 48/80, 0.0524 to 0.3339.
+
+    >>> iv = newcombe_interval(56, 70, 48, 80)
+    >>> round(iv.estimate, 2), round(iv.low, 4), round(iv.high, 4)
+    (0.2, 0.0524, 0.3339)
+    """
+    if n1 <= 0 or n2 <= 0:
+        return Interval(NAN, NAN, NAN, "none: a group is empty")
+    a = share_interval(k1, n1, confidence_level=confidence_level)
+    b = share_interval(k2, n2, confidence_level=confidence_level)
+    d = a.estimate - b.estimate
+    low = d - math.sqrt((a.estimate - a.low) ** 2 + (b.high - b.estimate) ** 2)
+    high = d + math.sqrt((a.high - a.estimate) ** 2 + (b.estimate - b.low) ** 2)
+    return Interval(d, max(low, -1.0), min(high, 1.0), "newcombe")
+
+
+def difference_interval(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray, *, kind: Kind,
+                        confidence_level: float = 0.95, n_resamples: int = 2000, min_bootstrap_n: int = 20,
+                        seed: int = 0) -> Interval:
+    """Difference of means (or shares) of ``x`` and ``y`` with the interval their kind and sizes allow.
+
+    Shares: Newcombe. Means: a percentile bootstrap when both groups have ``min_bootstrap_n`` values, else Welch's
+    t interval, and none when a group has fewer than two values or neither varies.
+
+    >>> difference_interval([], [1.0], kind="mean").method
+    'none: a group is empty'
+    >>> difference_interval([0.1, 0.3], [0.5, 0.9, 0.7], kind="mean").method
+    'welch t (n = 2 and 3, under 20)'
+    """
+    a, b = finite(x), finite(y)
+    if len(a) == 0 or len(b) == 0:
+        return Interval(NAN, NAN, NAN, "none: a group is empty")
+    if kind == "share":
+        if not (is_binary(a) and is_binary(b)):
+            raise ValueError("a share needs 0/1 values; use kind='mean' for other measures")
+        return newcombe_interval(int(a.sum()), len(a), int(b.sum()), len(b), confidence_level=confidence_level)
+    if kind != "mean":
+        raise ValueError(f"unknown kind {kind!r}; choose one of {list(KINDS)}")
+    d = float(a.mean() - b.mean())
+    if len(a) < 2 or len(b) < 2:
+        return Interval(d, NAN, NAN, "none: a group has one value")
+    if np.ptp(a) == 0 and np.ptp(b) == 0:
+        return Interval(d, NAN, NAN, "none: no variation in either group")
+    if min(len(a), len(b)) < min_bootstrap_n:
+        with warnings.catch_warnings():  # "precision loss" on nearly equal values: the interval is still right
+            warnings.simplefilter("ignore", category=RuntimeWarning)
+            res = stats.ttest_ind(a, b, equal_var=False)
+            ci = res.confidence_interval(confidence_level=confidence_level)
+        return Interval(d, float(ci.low), float(ci.high),
+                        f"welch t (n = {len(a)} and {len(b)}, under {min_bootstrap_n})")
+
+    def diff(u: np.ndarray, v: np.ndarray, axis: int = -1) -> np.ndarray:
+        return np.mean(u, axis=axis) - np.mean(v, axis=axis)
+
+    low, high = _bootstrap((a, b), diff, n_resamples=n_resamples, confidence_level=confidence_level, seed=seed)
+    return Interval(d, low, high, "bootstrap")
+
+
+def permutation_pvalue(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray, *, n_resamples: int = 2000,
+                       seed: int = 0) -> float:
+    """Two-sided permutation test of the difference in means (NaN for an empty group or no variation at all).
+
+    >>> permutation_pvalue([], [1.0, 2.0])
+    nan
+    >>> permutation_pvalue([0.0] * 30, [1.0] * 30, n_resamples=200) < 0.01
+    True
+    """
+    a, b = finite(x), finite(y)
+    if len(a) == 0 or len(b) == 0 or np.ptp(np.r_[a, b]) == 0:
+        return NAN
+
+    def diff(u: np.ndarray, v: np.ndarray, axis: int = -1) -> np.ndarray:
+        return np.mean(u, axis=axis) - np.mean(v, axis=axis)
+
+    res = stats.permutation_test((a, b), diff, permutation_type="independent", vectorized=True,
+                                 n_resamples=n_resamples, alternative="two-sided", rng=np.random.default_rng(seed))
+    return float(res.pvalue)
+
+
+def effect_size(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray, *, kind: Kind
+                ) -> tuple[float, str]:
+    """The effect size suited to the measure: ``(Cohen's h, "cohen_h")`` for shares, Hedges' g for means."""
+    if kind == "share":
+        a, b = finite(x), finite(y)
+        p1 = float(a.mean()) if len(a) else NAN
+        p2 = float(b.mean()) if len(b) else NAN
+        return cohens_h(p1, p2), "cohen_h"
+    return hedges_g(x, y), "hedges_g"
+
+
+def min_detectable(n1: int, n2: int, *, kind: Kind, reference: float = NAN, sd: float = NAN, alpha: float = ALPHA,
+                   power: float = POWER) -> tuple[float, float]:
+    """Smallest effect that groups of ``n1`` and ``n2`` detect with ``power`` at two-sided ``alpha``.
+
+    Returns ``(standardised, difference)``: the effect in the measure's effect-size unit (Cohen's h for shares,
+    Cohen's d for means), and the same as a difference on the measure's own scale (for a share, above
+    ``reference``, the other group's share; for a mean, times ``sd``, the pooled standard deviation). Normal
+    approximation, before any correction for multiple comparisons.
+
+    >>> h, d = min_detectable(8, 80, kind="share", reference=0.2)
+    >>> round(h, 2), round(d, 2)
+    (1.04, 0.49)
+    >>> min_detectable(0, 5, kind="mean")
+    (nan, nan)
+    """
+    if n1 <= 0 or n2 <= 0:
+        return NAN, NAN
+    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    standard = float(z * math.sqrt(1 / n1 + 1 / n2))
+    if kind == "share":
+        if not np.isfinite(reference):
+            return standard, NAN
+        # the share that lies h above the reference (or below, where above would pass 100%)
+        phi = 2 * math.asin(math.sqrt(min(max(reference, 0.0), 1.0)))
+        up = phi + standard
+        if up <= math.pi:
+            return standard, float(math.sin(up / 2) ** 2 - reference)
+        down = max(phi - standard, 0.0)
+        return standard, float(reference - math.sin(down / 2) ** 2)
+    return standard, float(standard * sd) if np.isfinite(sd) else NAN
+
+
+def pooled_sd(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float:
+    """Pooled standard deviation of two groups (NaN with fewer than three values in all)."""
+    a, b = finite(x), finite(y)
+    if len(a) + len(b) < 3 or len(a) == 0 or len(b) == 0:
+        return NAN
+    ss = ((len(a) - 1) * a.var(ddof=1) if len(a) > 1 else 0.0) + ((len(b) - 1) * b.var(ddof=1) if len(b) > 1 else 0.0)
+    return float(math.sqrt(ss / (len(a) + len(b) - 2)))
+
+
+def bh_qvalues(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Benjamini–Hochberg q-values of the finite p-values; NaN where p is NaN, and an empty array for none.
+
+    >>> bh_qvalues([0.01, float("nan"), 0.04]).round(3).tolist()
+    [0.02, nan, 0.04]
+    >>> bh_qvalues([]).tolist()
+    []
+    """
+    p = np.asarray(pvalues, dtype="float64").ravel()
+    q = np.full(p.shape, np.nan)
+    ok = np.isfinite(p)
+    if ok.any():
+        q[ok] = stats.false_discovery_control(np.clip(p[ok], 0.0, 1.0), method="bh")
+    return q

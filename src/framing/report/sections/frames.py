@@ -1,0 +1,193 @@
+"""Frame and language sections: generic and issue frames, distinctive terms, topics and conflict vocabulary."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from framing import coding, compare, plots
+from framing.report.display import Builder
+from framing.report.sections.base import section
+from framing.report.study import Needs, Study
+
+NB = "05_frames.ipynb"
+CONFLICT = ("war", "violence", "aggression", "weapon", "threat", "weaponry", "hate")
+
+
+def _issue_names() -> dict[str, str]:
+    from framing.features.issue_frames import IssueCodebook
+
+    return {slug: frame.name for slug, frame in IssueCodebook.load().frames.items()}
+
+
+def _counted(study: Study, name: str) -> pd.DataFrame:
+    """Feature table ``name`` for the selection's unique documents (every voice: the sections pick one)."""
+    return study.feature(name)
+
+
+@section("generic_frames", title="Generic frames", notebook=NB, needs=Needs(voice="settings", english=1))
+def generic_frames(study: Study, show: Builder) -> None:
+    """Share of each outlet's documents that use each generic frame, with Wilson intervals."""
+    from framing.features.frames import FRAME_NAMES
+
+    voice = study.settings.voice
+    gen = show.save(compare.frame_prevalence(_counted(study, "doc_frames"), study.selection, value="frame_present",
+                                             voice=voice, settings=study.settings.compare), f"generic_frames_{voice}")
+    show.figure(plots.prevalence_heatmap(gen, column="frame", names=study.names, column_names=FRAME_NAMES, vmax=1.0,
+                                         title=f"Generic frames by outlet, {voice} voice: % of documents"),
+                f"generic_frames_heatmap_{voice}",
+                caption="Share of documents using each generic frame, with 95% Wilson intervals over documents; "
+                        "hatched cells: small n.",
+                alt="Heatmap of outlets by generic frames, cells give percent of documents with intervals.")
+
+
+@section("generic_frame_evidence", title="The sentences that carry each generic frame", notebook=NB,
+         needs=Needs(voice="settings", english=1))
+def generic_frame_evidence(study: Study, show: Builder) -> None:
+    """The highest-scoring sentences of the documents each frame cell counts."""
+    from framing.features.frames import GenericCodebook
+
+    voice = study.settings.voice
+    scores = _counted(study, "sentence_frames")
+    ev = compare.frame_evidence(scores, study.sentence_rows(scores), study.selection, score="frame_prob",
+                                voice=voice, k=2, doc_frames=_counted(study, "doc_frames"), present="frame_present")
+    codebook = GenericCodebook.load()
+    ev["cues"] = [", ".join(codebook.cues_in(str(s), str(f))) for s, f in zip(ev["sentence"], ev["frame"],
+                                                                                strict=True)]
+    show.save(ev, f"generic_frames_evidence_{voice}")
+    if ev.empty:
+        show.note(f"No {voice}-voice document uses a generic frame, so no sentence carries one.")
+        return
+    show.table(ev[["frame", "outlet", "score", "cues", "title", "sentence", "n_copies"]], max_rows=120,
+               caption="Sentences that carry each generic frame, from the documents its cell counts (score: the "
+                       "frame model on the sentence alone; escaped text).")
+
+
+def _issue(study: Study, voice: str, value: str) -> pd.DataFrame:
+    return compare.frame_prevalence(_counted(study, "issue_frame_docs"), study.selection, value=value, voice=voice,
+                                    settings=study.settings.compare)
+
+
+@section("issue_frames", title="Issue frames", notebook=NB, needs=Needs(voice="settings", english=1))
+def issue_frames(study: Study, show: Builder) -> None:
+    """Share of documents that use each frame of the study's codebook."""
+    voice = study.settings.voice
+    iss = show.save(_issue(study, voice, "uses_frame"), f"issue_frames_{voice}")
+    show.save(_issue(study, voice, "share_sentences"), f"issue_frames_sentences_{voice}")
+    show.figure(plots.prevalence_heatmap(iss, column="frame", names=study.names, column_names=_issue_names(),
+                                         vmax=1.0, title=f"Issue frames by outlet, {voice} voice: % of documents"),
+                f"issue_frames_heatmap_{voice}",
+                caption="Share of documents using each issue frame, with 95% Wilson intervals over documents; "
+                        "hatched: small n. The mean share of sentences per document is in "
+                        f"tables/issue_frames_sentences_{voice}.csv.",
+                alt="Heatmap of outlets by issue frames.")
+
+
+@section("issue_frames_quoted", title="Issue frames in quoted text", notebook=NB,
+         needs=Needs(voice="quoted", english=1))
+def issue_frames_quoted(study: Study, show: Builder) -> None:
+    """The issue-frame matrix for quoted blocks, per quoting outlet."""
+    quoted = show.save(_issue(study, "quoted", "uses_frame"), "issue_frames_quoted")
+    show.figure(plots.prevalence_heatmap(quoted, column="frame", names=study.names, column_names=_issue_names(),
+                                         vmax=1.0,
+                                         title="Issue frames in quoted text, by quoting outlet: % of quoted blocks"),
+                "issue_frames_heatmap_quoted",
+                caption="Share of quoted blocks using each issue frame, per quoting outlet, with 95% Wilson intervals.",
+                alt="Heatmap of outlets by issue frames for quoted text.")
+
+
+@section("issue_frame_evidence", title="Evidence and a precision check", notebook=NB,
+         needs=Needs(voice="settings", english=1))
+def issue_frame_evidence(study: Study, show: Builder) -> None:
+    """Sentences behind each issue-frame cell, and the blind hand-coding sheet."""
+    s = study.settings
+    hits = _counted(study, "issue_frame_sentences")
+    hits = hits.assign(n_cues=[len([c for c in str(cues).split(";") if c.strip()]) for cues in hits["cues"]])
+    ev = compare.frame_evidence(hits, study.sentence_rows(hits), study.selection, score="n_cues", voice=s.voice, k=2,
+                                doc_frames=_counted(study, "issue_frame_docs"), present="uses_frame")
+    show.save(ev, f"issue_frames_evidence_{s.voice}")
+    sheet = coding.draw_sample(study.selected_tables(), settings=coding.SampleSettings(
+        unit="issue", per_stratum=max(s.coding_per_frame, 1), seed=s.seed))
+    show.outputs.coding_sheet(sheet, "coding_sheet_issue_frames", unit="issue")
+    show.shown.tables.append("coding_sheet_issue_frames")
+    if ev.empty:
+        show.note(f"No {s.voice}-voice sentence matches an issue-frame cue of the codebook.")
+        return
+    show.table(ev[["frame", "outlet", "score", "cues", "title", "sentence", "n_copies"]], max_rows=120,
+               caption="Sentences behind each issue-frame cell, with the cues that matched (score: how many) "
+                       "(escaped text).")
+
+
+@section("distinctive_terms", title="Distinctive terms", notebook=NB, needs=Needs(voice="settings", outlets=2,
+                                                                                 english=2))
+def distinctive_terms(study: Study, show: Builder) -> None:
+    """Log-odds z-scores of each outlet's words against all others, FDR-marked."""
+    from framing.features import keyness
+
+    s = study.settings
+    docs = study.docs(voice=s.voice, english=True)
+    key = keyness.outlet_keyness(docs, alpha0=s.keyness_alpha0)
+    show.save(key[key["z"] > 0].groupby("outlet").head(40), f"keyness_{s.voice}")
+    if key.empty:
+        show.note("No word is shared widely enough to score: the English documents of at least two outlets need "
+                  "words (not stop words) that appear in two documents or more.")
+        return
+    n_docs = docs.groupby("outlet").size()
+    big = plots.outlet_order([o for o in n_docs.index if n_docs[o] >= s.min_docs])
+    for outlet in big:
+        name = study.names.get(outlet, outlet)
+        show.figure(plots.keyness_bars(key, outlet, name=name), f"keyness_{outlet}",
+                    caption=f"Terms most distinctive of {name} against all other outlets (z-scores; filled: FDR "
+                            "q < 0.05).",
+                    alt=f"Bar chart of distinctive terms for {name}.")
+    if not big:
+        show.text(f"No outlet has {s.min_docs} documents (`min_docs`), so no outlet gets a figure; the table has "
+                  "every term.")
+    distinct = key[key["distinctive"]]
+    show.table(distinct[["outlet", "term", "count", "count_rest", "log_odds_ratio", "z", "q_value"]],
+               caption="Terms that survive FDR control (q < 0.05), per outlet."
+               if len(distinct) else "No term survives FDR control (q < 0.05).")
+
+
+@section("topics", title="Topics", notebook=NB, needs=Needs(english=10))
+def topics(study: Study, show: Builder) -> None:
+    """Seeded NMF topics of the unique documents, and each outlet's mean share of each."""
+    from framing.features import topics as topic_model
+
+    s = study.settings
+    docs = study.docs(english=True)
+    k = s.topics_for(len(docs))
+    shares, terms = topic_model.fit_topics(docs, n_topics=k, seed=s.seed)
+    show.save(terms, "topic_terms")
+    show.save(shares, "doc_topic_shares")
+    if terms.empty:
+        show.note("No topic could be fitted: too few words are shared by two documents or more.")
+        return
+    top = terms.groupby("topic")["term"].apply(lambda t: ", ".join(t.head(8))).rename("top terms").reset_index()
+    show.table(top, caption=f"Top terms of each of {top['topic'].nunique()} NMF topics"
+                            + ("" if s.n_topics else f" (n_topics: null, so about √(documents / 2) for "
+                                                     f"{len(docs)} documents)") + ".")
+    by_outlet = show.save(compare.topic_shares_by_outlet(shares, study.selection, settings=s.compare),
+                          "topic_shares_by_outlet")
+    show.figure(plots.prevalence_heatmap(by_outlet, column="topic", names=study.names,
+                                         column_names={t: f"topic {t}" for t in top["topic"]},
+                                         title="Mean topic share of each outlet's documents", unit="mean topic share"),
+                "topic_shares_heatmap",
+                caption="Mean NMF topic share per outlet with 95% intervals over documents; hatched: small n.",
+                alt="Heatmap of outlets by topics.")
+
+
+@section("conflict_vocabulary", title="Conflict vocabulary", notebook=NB, needs=Needs(voice="settings", english=1))
+def conflict_vocabulary(study: Study, show: Builder) -> None:
+    """Rates per 1,000 words of conflict categories of Empath and the Grievance Dictionary."""
+    voice = study.settings.voice
+    rates = show.save(compare.lexicon_rates(_counted(study, "doc_lexcats"), study.selection, voice=voice,
+                                            settings=study.settings.compare), f"lexicon_rates_{voice}")
+    chosen = [c for c in rates["category"].unique() if str(c).split(": ")[-1] in CONFLICT]
+    if not chosen:
+        show.note("No conflict category (war, violence, aggression, weapon, threat, hate) was counted in this text.")
+        return
+    show.figure(plots.prevalence_heatmap(rates[rates["category"].isin(chosen)], column="category", names=study.names,
+                                         percent=False, title=f"Conflict vocabulary per 1,000 words, {voice} voice"),
+                f"lexicon_rates_heatmap_{voice}",
+                caption="Mean rate per 1,000 words per outlet, with 95% intervals over documents; hatched: small n.",
+                alt="Heatmap of outlets by conflict-vocabulary categories.")

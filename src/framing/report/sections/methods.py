@@ -1,0 +1,46 @@
+"""Methods and validity: every measure against gold data, and the versions of the lexicons and models used."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from framing.report.display import Builder
+from framing.report.sections.base import section
+from framing.report.study import Needs, Study
+
+NB = "04_validation.ipynb"
+NO_CORPUS = Needs(docs=0)  # these sections are about the measures, not the corpus
+
+
+@section("validation_figures", title="Validation", notebook=NB, needs=NO_CORPUS)
+def validation_figures(study: Study, show: Builder) -> None:
+    """Each measure's figure on its gold data beside the published anchor."""
+    from framing import validate
+
+    show.table(validate.summary(), "validation", caption="Validation figures (value) beside their published anchors.")
+
+
+@section("lexicon_versions", title="Lexicons and models in this run", notebook=NB, needs=NO_CORPUS)
+def lexicon_versions(study: Study, show: Builder) -> None:
+    """The version and hash of every lexicon and codebook file the measures used."""
+    from framing import pipeline
+    from framing.lexicons import file_hash, lexicon_path, load_yaml
+
+    rows = []
+    for name in pipeline.LEXICON_FILES:
+        path = lexicon_path(name)
+        version = load_yaml(path).get("version") if path.suffix == ".yaml" else "as shipped (see its SOURCE file)"
+        rows.append({"file": path.name, "version": version, "sha256": file_hash(path)[:12]})
+    show.table(pd.DataFrame(rows), caption="Lexicon and codebook files used by this run (SHA-256, first 12 "
+                                           "characters).")
+
+
+@section("model_tuning", title="How the actor-sentiment models were tuned", notebook=NB, needs=NO_CORPUS)
+def model_tuning(study: Study, show: Builder) -> None:
+    """Cross-validated macro-F1 per candidate setting of the actor models (NewsMTSC train only)."""
+    from framing.features import actors
+
+    rows = [{"model": name, "setting": k, "cv_macro_f1": round(v, 4)}
+            for name, model in (("accurate", actors.accurate_model()), ("fast", actors.fast_model()))
+            for k, v in model.cv_scores.items()]
+    show.table(pd.DataFrame(rows), caption="Cross-validated macro-F1 on NewsMTSC train per candidate setting.")
