@@ -194,7 +194,7 @@ def test_explorer_page_shows_hostile_text_as_text(corpus_dir, browser, tmp_path)
 
 
 def test_report_links_the_explorer_only_when_it_was_written(seed_tables, tmp_path, caplog):
-    from framing.report import _header, write_explorer
+    from framing.report.run import _header, write_explorer
 
     assert write_explorer(seed_tables, {"voice": "author"}, tmp_path / "explorer.html")
     assert (tmp_path / "explorer.html").stat().st_size > 10_000

@@ -91,8 +91,8 @@ def test_show_table_note_and_findings_escape_corpus_text():
     assert page.count("&lt;script&gt;window.__pwned=1&lt;/script&gt;") == 3
     tests = pd.DataFrame([{"outlet": "evil", "measure": hostile, "difference": 0.5, "stratum": hostile,
                            "mean_outlet": 0.6, "mean_rest": 0.1, "diff_ci_low": 0.1, "diff_ci_high": 0.9,
-                           "hedges_g": 1.0, "q_value": 0.01, "p_value": 0.001, "n_outlet": 10, "n_rest": 20,
-                           "survives": True}])
+                           "effect_size": 1.0, "effect_size_name": "hedges_g", "kind": "mean", "q_value": 0.01,
+                           "p_value": 0.001, "n_outlet": 10, "n_rest": 20, "survives": True}])
     text = findings.key_findings_html(tests, {"evil": hostile}, evidence_note=hostile)
     assert "<script>window" not in text and "<img src=x" not in text and "&lt;img src=x" in text
 
@@ -138,7 +138,15 @@ def test_figures_draw_hostile_outlet_names_as_text(name):
     ({"min_docs": "5"}, "must be int"),
     ({"seed": True}, "must be int"),
     ({"fdr": True}, "must be float"),
-    ({"windows": "2019-01-01..2019-12-31"}, "must be dict"),
+    ({"windows": "2019-01-01..2019-12-31"}, "must be Optional[dict]"),
+    ({"windows": {"w": ["2019-12-31", "2019-01-01"]}}, "window 'w' ends (2019-01-01) before it starts"),
+    ({"windows": {"w": ["last year", "2019-01-01"]}}, "must be [start, end] as YYYY-MM-DD dates"),
+    ({"focus_topic": "no-such-topic"}, "not a topic of lexicons/topics.yaml; choose null or "),
+    ({"topic": "no-such-topic"}, "choose 'all' or "),
+    ({"n_topics": 0}, "must be at least 1, or null"),
+    ({"voice": "both"}, "choose one of ['author', 'quoted']"),
+    ({"confidence_level": 1.5}, "strictly between 0 and 1"),
+    ({"outlets": []}, "an empty list selects nothing"),
     ({"outlets": "rt"}, "must be Optional"),
     ({"outlets": ["rt", 1]}, "list of strings"),
     ({"__import__('os').system('id')": 1}, "unknown parameters"),

@@ -287,12 +287,22 @@ def draw_sample(tables: StudyTables, *, settings: SampleSettings = SampleSetting
     by = settings.by or spec.default_by
     pool = _with_strata(candidate_units(tables, settings.unit), tables, settings.unit, by)
     pool = pool.sort_values(["stratum", "item_id"], kind="stable").reset_index(drop=True)
+    # a text is one unit: identical sentences (near copies the dedupe did not merge, stock phrases) are drawn once
+    # per stratum, and an issue-frame sheet shows each sentence once, for one frame
+    text_col = {"issue": "sentence", "generic": "text"}.get(settings.unit)
+    texts = pool[text_col].astype(str).str.casefold().str.split().str.join(" ") if text_col else None
+    if texts is not None:
+        pool = pool[~pd.DataFrame({"s": pool["stratum"], "f": pool["frame"], "t": texts}).duplicated()]
+        texts = texts.loc[pool.index]
     rng = np.random.default_rng(settings.seed)
     chosen: list[int] = []
     taken_ids: set[str] = set()
+    taken_texts: set[str] = set()
     counts: dict[str, int] = {}
     for stratum in sorted(pool["stratum"].unique()):
         sub = pool[(pool["stratum"] == stratum) & ~pool["item_id"].isin(taken_ids)]
+        if settings.unit == "issue" and texts is not None:
+            sub = sub[~texts.loc[sub.index].isin(taken_texts)]
         if settings.balance_automatic:
             labels = sorted(sub["automatic"].unique(), reverse=True)  # "1" before "0": flagged first
             groups = [sub[sub["automatic"] == label] for label in labels]
@@ -302,6 +312,8 @@ def draw_sample(tables: StudyTables, *, settings: SampleSettings = SampleSetting
         picks = _round_robin(groups, settings.per_stratum)
         chosen += picks
         taken_ids.update(pool.loc[picks, "item_id"])
+        if texts is not None:
+            taken_texts.update(texts.loc[picks])
         counts[str(stratum)] = len(picks)
     sheet = pool.loc[chosen, ["item_id", *spec.columns]]
     sheet = sheet.iloc[rng.permutation(len(sheet))].reset_index(drop=True)
@@ -719,10 +731,9 @@ def automatic_codes(sheet: pd.DataFrame, *, measures: Sequence[str] | None = Non
         frame = _unmarked(sheet)
         for m in measures:
             if m == "vader":
-                from framing.features.sentiment import analyzer
+                from framing.features.sentiment import sentence_label
 
-                comp = [analyzer().polarity_scores(t.replace("’", "'"))["compound"] for t in frame["text"]]
-                labels = ["negative" if c <= -0.05 else "positive" if c >= 0.05 else "neutral" for c in comp]
+                labels = [sentence_label(t) for t in frame["text"]]
             else:
                 labels = target_model(m).predict(frame)
             out[m] = pd.Series(labels, index=ids)

@@ -95,14 +95,12 @@ class StudyTables:
         for name in ("documents", "sentences", "rejects"):
             frames[name] = validate(frames[name].astype({c: "string" for c in frames[name].columns
                                                          if frames[name][c].dtype == object}), name)
-        for name in cls.TABLES[3:]:
-            df = frames[name]
-            if name in FEATURE_COLUMNS:
-                frames[name] = conform_feature(name, df)
-                continue
-            for col in df.columns:
-                if df[col].dtype == object or str(df[col].dtype) == "str":
-                    df[col] = df[col].astype("string")
+        files = frames["files"]
+        for col in files.columns:
+            if files[col].dtype == object or str(files[col].dtype) == "str":
+                files[col] = files[col].astype("string")
+        # declared dtypes; sentence tables of a run written before they kept one copy of each text are cut now
+        frames.update(without_copies({name: frames[name] for name in FEATURE_TABLES}, frames["documents"]))
         return cls(**frames)  # type: ignore[arg-type]
 
 
@@ -365,7 +363,9 @@ def without_copies(features: dict[str, pd.DataFrame], documents: pd.DataFrame) -
     for name in SENTENCE_TABLES:
         if "n_copies" in features[name].columns:  # already cut (read back from a run cache)
             continue
-        df = conform_feature(name, features[name])  # every declared column, even for a table with no rows
+        df = features[name]
+        if "doc_id" not in df.columns:  # a table without columns has no rows: give it its columns
+            df = conform_feature(name, df.assign(n_copies=pd.Series(dtype="int64")))
         kept = df[~df["doc_id"].astype(str).isin(dups)]
         out[name] = kept.assign(n_copies=n.reindex(kept["doc_id"].astype(str).to_numpy()).fillna(1).astype("int64")
                                 .to_numpy())
@@ -629,6 +629,14 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode
         **without_copies(features, documents),
         meta={"computed_docs": computed, "n_docs": int(len(documents))},
     )
+
+
+def empty_tables() -> StudyTables:
+    """The tables of a corpus with no document: every table with its columns and no rows."""
+    return StudyTables(documents=empty("documents"), sentences=empty("sentences"), rejects=empty("rejects"),
+                       files=files_table([]),
+                       **{name: conform_feature(name, pd.DataFrame()) for name in FEATURE_TABLES},
+                       meta={"computed_docs": 0, "n_docs": 0})
 
 
 # ---------------------------------------------------------------- cached runner

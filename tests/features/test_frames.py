@@ -109,27 +109,29 @@ def test_detect_does_not_join_patterns_with_groups():
     assert issue_frames.detect(sents, codebook=codebook)["frame"].tolist() == ["echo"]
 
 
-def test_coding_round_trip(seed_tables):
-    sheet = issue_frames.sample_for_coding(seed_tables.issue_frame_sentences, seed_tables.sentences,
-                                           seed_tables.documents, per_frame=4, negatives_per_frame=2, seed=1)
-    again = issue_frames.sample_for_coding(seed_tables.issue_frame_sentences, seed_tables.sentences,
-                                           seed_tables.documents, per_frame=4, negatives_per_frame=2, seed=1)
-    pd.testing.assert_frame_equal(sheet, again)  # seeded
-    assert list(sheet.columns) == issue_frames.CODING_COLUMNS and sheet["code"].eq("").all()
-    flagged = np.array([bool(CODEBOOK.frames[f].matches(s)) for f, s in zip(sheet["frame"], sheet["sentence"], strict=True)])
-    # coder 1 agrees with the detector everywhere; coder 2 disagrees on the first flagged item of each frame
-    c1 = sheet.assign(code=flagged.astype(int), coder="one")
-    flip = sheet.assign(flagged=flagged).groupby("frame")["flagged"].idxmax()
-    c2 = c1.copy()
-    c2.loc[flip.values, "code"] = 1 - c2.loc[flip.values, "code"]
-    scores = issue_frames.score_coding([c1, c2]).set_index("frame")
-    assert (scores["n_items"] > 0).all()
-    assert scores["alpha_detector"].dropna().between(-1, 1).all()
-    perfect = issue_frames.score_coding([c1]).set_index("frame")
-    assert (perfect["precision"].dropna() == 1.0).all() and perfect["alpha_coders"].isna().all()
-    assert (scores["alpha_coders"].dropna() < 1.0).all()
-    with pytest.raises(ValueError, match="'code' must be 0 or 1"):
-        issue_frames.score_coding([sheet.assign(code=7)])
+def test_the_report_coding_sheet_is_the_one_round_trip(seed_tables, tmp_path):
+    """The report's issue-frame sheet is coding.draw_sample's: `framing agreement` reads it back, each sentence once."""
+    from framing import coding
+
+    settings = coding.SampleSettings(unit="issue", per_stratum=4, seed=1)
+    sheet = coding.draw_sample(seed_tables, settings=settings)
+    pd.testing.assert_frame_equal(sheet, coding.draw_sample(seed_tables, settings=settings))  # seeded
+    assert coding.unit_of(sheet) == "issue" and sheet["code"].eq("").all()
+    assert not sheet.duplicated(["doc_id", "sent_idx"]).any()  # a sentence is coded once, for one frame
+    assert not sheet["sentence"].str.casefold().duplicated().any()
+    copies = set(seed_tables.documents.loc[seed_tables.documents["duplicate_of"].notna(), "doc_id"])
+    assert not set(sheet["doc_id"]) & copies
+    path = tmp_path / "sheet.csv"
+    coding.write_sheet(sheet, path, unit="issue")
+    flagged = np.array([bool(CODEBOOK.frames[f].matches(s)) for f, s in zip(sheet["frame"], sheet["sentence"],
+                                                                            strict=True)])
+    assert flagged.any() and not flagged.all()  # flagged and unflagged sentences, for precision and recall
+    coded = tmp_path / "coded.csv"
+    sheet.assign(code=flagged.astype(int).astype(str), coder="one").to_csv(coded, index=False)
+    sheets = coding.read_coded([coded], sample=path)
+    scores = coding.agreement(sheets, automatic=coding.automatic_codes(sheets[0].table))
+    everything = scores[(scores["scope"] == "all") & (scores["comparison"] == "consensus vs cues")].iloc[0]
+    assert everything["precision"] == 1.0 and everything["recall"] == 1.0
 
 
 # ---------------------------------------------------------------- keyness
@@ -276,7 +278,9 @@ def test_validate_frames_scores_another_file(tmp_path, capsys):
 def test_seed_corpus_frames(seed_tables):
     assert set(seed_tables.doc_frames["frame"]) == set(frames.FRAMES)
     assert seed_tables.doc_frames["frame_prob"].between(0, 1).all()
-    assert len(seed_tables.sentence_frames) == 5 * len(seed_tables.sentences)
+    copies = seed_tables.documents.loc[seed_tables.documents["duplicate_of"].notna(), "doc_id"]
+    unique_sentences = seed_tables.sentences[~seed_tables.sentences["doc_id"].isin(copies)]
+    assert len(seed_tables.sentence_frames) == 5 * len(unique_sentences)  # one copy of each text
     used = set(seed_tables.issue_frame_sentences["frame"])
     assert {"coup-regime-change", "sovereignty-anti-imperialism", "military-intervention"} <= used
 

@@ -44,7 +44,9 @@ def test_document_score_is_length_robust():
 
 def test_seed_corpus_is_scored_per_sentence(seed_tables):
     s = seed_tables.sentence_sentiment
-    assert len(s) == len(seed_tables.sentences)
+    copies = seed_tables.documents.loc[seed_tables.documents["duplicate_of"].notna(), "doc_id"]
+    assert len(s) == (~seed_tables.sentences["doc_id"].isin(copies)).sum()  # one copy of each text
+    assert (s["n_copies"] >= 1).all() and s["n_copies"].max() == 4  # the Dissident Voice article, four times
     assert s["is_scored"].mean() > 0.95
     assert s.loc[s["is_scored"], "vader_compound"].between(-1, 1).all()
     assert set(seed_tables.doc_sentiment["doc_id"]) <= set(seed_tables.documents["doc_id"])

@@ -123,16 +123,25 @@ def assert_cache_whole(study: Study) -> None:
 # ---------------------------------------------------------------- a failing cell
 
 
-def test_failing_cell_exits_non_zero_naming_notebook_cell_and_exception(study, first_run):
-    bad = study.params.with_name("bad.yaml")
-    bad.write_text(PARAMS + "focus_topic: no-such-topic\n")
+def test_failing_cell_exits_non_zero_naming_notebook_cell_and_exception(study, first_run, tmp_path):
+    """A cell that raises (here one added to a copy of the notebooks) fails the run; a bad parameter never starts it."""
+    import nbformat
+
+    root = tmp_path / "broken-root"
+    make_root(root)
+    (root / "notebooks").unlink()
+    (root / "notebooks").mkdir()
+    for nb in (PROJECT_ROOT / "notebooks").glob("*.ipynb"):
+        (root / "notebooks" / nb.name).write_bytes(nb.read_bytes())
+    target = root / "notebooks" / "02_sentiment.ipynb"
+    book = nbformat.read(target, as_version=4)
+    book.cells.append(nbformat.v4.new_code_cell("raise ValueError('a bug in a section')"))
+    nbformat.write(book, target)
     before = {p.name for p in study.reports.iterdir()}
-    done = subprocess.run(framing_cmd("run", "--corpus", str(RAW), "--out", str(study.reports), "--params", str(bad),
-                                      "--notebooks", NOTEBOOKS), env=env_for(study.root), cwd=study.root,
-                          capture_output=True, text=True, timeout=900)
+    done = subprocess.run(study.cmd(), env=env_for(root), cwd=root, capture_output=True, text=True, timeout=900)
     assert done.returncode == 1
     assert "framing: run failed: 02_sentiment.ipynb failed at cell" in done.stderr
-    assert "(ValueError: unknown topic 'no-such-topic'" in done.stderr
+    assert "(ValueError: a bug in a section)" in done.stderr
     new = {p.name for p in study.reports.iterdir()} - before
     assert len(new) == 1 and new.pop().endswith(".failed")
     failed = next(p for p in study.reports.iterdir() if p.name.endswith(".failed"))
@@ -140,6 +149,16 @@ def test_failing_cell_exits_non_zero_naming_notebook_cell_and_exception(study, f
     assert json.loads((failed / "manifest.json").read_text())["status"] == "failed"
     assert_latest_intact(study, first_run)
     assert not partial_runs(study.reports)
+
+    bad = study.params.with_name("bad.yaml")
+    bad.write_text(PARAMS + "focus_topic: no-such-topic\n")
+    done = subprocess.run(framing_cmd("run", "--corpus", str(RAW), "--out", str(study.reports), "--params", str(bad),
+                                      "--notebooks", NOTEBOOKS), env=env_for(study.root), cwd=study.root,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 2
+    assert "framing: error: parameter 'focus_topic' = 'no-such-topic': not a topic of lexicons/topics.yaml" in done.stderr
+    assert {p.name for p in study.reports.iterdir()} - before == {failed.name}  # no run was started
+    assert_latest_intact(study, first_run)
 
 
 # ---------------------------------------------------------------- unusable output folders, found before work

@@ -236,7 +236,7 @@ def difference_interval(x: Sequence[float] | np.ndarray, y: Sequence[float] | np
 
 def permutation_pvalue(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray, *, n_resamples: int = 2000,
                        seed: int = 0) -> float:
-    """Two-sided permutation test of the difference in means (NaN for an empty group or no variation at all).
+    """Two-sided permutation test of the difference in means (NaN below two values a group, or no variation).
 
     >>> permutation_pvalue([], [1.0, 2.0])
     nan
@@ -244,7 +244,7 @@ def permutation_pvalue(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.
     True
     """
     a, b = finite(x), finite(y)
-    if len(a) == 0 or len(b) == 0 or np.ptp(np.r_[a, b]) == 0:
+    if len(a) < 2 or len(b) < 2 or np.ptp(np.r_[a, b]) == 0:  # scipy needs two values a group
         return NAN
 
     def diff(u: np.ndarray, v: np.ndarray, axis: int = -1) -> np.ndarray:

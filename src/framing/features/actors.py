@@ -267,11 +267,10 @@ def vader_baseline(gold: Path) -> dict[str, object]:
     """Sentence-level VADER (±0.05 cut-offs) as a proxy for sentiment toward the target."""
     from sklearn.metrics import accuracy_score, f1_score
 
-    from framing.features.sentiment import analyzer
+    from framing.features.sentiment import sentence_label
 
     data = load_newsmtsc(gold)
-    comp = [analyzer().polarity_scores(t.replace("’", "'"))["compound"] for t in data["text"]]
-    pred = ["negative" if c <= -0.05 else "positive" if c >= 0.05 else "neutral" for c in comp]
+    pred = [sentence_label(t) for t in data["text"]]
     return {"macro_f1": round(float(f1_score(data["label"], pred, average="macro")), 4),
             "accuracy": round(float(accuracy_score(data["label"], pred)), 4), "n": int(len(data))}
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from framing.lexicons import LexiconError, lexicon_path, load_yaml
@@ -151,100 +150,3 @@ def document_shares(sentence_frames: pd.DataFrame, sentences: pd.DataFrame, docu
             k = int(hits.get((doc_id, slug), 0))
             rows.append((doc_id, slug, int(k > 0), k / total if total else 0.0))
     return pd.DataFrame(rows, columns=["doc_id", "frame", "uses_frame", "share_sentences"])
-
-
-# ---------------------------------------------------------------- hand-coding round trip
-
-CODING_COLUMNS = ["item_id", "frame", "frame_name", "definition", "inclusion", "exclusion", "outlet", "doc_id",
-                  "sent_idx", "sentence", "code", "coder", "notes"]
-
-
-def sample_for_coding(sentence_frames: pd.DataFrame, sentences: pd.DataFrame, documents: pd.DataFrame, *,
-                      per_frame: int = 20, negatives_per_frame: int = 10, seed: int = 20190123,
-                      codebook: IssueCodebook | None = None) -> pd.DataFrame:
-    """A coding sheet: for each frame, sentences the detector flags and sentences it does not, shuffled.
-
-    The coder writes 1 in ``code`` when the sentence uses the frame (per the definition and rules printed on each
-    row) and 0 when it does not. Which rows the detector flagged is not on the sheet, so coding is blind; the
-    detector's answer is recomputed from the codebook when the sheet is scored.
-    """
-    codebook = codebook or IssueCodebook.load()
-    rng = np.random.default_rng(seed)
-    unique = documents.loc[documents["duplicate_of"].isna(), ["doc_id", "outlet"]]
-    pool = sentences.merge(unique, on="doc_id")[["doc_id", "sent_idx", "text", "outlet"]]
-    flagged = set(zip(sentence_frames["doc_id"], sentence_frames["sent_idx"], sentence_frames["frame"], strict=True))
-    rows = []
-    for slug, frame in codebook.frames.items():
-        is_pos = np.array([(d, i, slug) in flagged for d, i in zip(pool["doc_id"], pool["sent_idx"], strict=True)],
-                          dtype=bool)
-        pos, neg = pool[is_pos], pool[~is_pos]
-        take = [pos.iloc[rng.permutation(len(pos))[:per_frame]],
-                neg.iloc[rng.permutation(len(neg))[:negatives_per_frame]]]
-        for part in take:
-            for doc_id, sent_idx, text, outlet in part[["doc_id", "sent_idx", "text", "outlet"]].itertuples(
-                    index=False, name=None):
-                rows.append({"frame": slug, "frame_name": frame.name, "definition": frame.definition,
-                             "inclusion": frame.inclusion, "exclusion": frame.exclusion, "outlet": outlet,
-                             "doc_id": doc_id, "sent_idx": int(sent_idx), "sentence": text, "code": "",
-                             "coder": "", "notes": ""})
-    sheet = pd.DataFrame(rows, columns=CODING_COLUMNS[1:])
-    sheet = sheet.iloc[rng.permutation(len(sheet))].reset_index(drop=True)
-    sheet.insert(0, "item_id", [f"item-{i:04d}" for i in range(1, len(sheet) + 1)])
-    return sheet[CODING_COLUMNS]
-
-
-def score_coding(sheets: list[pd.DataFrame], *, codebook: IssueCodebook | None = None) -> pd.DataFrame:
-    """Precision per frame and Krippendorff's alpha from one or more coded sheets.
-
-    Args:
-        sheets: Coded copies of a :func:`sample_for_coding` sheet (one per coder; ``code`` is 0 or 1).
-        codebook: The codebook the detector runs (to recompute its answer for each item).
-
-    Returns:
-        One row per frame: ``n_items``, ``n_flagged``, ``precision`` (share of flagged items the coders' majority
-        codes 1), ``recall_in_sample`` (share of items coded 1 that were flagged), ``alpha_coders`` (nominal
-        alpha between coders; NaN with one coder) and ``alpha_detector`` (between the coders' majority and the
-        detector).
-
-    Raises:
-        ValueError: if a sheet lacks columns or has codes other than 0/1.
-    """
-    import krippendorff
-
-    codebook = codebook or IssueCodebook.load()
-    coded = []
-    for k, sheet in enumerate(sheets):
-        missing = {"item_id", "frame", "sentence", "code"} - set(sheet.columns)
-        if missing:
-            raise ValueError(f"sheet {k + 1}: missing columns {sorted(missing)}")
-        codes = pd.to_numeric(sheet["code"], errors="coerce")
-        bad = codes.notna() & ~codes.isin([0, 1])
-        if bad.any() or codes.isna().all():
-            raise ValueError(f"sheet {k + 1}: 'code' must be 0 or 1 (or empty for uncoded rows)")
-        coded.append(sheet.assign(code=codes).set_index("item_id"))
-    base = coded[0][["frame", "sentence"]]
-    matrix = pd.concat([c["code"].rename(f"coder{k}") for k, c in enumerate(coded)], axis=1).reindex(base.index)
-    majority = (matrix.mean(axis=1) >= 0.5).where(matrix.notna().any(axis=1))
-    detector = pd.Series([bool(codebook.frames[f].matches(s)) for f, s in zip(base["frame"], base["sentence"],
-                                                                                    strict=True)], index=base.index)
-    rows = []
-    for slug in codebook.frames:
-        idx = base.index[(base["frame"] == slug) & majority.notna()]
-        if len(idx) == 0:
-            continue
-        m, d = majority[idx].astype(bool), detector[idx]
-        alpha_coders = float("nan")
-        if len(coded) > 1:
-            data = matrix.loc[idx].T.to_numpy(dtype=float)
-            if np.unique(data[~np.isnan(data)]).size > 1:
-                alpha_coders = float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
-        pair = np.vstack([m.to_numpy(dtype=float), d.to_numpy(dtype=float)])
-        alpha_det = (float(krippendorff.alpha(reliability_data=pair, level_of_measurement="nominal"))
-                     if np.unique(pair).size > 1 else float("nan"))
-        rows.append({
-            "frame": slug, "n_items": int(len(idx)), "n_flagged": int(d.sum()),
-            "precision": float(m[d].mean()) if d.any() else float("nan"),
-            "recall_in_sample": float(d[m].mean()) if m.any() else float("nan"),
-            "alpha_coders": alpha_coders, "alpha_detector": alpha_det,
-        })
-    return pd.DataFrame(rows)

@@ -48,6 +48,21 @@ def score_text(text: object) -> dict[str, float]:
     return analyzer().polarity_scores(text.translate(_QUOTES))
 
 
+def sentence_label(text: object, *, settings: SentimentSettings = SentimentSettings()) -> str:
+    """VADER's three-way label of one sentence (its own ±0.05 cut-offs), from :func:`score_text`.
+
+    The one text preparation every VADER use shares: the report's tone, the actor-sentiment baseline and the
+    hand-coding comparison.
+
+    >>> sentence_label("I don’t like it."), sentence_label("It is a table."), sentence_label("Wonderful!")
+    ('negative', 'neutral', 'positive')
+    """
+    compound = score_text(text)["compound"]
+    if compound <= settings.negative_below:
+        return "negative"
+    return "positive" if compound >= settings.positive_above else "neutral"
+
+
 def score_sentences(sentences: pd.DataFrame) -> pd.DataFrame:
     """One row per sentence with its VADER scores.
 

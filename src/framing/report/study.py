@@ -146,12 +146,13 @@ class Study:
         return {str(k): int(v) for k, v in counts.items()}
 
 
-def open_report(corpus_dir: str | Path = "data/raw", *, output_dir: str | None = None, progress: bool = False,
-                **params: Any) -> Study:
+def open_report(corpus_dir: str | Path | None = "data/raw", *, output_dir: str | None = None,
+                progress: bool = False, **params: Any) -> Study:
     """The one set-up call of a report notebook: the study's tables, selected by the parameters.
 
     Args:
-        corpus_dir: Folder of raw files (relative to the project root unless absolute).
+        corpus_dir: Folder of raw files (relative to the project root unless absolute); None for a section that
+            is about the measures, not a corpus (the validation notebook): the study then has no document.
         output_dir: Run folder for figures and tables (None: write nothing, as in JupyterLab and nbval).
         progress: Show progress bars while the tables are built.
         **params: Report parameters (:class:`ReportSettings` fields); checked, so a bad value is a clear error.
@@ -164,7 +165,9 @@ def open_report(corpus_dir: str | Path = "data/raw", *, output_dir: str | None =
     from framing.report.params import ParameterError
 
     quiet_kernel(output_dir)
-    settings = ReportSettings.from_params({"corpus_dir": str(corpus_dir), **params})
+    settings = ReportSettings.from_params({**({"corpus_dir": str(corpus_dir)} if corpus_dir else {}), **params})
+    if corpus_dir is None:
+        return Study(pipeline.empty_tables(), settings, output_dir=output_dir)
     tables = pipeline.run(corpus_dir, actor_mode=settings.actor_mode, progress=progress)
     if settings.outlets:
         present = set(tables.documents["outlet"].astype(str))
@@ -175,6 +178,15 @@ def open_report(corpus_dir: str | Path = "data/raw", *, output_dir: str | None =
 
 
 # ---------------------------------------------------------------- what a section needs
+
+
+def _n(count: int, noun: str) -> str:
+    """``count`` and ``noun``, plural where it should be.
+
+    >>> _n(1, "English document"), _n(10, "English document")
+    ('1 English document', '10 English documents')
+    """
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _listing(items: Sequence[str], limit: int = 8) -> str:
@@ -204,27 +216,34 @@ class Needs:
     def describe(self) -> str:
         """The needs in words, for the README table.
 
-        >>> Needs(docs=2, outlets=2, english=2).describe()
-        '2 documents, 2 outlets, 2 English documents'
+        >>> Needs(docs=2, outlets=2, english=2, voice="author").describe()
+        '2 outlets, 2 English documents (author voice)'
         """
-        parts = [f"{self.docs} document{'s' * (self.docs != 1)}"]
+        parts = []
+        if self.english >= self.docs:
+            parts.append(f"{self.english} English document{'s' * (self.english != 1)}" if self.english else "")
+        else:
+            parts.append(f"{self.docs} document{'s' * (self.docs != 1)}")
+            if self.english:
+                parts.append(f"{self.english} English document{'s' * (self.english != 1)}")
         if self.outlets > 1:
-            parts.append(f"{self.outlets} outlets")
-        if self.voice:
-            parts.append(f"{'the voice parameter' if self.voice == 'settings' else self.voice + ' voice'}")
-        if self.english:
-            parts.append(f"{self.english} English document{'s' * (self.english != 1)}")
+            parts.insert(0, f"{self.outlets} outlets")
+        parts = [p for p in parts if p]
+        voice = {"settings": "in the `voice` parameter's voice", "author": "author voice",
+                 "quoted": "quoted voice"}.get(self.voice or "")
+        text = ", ".join(parts) + (f" ({voice})" if voice else "")
+        extras = []
         if self.dates:
-            parts.append(f"{self.dates} dated document{'s' * (self.dates != 1)}")
+            extras.append(f"{self.dates} dated document{'s' * (self.dates != 1)}")
         if self.focus:
-            parts.append("a focus topic present in the corpus")
+            extras.append("a focus topic that some document carries")
         if self.windows:
-            parts.append("event windows with dated documents")
+            extras.append("event windows that a dated document falls in")
         if self.mentions:
-            parts.append("actor mentions")
+            extras.append("a mention of an actor of actors.yaml")
         if self.accurate:
-            parts.append("actor_mode: accurate")
-        return ", ".join(parts)
+            extras.append("`actor_mode: accurate`")
+        return ", ".join([text, *extras]) if text else ", ".join(extras)
 
     def unmet(self, study: Study) -> str | None:
         """The sentence the report shows when a need is not met, or None when every need is."""
@@ -250,8 +269,8 @@ class Needs:
             if voice == "quoted" and len(docs) == 0:
                 return ("No quoted text in this selection: no reader marked a block as quoted (quoted voice comes "
                         "from datelines, lead-ins and manifest.yaml `quoted_blocks`).")
-            return (f"This needs at least {self.docs} unique documents{where}; the selection has {len(docs)}. Add "
-                    "documents, or widen the selection (`outlets`, `topic`).")
+            return (f"This needs at least {_n(self.docs, 'unique document')}{where}; the selection has {len(docs)}. "
+                    "Add documents, or widen the selection (`outlets`, `topic`).")
         outlets = sorted(docs["outlet"].astype(str).unique())
         if len(outlets) < self.outlets:
             return (f"This compares outlets and needs at least {self.outlets}; the selection has {len(outlets)}"
@@ -262,7 +281,7 @@ class Needs:
             if len(english) < self.english:
                 langs = docs["lang"].astype(str).value_counts()
                 mix = _listing([f"{lang} {n}" for lang, n in langs.items()])
-                return (f"These measures are English-only and need at least {self.english} English documents"
+                return (f"These measures are English-only and need at least {_n(self.english, 'English document')}"
                         f"{where}; the selection has {len(english)} (languages: {mix}). If a file is English, say "
                         "so in manifest.yaml (`override: {lang: en}`).")
         if self.mentions:

@@ -11,7 +11,7 @@ from framing.report.sections.actors import (
     actor_table,
     word_choice,
 )
-from framing.report.sections.base import SECTIONS, Section, section
+from framing.report.sections.base import SECTIONS, Section, needs_table, section
 from framing.report.sections.corpus import (
     attention_over_time,
     corpus_overview,
@@ -39,6 +39,6 @@ __all__ = [
     "actor_table", "all_comparisons", "attention_over_time", "conflict_vocabulary", "corpus_overview",
     "distinctive_terms", "duplicates", "generic_frame_evidence", "generic_frames", "headline", "issue_frame_evidence",
     "issue_frames", "issue_frames_quoted", "key_findings", "languages", "lexicon_versions", "model_tuning",
-    "rejects_ledger", "section", "tone_by_outlet", "tone_evidence", "tone_focus", "tone_over_time", "tone_table",
+    "needs_table", "rejects_ledger", "section", "tone_by_outlet", "tone_evidence", "tone_focus", "tone_over_time", "tone_table",
     "topic_tags", "topics", "validation_figures", "word_choice",
 ]

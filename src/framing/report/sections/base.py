@@ -44,3 +44,12 @@ def section(name: str, *, title: str, notebook: str, needs: Needs = Needs()) -> 
         SECTIONS[name] = sec
         return sec
     return register
+
+
+def needs_table() -> str:
+    """The README's table of what each section needs, as Markdown (a test keeps the README equal to it)."""
+    rows = ["| notebook | section | needs at least |", "|---|---|---|"]
+    for sec in sorted(SECTIONS.values(), key=lambda x: (x.notebook, list(SECTIONS).index(x.name))):
+        needs = "nothing from the corpus" if sec.needs.docs == 0 else sec.needs.describe()
+        rows.append(f"| `{sec.notebook}` | {sec.title} (`{sec.name}`) | {needs} |")
+    return "\n".join(rows)

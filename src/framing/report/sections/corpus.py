@@ -65,7 +65,7 @@ def duplicates(study: Study, show: Builder) -> None:
                              "with where each copy sits in the raw files.")
 
 
-@section("rejects_ledger", title="Rejects ledger", notebook=NB, needs=Needs(docs=0))
+@section("rejects_ledger", title="Rejects ledger", notebook=NB, needs=Needs(docs=0, outlets=0))
 def rejects_ledger(study: Study, show: Builder) -> None:
     """Rejected units per file and reason."""
     ledger = compare.rejects_summary(study.tables.rejects)

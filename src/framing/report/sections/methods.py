@@ -9,7 +9,7 @@ from framing.report.sections.base import section
 from framing.report.study import Needs, Study
 
 NB = "04_validation.ipynb"
-NO_CORPUS = Needs(docs=0)  # these sections are about the measures, not the corpus
+NO_CORPUS = Needs(docs=0, outlets=0)  # these sections are about the measures, not the corpus
 
 
 @section("validation_figures", title="Validation", notebook=NB, needs=NO_CORPUS)
