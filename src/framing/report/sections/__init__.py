@@ -39,6 +39,6 @@ __all__ = [
     "actor_table", "all_comparisons", "attention_over_time", "conflict_vocabulary", "corpus_overview",
     "distinctive_terms", "duplicates", "generic_frame_evidence", "generic_frames", "headline", "issue_frame_evidence",
     "issue_frames", "issue_frames_quoted", "key_findings", "languages", "lexicon_versions", "model_tuning",
-    "needs_table", "rejects_ledger", "section", "tone_by_outlet", "tone_evidence", "tone_focus", "tone_over_time", "tone_table",
-    "topic_tags", "topics", "validation_figures", "word_choice",
+    "needs_table", "rejects_ledger", "section", "tone_by_outlet", "tone_evidence", "tone_focus", "tone_over_time",
+    "tone_table", "topic_tags", "topics", "validation_figures", "word_choice",
 ]
