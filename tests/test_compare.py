@@ -46,3 +46,33 @@ def test_extreme_sentences():
     ev = extreme_sentences(sents, documents, k=1)
     assert ev[["end", "sentence", "score"]].values.tolist() == [["most negative", "bad", -0.9],
                                                                  ["most positive", "good", 0.8]]
+
+
+def test_frame_evidence_comes_only_from_the_documents_its_cell_counts():
+    """RT's morality cell read 0% beside an evidence sentence at 0.81: evidence now needs the document's frame."""
+    from framing.compare import frame_evidence, frame_prevalence
+
+    documents = pd.DataFrame({"doc_id": ["a", "b", "c"], "outlet": ["rt", "rt", "x"], "voice": ["author"] * 3,
+                              "published_date": [None] * 3, "title": ["A", "B", "C"], "duplicate_of": [None, None, "b"]})
+    sentences = pd.DataFrame({"doc_id": ["a", "b", "c"], "sent_idx": [0, 0, 0], "text": ["one", "two", "two"]})
+    doc_frames = pd.DataFrame({"doc_id": ["a", "b", "c"], "frame": ["MO"] * 3, "frame_present": [False, True, True]})
+    scores = pd.DataFrame({"doc_id": ["a", "b", "c"], "sent_idx": [0, 0, 0], "frame": ["MO"] * 3,
+                           "frame_prob": [0.81, 0.40, 0.40]})
+    ev = frame_evidence(scores, sentences, documents, score="frame_prob", doc_frames=doc_frames)
+    assert ev[["doc_id", "score", "n_copies"]].values.tolist() == [["b", 0.40, 2]]  # not a's 0.81; c is b's copy
+    cell = frame_prevalence(doc_frames, documents, value="frame_present").iloc[0]
+    assert (cell["mean"], cell["ci_method"]) == (0.5, "wilson")
+    none = frame_evidence(scores, sentences, documents, score="frame_prob",
+                          doc_frames=doc_frames.assign(frame_present=False))
+    assert none.empty and list(none.columns)[:3] == ["frame", "outlet", "score"]
+
+
+def test_every_vader_use_prepares_text_the_same_way():
+    from framing.coding import automatic_codes
+    from framing.features.sentiment import score_text, sentence_label
+
+    text = "They don’t “love” it."  # a curly apostrophe defeats VADER's negation unless straightened
+    assert score_text(text)["compound"] < 0 and sentence_label(text) == "negative"
+    sheet = pd.DataFrame({"item_id": ["actor-1"], "sentence": ["[[Maduro]] doesn’t “love” it."], "char_start": [0],
+                          "char_end": [6], "actor": ["maduro"]})
+    assert automatic_codes(sheet, measures=["vader"])["vader"].tolist() == [sentence_label("Maduro doesn’t “love” it.")]

@@ -166,7 +166,8 @@ def corpus_overview(documents: pd.DataFrame, doc_topics: pd.DataFrame, *, focus_
 
     Returns:
         Columns ``outlet``, ``source_kind``, ``voice``, ``n_docs``, ``n_words``, ``n_duplicates`` (copies not
-        counted); with a ``focus_topic``, ``n_docs_focus`` (documents tagged with it); with ``min_docs``,
+        counted; an outlet that only carries copies of others' texts has a row with ``n_docs`` 0); with a
+        ``focus_topic``, ``n_docs_focus`` (documents tagged with it); with ``min_docs``,
         ``small_n`` (the outlet has fewer unique documents than that in all, so it is shown but not compared).
 
     """
@@ -180,7 +181,9 @@ def corpus_overview(documents: pd.DataFrame, doc_topics: pd.DataFrame, *, focus_
     out = unique.groupby(keys, sort=True).agg(n_docs=("doc_id", "size"), n_words=("n_words", "sum"),
                                               n_docs_focus=("on_focus", "sum"))
     dup = docs[docs["is_duplicate"]].groupby(keys, sort=True).size().rename("n_duplicates")
-    out = out.join(dup, how="left").fillna({"n_duplicates": 0}).reset_index()
+    # outer: an outlet whose every document is a copy of another outlet's (syndication) keeps its row, n_docs 0
+    out = out.join(dup, how="outer").fillna({"n_docs": 0, "n_words": 0, "n_docs_focus": 0, "n_duplicates": 0})
+    out = out.reset_index()
     cols = list(OVERVIEW_COLUMNS)
     if focus_topic:
         cols.append("n_docs_focus")

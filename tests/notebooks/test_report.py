@@ -86,6 +86,20 @@ def test_report_shows_outlets_ci_and_evidence(finished_run):
     assert "def " not in page.split("<body", 1)[1] or "framing.report" not in page  # code cells are hidden
 
 
+def test_the_report_is_free_of_logs_warnings_and_local_paths(finished_run):
+    """Methods printed a tqdm warning with a local .venv path and model-training logs into the page."""
+    _, run = finished_run
+    page = (run / "report.html").read_text(encoding="utf-8")
+    for text in (".venv", "TqdmWarning", "IProgress", "training the", "on first use", "application/vnd.jupyter.stderr"):
+        assert text not in page, text
+    for path in (run / "notebooks").glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            for out in cell.get("outputs", []):
+                if out.get("name") == "stderr":
+                    assert "Tqdm" not in out["text"] and "framing." not in out["text"], (path.name, out["text"])
+    assert "CI checks" not in page and "The test suite checks this table" in page
+
+
 def test_article_text_is_escaped_in_the_report(finished_run):
     _, run = finished_run
     page = (run / "report.html").read_text(encoding="utf-8")
