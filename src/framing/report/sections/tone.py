@@ -38,17 +38,20 @@ def tone_by_outlet(study: Study, show: Builder) -> None:
 @section("tone_focus", title="The focus topic alone", notebook=NB, needs=Needs(english=1, focus=True))
 def tone_focus(study: Study, show: Builder) -> None:
     """The same comparison on the focus topic's documents only."""
-    topic = study.settings.focus_topic
+    from framing.features.topics import TopicLexicon
+
+    slug = study.settings.focus_topic
+    topic = TopicLexicon.load().labels.get(str(slug), str(slug))
     docs = study.docs(english=True, focus=True)
     if docs.empty:
-        show.note(f"The documents tagged {topic!r} are not English, so VADER does not score them.")
+        show.note(f"The documents tagged {slug!r} are not English, so VADER does not score them.")
         return
     summary = show.save(compare.group_summary(docs, TONE, by=["outlet", "voice"], settings=study.settings.compare),
                         "sentiment_by_outlet_voice_focus")
     show.figure(plots.forest(summary, facet="voice", names=study.names, xlim=(-1, 1), xlabel=XLABEL,
                              title=f"Mean sentence tone per document, {topic} documents only, by outlet and voice"),
                 "sentiment_forest_focus",
-                caption=f"Mean document tone per outlet on documents tagged {topic!r} only, with "
+                caption=f"Mean document tone per outlet on documents tagged {slug!r} ({topic}) only, with "
                         f"{interval_words(study)}.",
                 alt=f"Forest plot of mean VADER compound per outlet for {topic} documents.")
 
