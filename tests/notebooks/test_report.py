@@ -1,6 +1,7 @@
 """End-to-end: notebooks through real papermill, the report through nbconvert, publishing."""
 
 import json
+import re
 import shutil
 
 import nbformat
@@ -89,7 +90,7 @@ def test_report_shows_outlets_ci_and_evidence(finished_run):
 def test_the_report_is_free_of_logs_warnings_and_local_paths(finished_run):
     """Methods printed a tqdm warning with a local .venv path and model-training logs into the page."""
     _, run = finished_run
-    page = (run / "report.html").read_text(encoding="utf-8")
+    page = re.sub(r"<style.*?</style>", "", (run / "report.html").read_text(encoding="utf-8"), flags=re.S)
     for text in (".venv", "TqdmWarning", "IProgress", "training the", "on first use", "application/vnd.jupyter.stderr"):
         assert text not in page, text
     for path in (run / "notebooks").glob("*.ipynb"):
