@@ -191,18 +191,16 @@ class Outputs:
 
         name = output_name(name)
         with missing_glyphs_allowed():
-            return self._figure_html(fig, name, caption=caption, alt=alt, plt=plt)
-
-    def _figure_html(self, fig: Any, name: str, *, caption: str, alt: str, plt: Any) -> str:
-        if self.root is not None:
-            folder = self.root / "figures"
-            folder.mkdir(parents=True, exist_ok=True)
-            for suffix, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
-                with atomic_path(folder / f"{name}.{suffix}") as tmp:
-                    fig.savefig(tmp, format=suffix, dpi=110, bbox_inches="tight", metadata=meta)
-            atomic_write_text(folder / f"{name}.json", json.dumps({"caption": caption, "alt": alt}, indent=2) + "\n")
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+            if self.root is not None:
+                folder = self.root / "figures"
+                folder.mkdir(parents=True, exist_ok=True)
+                for suffix, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
+                    with atomic_path(folder / f"{name}.{suffix}") as tmp:
+                        fig.savefig(tmp, format=suffix, dpi=110, bbox_inches="tight", metadata=meta)
+                atomic_write_text(folder / f"{name}.json",
+                                  json.dumps({"caption": caption, "alt": alt}, indent=2) + "\n")
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
         plt.close(fig)
         data = base64.b64encode(buffer.getvalue()).decode("ascii")
         files = f" (files: figures/{html.escape(name)}.png, .svg)" if self.root is not None else ""
@@ -214,17 +212,22 @@ class Outputs:
         """:meth:`figure_html`, displayable."""
         return _Html(self.figure_html(fig, name, caption=caption, alt=alt))
 
-    def table(self, df: pd.DataFrame, name: str) -> None:
-        """Check ``df`` against its schema and save it as ``tables/<name>.csv`` (if writing); returns nothing."""
+    def _table_path(self, df: pd.DataFrame, name: str) -> Any:
+        """``tables/<name>.csv`` once ``df`` passed its schema check (its folder made), or None when not writing."""
         name = output_name(name)
         check_schema(df, name)
         if self.root is None:
-            return
+            return None
         folder = self.root / "tables"
         folder.mkdir(parents=True, exist_ok=True)
-        with atomic_path(folder / f"{name}.csv") as tmp:
-            df.to_csv(tmp, index=False, lineterminator="\n", float_format="%.6g")
+        return folder / f"{name}.csv"
 
+    def table(self, df: pd.DataFrame, name: str) -> None:
+        """Check ``df`` against its schema and save it as ``tables/<name>.csv`` (if writing); returns nothing."""
+        path = self._table_path(df, name)
+        if path is not None:
+            with atomic_path(path) as tmp:
+                df.to_csv(tmp, index=False, lineterminator="\n", float_format="%.6g")
 
     def coding_sheet(self, sheet: pd.DataFrame, name: str, *, unit: str) -> None:
         """Write a blind coding sheet as ``tables/<name>.csv`` with its codebook beside it (if writing).
@@ -234,13 +237,9 @@ class Outputs:
         """
         from framing import coding
 
-        name = output_name(name)
-        check_schema(sheet, name)
-        if self.root is None:
-            return
-        folder = self.root / "tables"
-        folder.mkdir(parents=True, exist_ok=True)
-        coding.write_sheet(sheet, folder / f"{name}.csv", unit=unit)
+        path = self._table_path(sheet, name)
+        if path is not None:
+            coding.write_sheet(sheet, path, unit=unit)
 
 
 # ---------------------------------------------------------------- what a section returns

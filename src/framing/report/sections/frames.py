@@ -53,13 +53,20 @@ def generic_frame_evidence(study: Study, show: Builder) -> None:
     codebook = GenericCodebook.load()
     ev["cues"] = [", ".join(codebook.cues_in(str(s), str(f))) for s, f in zip(ev["sentence"], ev["frame"],
                                                                                 strict=True)]
-    show.save(ev, f"generic_frames_evidence_{voice}")
-    if ev.empty:
-        show.note(f"No {voice}-voice document uses a generic frame, so no sentence carries one.")
+    _show_evidence(show, ev, f"generic_frames_evidence_{voice}",
+                   empty=f"No {voice}-voice document uses a generic frame, so no sentence carries one.",
+                   caption="Sentences that carry each generic frame, from the documents its cell counts (score: the "
+                           "frame model on the sentence alone; escaped text).")
+
+
+def _show_evidence(show: Builder, evidence: pd.DataFrame, name: str, *, empty: str, caption: str) -> None:
+    """Write a frame-evidence table, and show its main columns, or say why it is empty."""
+    show.save(evidence, name)
+    if evidence.empty:
+        show.note(empty)
         return
-    show.table(ev[["frame", "outlet", "score", "cues", "title", "sentence", "n_copies"]], max_rows=120,
-               caption="Sentences that carry each generic frame, from the documents its cell counts (score: the "
-                       "frame model on the sentence alone; escaped text).")
+    show.table(evidence[["frame", "outlet", "score", "cues", "title", "sentence", "n_copies"]], max_rows=120,
+               caption=caption)
 
 
 def _issue(study: Study, voice: str, value: str) -> pd.DataFrame:
@@ -104,17 +111,14 @@ def issue_frame_evidence(study: Study, show: Builder) -> None:
     hits = hits.assign(n_cues=[len([c for c in str(cues).split(";") if c.strip()]) for cues in hits["cues"]])
     ev = compare.frame_evidence(hits, study.sentence_rows(hits), study.selection, score="n_cues", voice=s.voice, k=2,
                                 doc_frames=_counted(study, "issue_frame_docs"), present="uses_frame")
-    show.save(ev, f"issue_frames_evidence_{s.voice}")
     sheet = coding.draw_sample(study.selected_tables(), settings=coding.SampleSettings(
         unit="issue", per_stratum=max(s.coding_per_frame, 1), seed=s.seed))
     show.outputs.coding_sheet(sheet, "coding_sheet_issue_frames", unit="issue")
     show.shown.tables.append("coding_sheet_issue_frames")
-    if ev.empty:
-        show.note(f"No {s.voice}-voice sentence matches an issue-frame cue of the codebook.")
-        return
-    show.table(ev[["frame", "outlet", "score", "cues", "title", "sentence", "n_copies"]], max_rows=120,
-               caption="Sentences behind each issue-frame cell, with the cues that matched (score: how many) "
-                       "(escaped text).")
+    _show_evidence(show, ev, f"issue_frames_evidence_{s.voice}",
+                   empty=f"No {s.voice}-voice sentence matches an issue-frame cue of the codebook.",
+                   caption="Sentences behind each issue-frame cell, with the cues that matched (score: how many) "
+                           "(escaped text).")
 
 
 @section("distinctive_terms", title="Distinctive terms", notebook=NB, needs=Needs(voice="settings", outlets=2,
