@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -124,6 +124,12 @@ class Study:
     def actor_mode(self) -> str:
         """The actor model this study's tables were built with."""
         return str(self.tables.meta.get("actor_mode", self.settings.actor_mode))
+
+    def cached(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per study and key: results that several sections show (tests, summaries)."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
     def selected_tables(self) -> Any:
         """The study's tables with the documents cut to the selection (for the hand-coding sample)."""

@@ -19,8 +19,9 @@ def _registry_names() -> dict[str, str]:
 
 
 def _portrayal(study: Study, voice: str) -> pd.DataFrame:
-    return compare.actor_portrayal(study.feature("actor_mentions"), study.selection, voice=voice,
-                                   settings=study.settings.compare)
+    """The outlet × actor matrix of one voice (computed once per study: three sections show it)."""
+    return study.cached(f"portrayal:{voice}", lambda: compare.actor_portrayal(
+        study.feature("actor_mentions"), study.selection, voice=voice, settings=study.settings.compare))
 
 
 def _model_words(study: Study) -> str:

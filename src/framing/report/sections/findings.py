@@ -16,11 +16,9 @@ EVIDENCE_NOTE = ("Evidence: each measure's section below shows the sentences beh
 
 def tests(study: Study) -> pd.DataFrame:
     """Every outlet-versus-rest test of the study (computed once per study)."""
-    if "tests" not in study.memo:
-        s = study.settings
-        measures = findings.document_measures(study.tables, study.selection)
-        study.memo["tests"] = findings.run_tests(measures, settings=s.compare, fdr=s.fdr)
-    return study.memo["tests"]
+    s = study.settings
+    return study.cached("tests", lambda: findings.run_tests(findings.document_measures(study.tables, study.selection),
+                                                            settings=s.compare, fdr=s.fdr))
 
 
 def untested_reason(study: Study, table: pd.DataFrame) -> str:

@@ -19,18 +19,13 @@ def _issue_names() -> dict[str, str]:
     return {slug: frame.name for slug, frame in IssueCodebook.load().frames.items()}
 
 
-def _counted(study: Study, name: str) -> pd.DataFrame:
-    """Feature table ``name`` for the selection's unique documents (every voice: the sections pick one)."""
-    return study.feature(name)
-
-
 @section("generic_frames", title="Generic frames", notebook=NB, needs=Needs(voice="settings", english=1))
 def generic_frames(study: Study, show: Builder) -> None:
     """Share of each outlet's documents that use each generic frame, with Wilson intervals."""
     from framing.features.frames import FRAME_NAMES
 
     voice = study.settings.voice
-    gen = show.save(compare.frame_prevalence(_counted(study, "doc_frames"), study.selection, value="frame_present",
+    gen = show.save(compare.frame_prevalence(study.feature("doc_frames"), study.selection, value="frame_present",
                                              voice=voice, settings=study.settings.compare), f"generic_frames_{voice}")
     show.figure(plots.prevalence_heatmap(gen, column="frame", names=study.names, column_names=FRAME_NAMES, vmax=1.0,
                                          title=f"Generic frames by outlet, {voice} voice: % of documents"),
@@ -47,9 +42,9 @@ def generic_frame_evidence(study: Study, show: Builder) -> None:
     from framing.features.frames import GenericCodebook
 
     voice = study.settings.voice
-    scores = _counted(study, "sentence_frames")
+    scores = study.feature("sentence_frames")
     ev = compare.frame_evidence(scores, study.sentence_rows(scores), study.selection, score="frame_prob",
-                                voice=voice, k=2, doc_frames=_counted(study, "doc_frames"), present="frame_present")
+                                voice=voice, k=2, doc_frames=study.feature("doc_frames"), present="frame_present")
     codebook = GenericCodebook.load()
     ev["cues"] = [", ".join(codebook.cues_in(str(s), str(f))) for s, f in zip(ev["sentence"], ev["frame"],
                                                                                 strict=True)]
@@ -70,7 +65,7 @@ def _show_evidence(show: Builder, evidence: pd.DataFrame, name: str, *, empty: s
 
 
 def _issue(study: Study, voice: str, value: str) -> pd.DataFrame:
-    return compare.frame_prevalence(_counted(study, "issue_frame_docs"), study.selection, value=value, voice=voice,
+    return compare.frame_prevalence(study.feature("issue_frame_docs"), study.selection, value=value, voice=voice,
                                     settings=study.settings.compare)
 
 
@@ -107,10 +102,10 @@ def issue_frames_quoted(study: Study, show: Builder) -> None:
 def issue_frame_evidence(study: Study, show: Builder) -> None:
     """Sentences behind each issue-frame cell, and the blind hand-coding sheet."""
     s = study.settings
-    hits = _counted(study, "issue_frame_sentences")
+    hits = study.feature("issue_frame_sentences")
     hits = hits.assign(n_cues=[len([c for c in str(cues).split(";") if c.strip()]) for cues in hits["cues"]])
     ev = compare.frame_evidence(hits, study.sentence_rows(hits), study.selection, score="n_cues", voice=s.voice, k=2,
-                                doc_frames=_counted(study, "issue_frame_docs"), present="uses_frame")
+                                doc_frames=study.feature("issue_frame_docs"), present="uses_frame")
     sheet = coding.draw_sample(study.selected_tables(), settings=coding.SampleSettings(
         unit="issue", per_stratum=max(s.coding_per_frame, 1), seed=s.seed))
     show.outputs.coding_sheet(sheet, "coding_sheet_issue_frames", unit="issue")
@@ -184,7 +179,7 @@ def topics(study: Study, show: Builder) -> None:
 def conflict_vocabulary(study: Study, show: Builder) -> None:
     """Rates per 1,000 words of conflict categories of Empath and the Grievance Dictionary."""
     voice = study.settings.voice
-    rates = show.save(compare.lexicon_rates(_counted(study, "doc_lexcats"), study.selection, voice=voice,
+    rates = show.save(compare.lexicon_rates(study.feature("doc_lexcats"), study.selection, voice=voice,
                                             settings=study.settings.compare), f"lexicon_rates_{voice}")
     chosen = [c for c in rates["category"].unique() if str(c).split(": ")[-1] in CONFLICT]
     if not chosen:

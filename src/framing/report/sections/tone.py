@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from framing import compare, plots
 from framing.report.display import Builder
 from framing.report.sections.base import section
@@ -19,12 +21,18 @@ def interval_words(study: Study) -> str:
             f"documents, Student t below, none for a single document)")
 
 
+def _by_outlet(study: Study, value: str) -> pd.DataFrame:
+    """Per-outlet summary of a document measure over the English documents (once per study: two sections show it)."""
+    return study.cached(f"by_outlet:{value}", lambda: compare.group_summary(
+        study.docs(english=True), value, by=["outlet"], settings=study.settings.compare))
+
+
 @section("tone_by_outlet", title="Tone by outlet", notebook=NB, needs=Needs(english=1))
 def tone_by_outlet(study: Study, show: Builder) -> None:
     """Forest plot of mean document tone per outlet, author and quoted voice apart."""
     docs = study.docs(english=True)
     settings = study.settings.compare
-    show.save(compare.group_summary(docs, TONE, by=["outlet"], settings=settings), "sentiment_by_outlet")
+    show.save(_by_outlet(study, TONE), "sentiment_by_outlet")
     by_voice = show.save(compare.group_summary(docs, TONE, by=["outlet", "voice"], settings=settings),
                          "sentiment_by_outlet_voice")
     show.figure(plots.forest(by_voice, facet="voice", names=study.names, xlim=(-1, 1), xlabel=XLABEL,
@@ -59,10 +67,7 @@ def tone_focus(study: Study, show: Builder) -> None:
 @section("tone_table", title="Tone table", notebook=NB, needs=Needs(english=1))
 def tone_table(study: Study, show: Builder) -> None:
     """Mean tone and share of negative sentences per outlet, with intervals."""
-    docs = study.docs(english=True)
-    settings = study.settings.compare
-    tone = compare.group_summary(docs, TONE, by=["outlet"], settings=settings)
-    neg = compare.group_summary(docs, "share_negative", by=["outlet"], settings=settings)
+    tone, neg = _by_outlet(study, TONE), _by_outlet(study, "share_negative")
     table = tone.merge(neg, on=["outlet", "n_docs", "small_n"], suffixes=("_compound", "_share_negative"))
     table = table[["outlet", "n_docs", "mean_compound", "ci_low_compound", "ci_high_compound", "ci_method_compound",
                    "mean_share_negative", "ci_low_share_negative", "ci_high_share_negative",
