@@ -12,7 +12,7 @@ seeded synthetic corpus (default 5,000 documents) into a temporary folder, then:
   as documents/s and mentions/s.
 
 Prints sentences/s of each and the ratio fast pipeline / bare VADER (target >= 1.0), and writes
-``results/pipeline.json``. Models are loaded (and trained, on first use) before anything is timed.
+``results/pipeline.json``. Models are loaded (the shipped artefacts) before anything is timed.
 """
 
 from __future__ import annotations

@@ -1,15 +1,15 @@
 import functools
 import json
-import pickle
 
 import krippendorff
 import numpy as np
 import pandas as pd
 import pytest
 
-from framing import coding, pipeline
+from framing import coding, models, pipeline
 from framing.features import actors, frames
 from framing.features.issue_frames import IssueCodebook
+from framing.models import artefacts
 
 CODEBOOK = IssueCodebook.load()
 HIDDEN = {"automatic", "outlet", "actor_label", "frame_present", "frame_prob", "p_negative", "p_positive", "cues",
@@ -273,8 +273,10 @@ def test_training_rows_from_coded_sheets(actor_coded, tables, tmp_path):
         coding.training_data(coding.read_coded([code_sheet(issue, cues(issue), "a", tmp_path / "i.csv")]))
 
 
-def test_default_model_key_is_unchanged():
-    assert actors.model_path("fast").name == "target-sentiment-fast-0.1.0-fb80ff05993d.pkl"
+def test_the_shipped_fast_model_records_the_pinned_training_file():
+    meta = models.metadata("fast")
+    assert meta["inputs"]["data/external/newsmtsc/train.jsonl"] == (
+        "fb80ff05993dd59016c36abefaa7bd00d77cb0cb38a781c1f9edd9ad7c61471e")
 
 
 @pytest.fixture()
@@ -285,22 +287,24 @@ def small_train(tmp_path):
     return functools.partial(actors.train_fast, path, folds=2, grid=(1.0,))
 
 
-def test_retraining_with_coded_units_gets_its_own_model(actor_coded, small_train, tmp_path):
+def test_retraining_with_coded_units_gets_its_own_model(actor_coded, small_train, tmp_path, monkeypatch):
+    monkeypatch.setattr(actors, "train_fast", small_train)  # a small model: the test is about the cache
     extra = coding.training_data(actor_coded)
     cache = tmp_path / "models"
-    default = actors._cached_model("fast", small_train, cache)
-    default_file = actors.model_path("fast", cache_dir=cache)
-    before = default_file.read_bytes()
-    coded = actors._cached_model("fast", small_train, cache, extra=extra)
-    coded_file = actors.model_path("fast", cache_dir=cache, extra=extra)
-    assert coded_file != default_file and "-coded-" in coded_file.name and coded_file.is_file()
-    assert default_file.read_bytes() == before  # the default model is untouched
-    assert pickle.dumps(small_train()[0]) == before  # and the default path is what it was
-    other = extra.assign(label=extra["label"].iloc[::-1].to_numpy())
-    assert actors.model_path("fast", cache_dir=cache, extra=other) != coded_file  # other codes, other key
+    shipped = {p.name: p.read_bytes() for p in models.SHIPPED_DIR.iterdir()}
+    coded = actors.fast_model(extra=extra, cache_dir=cache)
+    coded_file = models.coded_path("fast", extra, cache_dir=cache)
+    assert "-coded-" in coded_file.name and coded_file.is_file() and coded_file.with_suffix(".npz").is_file()
+    assert not list(cache.glob("*.pkl"))  # an artefact like the shipped ones, not a pickle
+    assert {p.name: p.read_bytes() for p in models.SHIPPED_DIR.iterdir()} == shipped  # the shipped model is untouched
+    assert artefacts.read_metadata(coded_file)["extra"] == {"rows": len(extra), "sha256": actors.extra_digest(extra)}
+    again = actors.fast_model(extra=extra, cache_dir=cache)  # the second call loads the cache
     probe = pd.DataFrame({"text": extra["text"], "start": extra["start"], "end": extra["end"]})
-    assert not np.allclose(default.predict_proba(probe), coded.predict_proba(probe))
-    assert set(coded.cv_scores) == set(default.cv_scores)  # scored on the same gold folds
+    assert np.array_equal(coded.predict_proba(probe), again.predict_proba(probe))
+    other = extra.assign(label=extra["label"].iloc[::-1].to_numpy())
+    assert models.coded_path("fast", other, cache_dir=cache) != coded_file  # other codes, other key
+    assert not np.allclose(actors.fast_model().predict_proba(probe), coded.predict_proba(probe))
+    assert set(coded.cv_scores) == set(small_train()[0].cv_scores)  # scored on the same gold folds
 
 
 def test_generic_cv_keeps_coded_documents_out_of_test_folds(tables, tmp_path, monkeypatch):
@@ -335,11 +339,12 @@ def test_cli_sample_agreement_and_train(tables, tmp_path, capsys, monkeypatch, s
                  "--resamples", "100", "--json"]) == 0
     scores = json.loads(capsys.readouterr().out)
     assert scores[0]["comparison"] == "consensus vs fast" and scores[0]["alpha"] == 1.0
-    monkeypatch.setattr(actors, "INTERIM_DIR", tmp_path)
+    monkeypatch.setattr(models, "INTERIM_DIR", tmp_path)
     monkeypatch.setattr(actors, "train_fast", small_train)
     assert main(["train", "fast", "--coded", str(tmp_path / "ana.xlsx")]) == 0
     summary = json.loads(capsys.readouterr().out)["fast"]
-    assert summary["cv_scores_default"].keys() == summary["cv_scores"].keys()
+    assert summary["cv_scores_default"] == models.get("fast").cv_scores  # the shipped model, beside the coded one
+    assert summary["cv_scores"].keys() == small_train()[0].cv_scores.keys()
     assert "-coded-" in summary["model_file"] and summary["coded_units"] == len(sheet)
     assert main(["train", "roles", "--coded", str(tmp_path / "ana.xlsx")]) == 2
     assert "cannot train the roles model" in capsys.readouterr().err

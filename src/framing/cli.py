@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from framing.config import DEFAULT_PARAMS
 from framing.safeio import MIN_FREE_MB, OutputError, describe_os_error
@@ -60,6 +61,18 @@ def _build(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from framing import validate
 
+    if args.measure == "all":
+        table = validate.summary(recompute=True)
+        stored = validate.summary()
+        table["stored_value"] = stored["value"].where(table["computed"] == validate.RECOMPUTED,
+                                                      table["stored_value"])
+        print(table.to_string(index=False))
+        differs = table["stored_value"].notna() & (table["stored_value"] != table["value"])
+        if differs.any():
+            print(f"{int(differs.sum())} figures differ from those stored with the models: run `framing train`",
+                  file=sys.stderr)
+            return 1
+        return 0
     if args.measure == "sentiment":
         result = validate.validate_sentence_sentiment(Path(args.gold) if args.gold else validate.NYT_SNIPPETS)
     elif args.measure == "frames":
@@ -122,41 +135,37 @@ def _agreement(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from collections.abc import Callable
-    from typing import Any
+    from framing import models
 
-    from framing.features import actors, frames, roles
-
-    trainers: dict[str, Callable[..., Any]] = {"accurate": actors.accurate_model, "fast": actors.fast_model,
-                                               "roles": roles.roles_model, "frames": frames.generic_model,
-                                               "frames-fast": frames.fast_generic_model}
-    names = [args.model] if args.model != "all" else list(trainers)
+    names = list(models.KINDS) if args.model == "all" else [args.model]
     summary: dict[str, Any] = {}
     if not args.coded:
+        out = Path(args.out) if args.out else models.SHIPPED_DIR
         for name in names:
-            model = trainers[name]()
-            summary[name] = {"cv_scores": getattr(model, "cv_scores", {})}
+            path = models.train(name, out)
+            summary[name] = {"artefact": str(path), "validation": models.metadata(name, out)["validation"]}
         print(json.dumps(summary, indent=2, sort_keys=True))
         return 0
     from framing import coding
+    from framing.features.actors import extra_digest
 
     sheets = coding.read_coded(args.coded, same_items=False)
     trainable = coding.models_for(sheets)
     if args.model == "all":
-        names = [n for n in trainers if n in trainable]
+        names = [n for n in models.KINDS if n in trainable]
     elif args.model not in trainable:
         raise ValueError(f"{sheets[0].unit} sheets cannot train the {args.model} model"
                          + (f"; they train {list(trainable)}" if trainable else
                             " (issue-frame codes score the cue lexicon, which is not trained)"))
     extra = coding.training_data(sheets)
     for name in names:
-        default = trainers[name]()
-        model = trainers[name](extra=extra)
+        default = models.get(name)
+        model = models.coded(name, extra)
         summary[name] = {"cv_scores_default": getattr(default, "cv_scores", {}),
                          "cv_scores": getattr(model, "cv_scores", {}),
                          "coded_units": int(extra.attrs["items"]), "coded_ties_left_out": int(extra.attrs["ties"]),
-                         "coded_rows": int(len(extra)), "coded_digest": actors.extra_digest(extra)[:12],
-                         "model_file": str(actors.model_path(name, extra=extra))}
+                         "coded_rows": int(len(extra)), "coded_digest": extra_digest(extra)[:12],
+                         "model_file": str(models.coded_path(name, extra))}
     print(json.dumps(summary, indent=2, sort_keys=True))
     return 0
 
@@ -214,9 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="documents, sentences, rejects and files only (no feature tables)")
     build.set_defaults(func=_build)
 
-    val = sub.add_parser("validate", help="score a measure against gold data; prints one JSON object")
-    val.add_argument("measure", choices=["sentiment", "actors", "frames"],
-                     help="sentence sentiment, sentiment toward actors, or generic frames")
+    val = sub.add_parser("validate", help="score a measure against gold data; prints one JSON object ('all': "
+                                          "every figure of the report's validation table, recomputed)")
+    val.add_argument("measure", choices=["sentiment", "actors", "frames", "all"],
+                     help="sentence sentiment, sentiment toward actors, generic frames, or all: every model retrained "
+                          "and cross-validated again from the gold files (minutes), beside the stored figures")
     val.add_argument("--gold", default=None,
                      help="gold file: VADER ground-truth TSV, NewsMTSC-format JSONL, or a TSV like articles_dev.tsv")
     val.add_argument("--mode", default="accurate", choices=["accurate", "fast"],
@@ -257,12 +268,16 @@ def build_parser() -> argparse.ArgumentParser:
     agreement.add_argument("--json", action="store_true")
     agreement.set_defaults(func=_agreement)
 
-    train = sub.add_parser("train", help="build (or load from cache) the trained models; prints their CV scores")
+    train = sub.add_parser("train", help="rebuild the shipped model artefacts from data/external (fixed seeds); "
+                                          "prints their validation figures")
     train.add_argument("model", nargs="?", default="all", choices=["all", "accurate", "fast", "roles", "frames",
                                                                      "frames-fast"])
+    train.add_argument("--out", default=None, metavar="DIR",
+                       help="where to write the artefacts (default: the package's framing/models/shipped/)")
     train.add_argument("--coded", nargs="+", default=None, metavar="SHEET",
                        help="coded sheets to add to the gold training data (actor sheets: fast, accurate; generic "
-                            "sheets: frames); prints CV scores without and with them")
+                            "sheets: frames); the model is cached in data/interim/models, the shipped one is left "
+                            "as it is; prints CV scores without and with them")
     train.set_defaults(func=_train)
     return parser
 

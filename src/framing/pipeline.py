@@ -430,7 +430,9 @@ def feature_key(actor_mode: str) -> str:
     Not the language settings: a document's rows do not depend on them, only whether it has English-measure rows,
     and the store records that per document (see :class:`FeatureStore`).
     """
-    h = hashlib.sha256(f"{__version__}|actor_mode={actor_mode}".encode())
+    from framing import models
+
+    h = hashlib.sha256(f"{__version__}|actor_mode={actor_mode}|models={models.fingerprint()}".encode())
     for name in LEXICON_FILES:
         h.update(file_hash(lexicon_path(name)).encode())
     return h.hexdigest()[:16]
@@ -647,11 +649,13 @@ def cache_key(corpus_dir: Path, *, actor_mode: str = "accurate", language: Langu
     The parameters include the language identifier's version and thresholds (``lang`` and the English-measure
     tables depend on them).
     """
+    from framing import models
     from framing.ingest import INGEST_VERSION
 
     h = hashlib.sha256()
     h.update(f"{__version__}|ingest={INGEST_VERSION}|tables={TABLES_VERSION}".encode())
     h.update(f"actor_mode={actor_mode}".encode())
+    h.update(f"models={models.fingerprint()}".encode())
     h.update(policy_key(language).encode())
     for name in LEXICON_FILES:
         h.update(file_hash(lexicon_path(name)).encode())

@@ -38,27 +38,11 @@ def test_mentions_on_the_seed_corpus(seed_tables):
         assert sents[(row.doc_id, row.sent_idx)][row.char_start:row.char_end] == row.mention
 
 
-def test_training_is_reproducible():
-    data = actors.load_newsmtsc(actors.NEWSMTSC_TRAIN).iloc[:1500]
-    probe = actors.load_newsmtsc(validate.NEWSMTSC_DEVTEST_RW).iloc[:200]
-    a = actors.FastTargetSentiment(seed=7).fit(data).predict_proba(probe)
-    b = actors.FastTargetSentiment(seed=7).fit(data).predict_proba(probe)
-    pd.testing.assert_frame_equal(a, b)
-
-
 def test_bad_gold_line_is_named(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"sentence_normalized": "x", "targets": [{"from": 0, "to": 1, "polarity": 4.0}]}\n{"nope": 1}\n')
     with pytest.raises(ValueError, match=r"bad.jsonl:2: not a NewsMTSC record"):
         actors.load_newsmtsc(bad)
-
-
-def test_accurate_training_is_reproducible():
-    data = actors.load_newsmtsc(actors.NEWSMTSC_TRAIN).iloc[:300]
-    probe = actors.load_newsmtsc(validate.NEWSMTSC_DEVTEST_RW).iloc[:60]
-    a = actors.AccurateTargetSentiment(seed=3).fit(data).predict_proba(probe)
-    b = actors.AccurateTargetSentiment(seed=3).fit(data).predict_proba(probe)
-    pd.testing.assert_frame_equal(a, b)
 
 
 @pytest.mark.slow

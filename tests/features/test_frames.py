@@ -241,15 +241,6 @@ def test_gold_reader_is_lenient_and_counts_what_it_drops(tmp_path):
         frames.load_frames_gold(bad)
 
 
-def test_generic_training_is_reproducible():
-    gold = frames.load_frames_gold().iloc[:80]
-    sents = frames.article_sentences(gold["text"].tolist())
-    X = frames.GenericFrameModel().features(sents, frames.encode_articles(sents))
-    a = frames.GenericFrameModel(seed=5).fit(X, gold).predict_proba(X)
-    b = frames.GenericFrameModel(seed=5).fit(X, gold).predict_proba(X)
-    pd.testing.assert_frame_equal(a, b)
-
-
 @pytest.mark.slow
 def test_generic_frames_meet_the_targets(capsys):
     from framing.cli import main

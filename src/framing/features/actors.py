@@ -15,9 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import pickle
 import re
-import time
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,16 +25,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from framing.config import EXTERNAL_DIR, INTERIM_DIR
+from framing.config import EXTERNAL_DIR
 from framing.lexicons import LexiconError, lexicon_path, load_yaml
-from framing.safeio import atomic_path
 
 log = logging.getLogger(__name__)
 
 LABELS = ("negative", "neutral", "positive")
 NEWSMTSC_POLARITY = {2.0: "negative", 4.0: "neutral", 6.0: "positive"}
 NEWSMTSC_TRAIN = EXTERNAL_DIR / "newsmtsc" / "train.jsonl"
-NEWSMTSC_TRAIN_SHA256 = "fb80ff05993dd59016c36abefaa7bd00d77cb0cb38a781c1f9edd9ad7c61471e"
 MASK = "TGTX"
 IGNORED = ""  # actor slug of the registry's ignore phrases
 
@@ -239,12 +235,15 @@ def _with_extra(rows: pd.DataFrame, extra: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def fast_model(*, cache_dir: Path | None = None, extra: pd.DataFrame | None = None) -> FastTargetSentiment:
-    """The trained fast model, built on first use from the pinned NewsMTSC train file and cached.
+    """The fast model: the shipped artefact (``framing/models/shipped/fast``), trained on NewsMTSC train.
 
-    ``extra``: hand-coded training rows (see :func:`train_fast`); the model is cached under a key that includes
-    their hash, apart from the model trained on NewsMTSC alone.
+    ``extra``: hand-coded training rows (see :func:`train_fast`); that model is trained once and cached in
+    ``cache_dir`` (default ``data/interim/models``) under a key that includes their hash.
     """
-    model: FastTargetSentiment = _cached_model("fast", train_fast, cache_dir, extra=extra)
+    from framing import models
+
+    model: FastTargetSentiment = models.get("fast") if extra is None else models.coded("fast", extra,
+                                                                                         cache_dir=cache_dir)
     return model
 
 
@@ -384,10 +383,11 @@ class AccurateTargetSentiment:
         self._encoder: MiniLMEncoder | None = None
         self.cv_scores: dict[str, float] = {}  # macro-F1 per (C, weight), cross-validated on train
 
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_encoder"] = None  # the encoder comes from the installed package, not the pickle
-        return state
+    TRANSIENT = ("_encoder",)  # not stored in the artefact: the encoder comes from the installed package
+
+    def restore(self) -> None:
+        """Set up what an artefact does not store (the encoder, loaded on first use)."""
+        self._encoder = None
 
     @property
     def encoder(self) -> MiniLMEncoder:
@@ -475,38 +475,15 @@ def extra_digest(extra: pd.DataFrame) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def model_path(kind: str, *, cache_dir: Path | None = None, extra: pd.DataFrame | None = None) -> Path:
-    """Cache file of a trained model: kind, package version, pinned train-file hash, and the extra rows' hash."""
-    digest = hashlib.sha256(NEWSMTSC_TRAIN.read_bytes()).hexdigest()
-    if digest != NEWSMTSC_TRAIN_SHA256:
-        raise ValueError(f"{NEWSMTSC_TRAIN} does not have the pinned hash; the model would not be reproducible")
-    from framing import __version__
-
-    coded = "" if extra is None else f"-coded-{extra_digest(extra)[:12]}"
-    return (cache_dir or INTERIM_DIR / "models") / f"target-sentiment-{kind}-{__version__}-{digest[:12]}{coded}.pkl"
-
-
-def _cached_model(kind: str, train: Any, cache_dir: Path | None, *, extra: pd.DataFrame | None = None) -> Any:
-    path = model_path(kind, cache_dir=cache_dir, extra=extra)
-    if path.is_file():
-        with path.open("rb") as fh:
-            return pickle.load(fh)
-    log.warning("training the %s model on first use (minutes on 2 cores; cached as %s)", kind, path.name)
-    started = time.perf_counter()
-    model, _ = train() if extra is None else train(extra=extra)
-    log.warning("trained the %s model in %.0f s", kind, time.perf_counter() - started)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp, tmp.open("wb") as fh:  # a private name: two processes training at once
-        pickle.dump(model, fh)
-    return model
-
-
 def accurate_model(*, cache_dir: Path | None = None, extra: pd.DataFrame | None = None) -> AccurateTargetSentiment:
-    """The trained accurate model, built on first use (a few minutes on 2 cores) and cached.
+    """The accurate model: the shipped artefact (``framing/models/shipped/accurate``).
 
-    ``extra``: hand-coded training rows (see :func:`train_accurate`), cached under their own key.
+    ``extra``: hand-coded training rows (see :func:`train_accurate`); trained once (minutes) and cached apart.
     """
-    model: AccurateTargetSentiment = _cached_model("accurate", train_accurate, cache_dir, extra=extra)
+    from framing import models
+
+    model: AccurateTargetSentiment = (models.get("accurate") if extra is None
+                                      else models.coded("accurate", extra, cache_dir=cache_dir))
     return model
 
 

@@ -151,6 +151,8 @@ def article_sentences(texts: list[str]) -> list[list[str]]:
 class GenericFrameModel:
     """Per-frame logistic regressions on pooled sentence embeddings plus codebook cue features."""
 
+    TRANSIENT = ("codebook",)  # not stored in the artefact: loaded from the lexicon, whose hash the artefact records
+
     def __init__(self, *, seed: int = 13, c_grid: tuple[float, ...] = C_GRID,
                  thresholds: tuple[float, ...] = THRESHOLDS, inner_folds: int = 3):
         self.seed = seed
@@ -162,6 +164,10 @@ class GenericFrameModel:
         self._questions: np.ndarray | None = None
         self.chosen: dict[str, tuple[float, float]] = {}  # frame -> (C, threshold)
         self.cv_scores: dict[str, object] = {}
+
+    def restore(self) -> None:
+        """Set up what an artefact does not store (the codebook)."""
+        self.codebook = GenericCodebook.load()
 
     @staticmethod
     def pool(embeddings: list[np.ndarray]) -> np.ndarray:
@@ -324,10 +330,11 @@ def train_generic(*, seed: int = 13, extra: pd.DataFrame | None = None) -> tuple
 
 
 def generic_model(*, cache_dir: Path | None = None, extra: pd.DataFrame | None = None) -> GenericFrameModel:
-    """The generic-frame model, trained on first use and cached (apart, under their hash, with ``extra`` rows)."""
-    from framing.features.actors import _cached_model
+    """The generic-frame model: the shipped artefact, or (with ``extra`` hand-coded rows) one trained and cached."""
+    from framing import models
 
-    model: GenericFrameModel = _cached_model("frames", train_generic, cache_dir, extra=extra)
+    model: GenericFrameModel = models.get("frames") if extra is None else models.coded("frames", extra,
+                                                                                         cache_dir=cache_dir)
     return model
 
 
@@ -429,12 +436,22 @@ def train_fast_generic(*, seed: int = 13) -> tuple[FastGenericFrameModel, dict[s
     return model, scores
 
 
-def fast_generic_model(*, cache_dir: Path | None = None) -> FastGenericFrameModel:
-    """The fast generic-frame model, trained on first use (seconds) and cached."""
-    from framing.features.actors import _cached_model
+def fast_generic_model() -> FastGenericFrameModel:
+    """The fast generic-frame model: the shipped artefact."""
+    from framing import models
 
-    model: FastGenericFrameModel = _cached_model("frames-fast", train_fast_generic, cache_dir)
+    model: FastGenericFrameModel = models.get("frames-fast")
     return model
+
+
+def in_sample_scores(model: FastGenericFrameModel) -> dict[str, object]:
+    """The model's scores on the dev split it was trained on.
+
+    Not a validation figure: a cheap check that an artefact predicts what the trained model did (the report
+    re-scores it and compares).
+    """
+    gold = load_frames_gold()
+    return score_predictions(gold, model.predict(model.features(article_sentences(gold["text"].tolist()))))
 
 
 def _score_fast(documents: pd.DataFrame, ordered: pd.DataFrame,

@@ -140,10 +140,10 @@ def train_roles(*, C: float = 0.001) -> tuple[RoleClassifier, dict[str, object]]
 
 
 def roles_model() -> RoleClassifier:
-    """The role classifier, trained on first use and cached."""
-    from framing.features.actors import _cached_model
+    """The role classifier: the shipped artefact (``framing/models/shipped/roles``)."""
+    from framing import models
 
-    model: RoleClassifier = _cached_model("roles", train_roles, None)
+    model: RoleClassifier = models.get("roles")
     return model
 
 

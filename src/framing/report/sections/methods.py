@@ -17,7 +17,11 @@ def validation_figures(study: Study, show: Builder) -> None:
     """Each measure's figure on its gold data beside the published anchor."""
     from framing import validate
 
-    show.table(validate.summary(), "validation", caption="Validation figures (value) beside their published anchors.")
+    show.table(validate.summary(), "validation", caption=(
+        "Validation figures (value) beside their published anchors. `computed` says where each comes from: "
+        "re-scored in this run, or cross-validated by `framing train` when the shipped model was built and stored "
+        "with it (`framing validate all` re-runs those from the gold files). A re-scored figure shows the stored "
+        "one beside it, which it must equal."))
 
 
 @section("lexicon_versions", title="Lexicons and models in this run", notebook=NB, needs=NO_CORPUS)
@@ -31,16 +35,22 @@ def lexicon_versions(study: Study, show: Builder) -> None:
         path = lexicon_path(name)
         version = load_yaml(path).get("version") if path.suffix == ".yaml" else "as shipped (see its SOURCE file)"
         rows.append({"file": path.name, "version": version, "sha256": file_hash(path)[:12]})
-    show.table(pd.DataFrame(rows), caption="Lexicon and codebook files used by this run (SHA-256, first 12 "
-                                           "characters).")
+    from framing import models
+
+    for kind in models.KINDS:
+        path = models.SHIPPED_DIR / f"{kind}.json"
+        meta = models.metadata(kind)
+        rows.append({"file": f"models/shipped/{path.name}", "version": f"{kind} model v{meta['model_version']} "
+                     f"(framing {meta['framing_version']})", "sha256": file_hash(path)[:12]})
+    show.table(pd.DataFrame(rows), caption="Lexicon, codebook and model files used by this run (SHA-256, first "
+                                           "12 characters).")
 
 
 @section("model_tuning", title="How the actor-sentiment models were tuned", notebook=NB, needs=NO_CORPUS)
 def model_tuning(study: Study, show: Builder) -> None:
     """Cross-validated macro-F1 per candidate setting of the actor models (NewsMTSC train only)."""
-    from framing.features import actors
+    from framing import models
 
     rows = [{"model": name, "setting": k, "cv_macro_f1": round(v, 4)}
-            for name, model in (("accurate", actors.accurate_model()), ("fast", actors.fast_model()))
-            for k, v in model.cv_scores.items()]
+            for name in ("accurate", "fast") for k, v in models.validation(name)["cv_macro_f1"].items()]
     show.table(pd.DataFrame(rows), caption="Cross-validated macro-F1 on NewsMTSC train per candidate setting.")

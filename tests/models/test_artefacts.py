@@ -1,0 +1,115 @@
+"""The shipped models: safe to load, exact, checked against their training files, rebuilt by ``framing train``."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from framing import models
+from framing.config import PACKAGE_DIR
+from framing.features import actors, frames
+from framing.models import artefacts
+
+
+def _tiny_model(tmp_path: Path) -> tuple[artefacts.Spec, Path, Path]:
+    """The shipped fast model saved again, with a spec whose input is a small file the test may edit."""
+    train = tmp_path / "train.jsonl"
+    train.write_text("\n".join(actors.NEWSMTSC_TRAIN.read_text(encoding="utf-8").splitlines()[:20]) + "\n",
+                     encoding="utf-8")
+    spec = dataclasses.replace(models.SPECS["fast"], inputs=lambda: [train])
+    path = artefacts.save(models.get("fast"), spec, tmp_path / "out", validation={"note": "test"})
+    return spec, path, train
+
+
+@pytest.mark.parametrize("kind", models.KINDS)
+def test_shipped_artefacts_are_json_and_plain_arrays(kind):
+    meta = models.metadata(kind)
+    assert meta["format"] == artefacts.FORMAT and meta["kind"] == kind
+    assert meta["inputs"] and all(len(h) == 64 for h in meta["inputs"].values())
+    assert meta["validation"]  # the figures `framing train` computed, stored with the model
+    with np.load(models.SHIPPED_DIR / f"{kind}.npz", allow_pickle=False) as npz:  # raises on any pickled member
+        assert all(npz[k].dtype != object for k in npz.files)
+    models.get(kind)  # loads: its inputs are the files in data/external now
+
+
+@pytest.mark.parametrize("kind", models.KINDS)
+def test_a_loaded_artefact_saves_back_to_the_same_bytes(kind, tmp_path):
+    meta = models.metadata(kind)
+    path = artefacts.save(models.get(kind), models.SPECS[kind], tmp_path, validation=meta["validation"])
+    again = json.loads(path.read_text(encoding="utf-8"))
+    assert again["model"] == meta["model"]  # every setting, vocabulary and array reference
+    assert path.with_suffix(".npz").read_bytes() == (models.SHIPPED_DIR / f"{kind}.npz").read_bytes()
+
+
+def test_a_loaded_model_predicts_exactly_what_the_saved_one_did(tmp_path):
+    spec, path, _ = _tiny_model(tmp_path)
+    probe = actors.load_newsmtsc(actors.NEWSMTSC_TRAIN).iloc[200:260]
+    assert np.array_equal(artefacts.load(path, spec).predict_proba(probe), models.get("fast").predict_proba(probe))
+
+
+def test_a_changed_training_file_is_an_error_not_a_silent_retrain(tmp_path):
+    spec, path, train = _tiny_model(tmp_path)
+    artefacts.load(path, spec)
+    train.write_text(train.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    with pytest.raises(artefacts.StaleArtefact, match=r"other versions of .*train\.jsonl.*run `framing train fast`"):
+        artefacts.load(path, spec)
+    with pytest.raises(artefacts.StaleArtefact, match="version 1, and this code expects the fast model version 2"):
+        artefacts.load(path, dataclasses.replace(spec, version=2))
+
+
+def test_arrays_from_another_training_are_refused(tmp_path):
+    spec, path, _ = _tiny_model(tmp_path)
+    npz = path.with_suffix(".npz")
+    npz.write_bytes((models.SHIPPED_DIR / "frames-fast.npz").read_bytes())
+    with pytest.raises(artefacts.ArtefactError, match="do not belong together"):
+        artefacts.load(path, spec)
+
+
+def test_the_loader_builds_only_the_classes_it_allows(tmp_path):
+    spec, path, _ = _tiny_model(tmp_path)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["model"] = {"__object__": "subprocess.Popen", "state": {"args": ["touch", str(tmp_path / "ran")]}}
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(artefacts.ArtefactError, match="refusing to build an object of class subprocess.Popen"):
+        artefacts.load(path, spec)
+    assert not (tmp_path / "ran").exists()
+    with pytest.raises(artefacts.ArtefactError, match="cannot store an object of class"):
+        artefacts.save({"bad": Path("x")}, spec, tmp_path / "o", validation={})
+
+
+def test_no_module_of_the_package_unpickles():
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {a.name for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)
+                 for a in node.names} | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert not names & {"pickle", "joblib", "dill", "cloudpickle"}, path
+        assert "allow_pickle=True" not in path.read_text(encoding="utf-8"), path
+
+
+def test_the_validation_figures_are_the_models_own():
+    for kind in ("fast", "accurate"):
+        assert models.validation(kind)["cv_macro_f1"] == models.get(kind).cv_scores
+    devtest = actors.EXTERNAL_DIR / "newsmtsc" / "devtest_rw.jsonl"
+    assert models.validation("fast")["devtest_rw"] == actors.evaluate(models.get("fast"), devtest)
+    assert models.validation("frames-fast")["dev_in_sample"] == frames.in_sample_scores(models.get("frames-fast"))
+    assert models.validation("frames")["nested_cv"] == models.get("frames").cv_scores
+    assert models.validation("roles")["grouped_cv"] == models.get("roles").cv_scores
+
+
+@pytest.mark.slow
+def test_framing_train_reproduces_the_shipped_artefacts(tmp_path):
+    """Every model retrained from data/external with its fixed seeds: the same arrays and the same figures."""
+    from framing.cli import main
+
+    assert main(["train", "--out", str(tmp_path)]) == 0
+    for kind in models.KINDS:
+        shipped, fresh = models.metadata(kind), models.metadata(kind, tmp_path)
+        assert fresh["inputs"] == shipped["inputs"], kind
+        assert fresh["validation"] == shipped["validation"], kind  # the report's figures are framing validate's
+        assert fresh["model"] == shipped["model"], kind
+        assert (tmp_path / f"{kind}.npz").read_bytes() == (models.SHIPPED_DIR / f"{kind}.npz").read_bytes(), kind
