@@ -1,10 +1,10 @@
 """Faults during ``framing run``: SIGKILL at observed milestones, a failing cell, unusable or full output folders.
 
 Each run here is a real ``framing run`` subprocess in a project root of its own (``FRAMING_PROJECT_ROOT``: the
-checkout's notebooks, raw corpus, gold data and trained models, but an empty ``data/interim``), so the run cache and
-the feature store start cold and no test touches the checkout's caches. The runs use the fast actor model, fewer
-bootstrap resamples and three of the report's notebooks to stay short; the module's first run is the reference
-every later run is compared with, byte for byte.
+checkout's notebooks, raw corpus and gold data, and the package's shipped models, but an empty ``data/interim``),
+so the run cache and the feature store start cold and no test touches the checkout's caches. The runs use the fast
+actor model, fewer bootstrap resamples and three of the report's notebooks to stay short; the module's first run is
+the reference every later run is compared with, byte for byte.
 """
 
 from __future__ import annotations
@@ -34,14 +34,13 @@ PARAMS = "actor_mode: fast\nn_resamples: 200\n"
 
 
 def make_root(folder: Path) -> Path:
-    """A project root sharing the checkout's inputs and models, with its own empty caches."""
+    """A project root sharing the checkout's inputs (the models ship in the package), with its own empty caches."""
     folder.mkdir(parents=True)
     (folder / "pyproject.toml").write_bytes((PROJECT_ROOT / "pyproject.toml").read_bytes())
     (folder / "notebooks").symlink_to(PROJECT_ROOT / "notebooks")
     (folder / "data" / "interim").mkdir(parents=True)
     for name in ("raw", "external"):
         (folder / "data" / name).symlink_to(PROJECT_ROOT / "data" / name)
-    (folder / "data" / "interim" / "models").symlink_to(PROJECT_ROOT / "data" / "interim" / "models")
     return folder
 
 
