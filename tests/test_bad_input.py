@@ -550,7 +550,11 @@ def malformed_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("malformed")
     names = write_malformed_corpus(folder)
     out = tmp_path_factory.mktemp("reports")
-    assert main(["-q", "run", "--corpus", str(folder), "--out", str(out)]) == 0
+    params = tmp_path_factory.mktemp("params") / "fast.yaml"  # the fast models and fewer resamples: the test is about the files, not the models
+    params.write_text("actor_mode: fast\nn_resamples: 200\n", encoding="utf-8")
+    notebooks = "00_findings.ipynb,01_corpus.ipynb,02_sentiment.ipynb,03_actors.ipynb,05_frames.ipynb"
+    assert main(["-q", "run", "--corpus", str(folder), "--out", str(out), "--params", str(params),
+                 "--notebooks", notebooks]) == 0
     return names, out / "latest"
 
 
