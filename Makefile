@@ -8,6 +8,8 @@ INSTALL_LOG := $(VENV)/install.log
 TORCH_SPEC ?= torch==2.13.0
 # corpus sizes of the scale benchmark (`make bench SCALE_ARGS="--sizes 10000 1000000"`)
 SCALE_ARGS ?= --sizes 10000
+# the whole-study benchmark (`make bench STUDY_ARGS="--baseline reports/<run_id>"` also compares the seed tables)
+STUDY_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help venv browser report test test-fast lab lint bench clean
@@ -58,11 +60,12 @@ lint: $(STAMP) ## ruff and mypy on src
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
 
-bench: $(STAMP) ## Throughput benchmarks (ratios against bare VADER in the same run) -> benchmarks/results/
+bench: $(STAMP) ## Throughput, scale and whole-study benchmarks, with their targets -> benchmarks/results/
 	taskset -c 0 $(BIN)/python benchmarks/bench_vader.py
 	taskset -c 0 $(BIN)/python benchmarks/bench_actors.py
 	$(BIN)/python benchmarks/bench_pipeline.py  # both cores: the fast pipeline runs 2 worker processes
 	$(BIN)/python benchmarks/bench_scale.py $(SCALE_ARGS)
+	$(BIN)/python benchmarks/bench_study.py $(STUDY_ARGS)  # first report, reruns after +1%: fresh clones of HEAD
 
 clean: ## Remove caches and outputs (keeps .venv and reports/)
 	rm -rf data/interim data/processed .pytest_cache .mypy_cache .ruff_cache

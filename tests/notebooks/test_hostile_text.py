@@ -18,76 +18,13 @@ from framing.config import NOTEBOOKS_DIR
 from framing.outlets import slugify
 from framing.report import run_study
 
-from ..conftest import RAW
+from .hostile import FOLDER, INGESTED, OUTLET_ALL, OUTLET_ROWS, PAYLOADS, SAFE_FILE, SLUG_ROWS, TITLE_ALL, VISIBLE
 
 pytestmark = pytest.mark.slow
 
-# name -> text; every payload that could run sets window.__pwned to its number
-PAYLOADS = {
-    "script": "<script>window.__pwned=1</script>",
-    "img": '<img src=x onerror="window.__pwned=2">',
-    "a-href": '<a href="javascript:window.__pwned=3">link3</a>',
-    "md-link": "[click4](javascript:window.__pwned=4)",
-    "md-bold": "**bold5** __under5__ # notaheading5",
-    "table": "</td></tr></table><script>window.__pwned=6</script>",
-    "comment": "<!-- hidden7",
-    "style": "<style>body{display:none}</style>",
-    "iframe": '<iframe srcdoc="<script>parent.__pwned=9</script>"></iframe>',
-    "svg": '<svg onload="window.__pwned=10">',
-    "mime": '{"text/html": "<script>window.__pwned=11</script>", "application/javascript": "window.__pwned=11"}',
-    "mathjax": r"$\require{enclose}\href{javascript:window.__pwned=12}{math12}$",
-    "ansi": "\x1b[31mansi13\x1b[0m",
-    "template": "{{ 7*7 }} {% raw %}tpl14",
-    "entity": "&lt;script&gt;window.__pwned=15&lt;/script&gt;",
-    "placeholder": "%DATA% %SCRIPT% %TITLE% %CSP%",
-    "meta": '<meta http-equiv="refresh" content="0;url=javascript:window.__pwned=17">',
-    "base": '<base href="javascript:window.__pwned=18//">',
-    "object": '<object data="javascript:window.__pwned=19"></object>',
-    "mathml": "<math><mtext><table><mglyph><style><img src=x onerror=window.__pwned=20>",
-}
-# what a reader must see on the page: the text as written (ANSI escapes are removed at ingest, by ftfy)
-VISIBLE = {name: text for name, text in PAYLOADS.items() if name != "ansi"} | {"ansi": "ansi13"}
-OUTLET_ALL = "../../etc/passwd $(touch {marker}) `touch {marker}` <img src=x onerror=window.__pwned=30> $\\frac{{$"
-OUTLET_ROWS = "Evil <b>Wire</b> $\\frac{$ `rm -rf` a;b|c&d"
-TITLE_ALL = "<script>window.__pwned=31</script> [title32](javascript:window.__pwned=32)"
-FOLDER = "corpus <img src=x onerror=window.__pwned=40> $x$ {{ x }}"
-# the same payloads as read back from a field without a literal "<": ftfy unescapes HTML entities at ingest
-INGESTED = VISIBLE | {"entity": "<script>window.__pwned=15</script>"}
-SLUG_ROWS = slugify(OUTLET_ROWS)
-SAFE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-
-
-def _files(root):
-    return {p for p in root.rglob("*")}
-
-
 @pytest.fixture(scope="module")
-def hostile_run(tmp_path_factory):
-    base = tmp_path_factory.mktemp("hostile")
-    corpus = base / FOLDER
-    corpus.mkdir()
-    for f in RAW.iterdir():
-        shutil.copy(f, corpus / f.name)
-    marker = base / "pwned-by-outlet-name"
-    # one article (its outlet's only document) holding every payload in one sentence: shown whole in the report
-    (corpus / "zz_all.txt").write_text(
-        "Terrible awful disaster, Maduro failed " + " ; ".join(f"zqxhostile {p}" for p in PAYLOADS.values()) + "\n",
-        encoding="utf-8")
-    manifest = yaml.safe_load((RAW / "manifest.yaml").read_text(encoding="utf-8"))
-    manifest["files"]["zz_all.txt"] = {"reader": "plain_article", "outlet": OUTLET_ALL.format(marker=marker),
-                                       "title": TITLE_ALL, "published_date": "2019-01-30"}
-    (corpus / "manifest.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True), encoding="utf-8")
-    # one row per payload, in title, text and url, from an outlet with enough documents for its own figure
-    with open(corpus / "zz_rows.csv", "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["title", "outlet", "date", "url", "text"])
-        for i, p in enumerate(PAYLOADS.values()):
-            w.writerow([f"{p} title", OUTLET_ROWS, f"2019-01-{i + 1:02d}", f"javascript:window.__pwned=5{i}",
-                        f"The coup was a terrible disaster. Zqxhostile wrote {p} about Maduro and Guaidó."])
-    out = base / "reports"
-    before = _files(base)
-    run = run_study(corpus_dir=corpus, out_dir=out, progress=False)
-    return {"base": base, "out": out, "run": run, "marker": marker, "new": _files(base) - before}
+def hostile_run(hostile_study):
+    return hostile_study  # the suite's one run on the hostile corpus (tests/notebooks/conftest.py)
 
 
 class Visit:

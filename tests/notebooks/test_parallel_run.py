@@ -51,8 +51,12 @@ def kernel_folders() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).glob("framing-kernel-*")}
 
 
-def test_parallel_run_gives_the_serial_runs_files_and_order(small_study, tmp_path, capfd):
+def test_parallel_run_gives_the_serial_runs_files_and_order(small_study, tmp_path, capfd, monkeypatch):
     corpus, params = small_study
+    private = tmp_path / "tmp"  # the kernels' socket folders go here, apart from other processes' on the machine
+    private.mkdir()
+    monkeypatch.setenv("TMPDIR", str(private))  # the spawned workers
+    monkeypatch.setattr(tempfile, "tempdir", str(private))  # this process (the serial run)
     folders = kernel_folders()
     serial = run_study(corpus_dir=corpus, out_dir=tmp_path / "serial", params_file=params, notebooks=NOTEBOOKS,
                        progress=False, workers=1)
@@ -95,44 +99,43 @@ def test_parallel_run_gives_the_serial_runs_files_and_order(small_study, tmp_pat
     assert kernel_folders() <= folders  # every kernel's socket folder was removed
 
 
-def test_validation_notebook_is_cached(small_study, tmp_path, monkeypatch):
+def test_validation_notebook_is_cached(small_study, hostile_study, tmp_path, monkeypatch):
+    """The suite's full run executed the validation notebook (or took it from the cache); a later run takes it."""
     corpus, params = small_study
+    key = nbcache.notebook_key(NOTEBOOKS_DIR / "04_validation.ipynb", {}, versions=package_versions())
+    entry = nbcache.lookup(key)
+    assert entry is not None  # written by the full run, if an earlier one had not
+    full = json.loads((hostile_study["run"] / "manifest.json").read_text())
+    if not full["cached_notebooks"]:  # the full run executed it: the entry is its notebook
+        assert entry.about["from_run"] == hostile_study["run"].name
+    second = run_study(corpus_dir=corpus, out_dir=tmp_path / "reports", params_file=params,
+                       notebooks=("04_validation.ipynb",), progress=False)
+    about = json.loads((second / "manifest.json").read_text())
+    assert about["status"] == "complete"
+    assert about["cached_notebooks"]["04_validation.ipynb"]["key"] == key
+    assert about["cached_notebooks"]["04_validation.ipynb"]["from_run"] == entry.about["from_run"]
+    assert about["timings_s"]["04_validation.ipynb"] < 5
+    name = "notebooks/04_validation.ipynb"
+    assert files(second, "notebooks")[name] == files(hostile_study["run"], "notebooks")[name]
+    assert files(second, "tables")["tables/validation.csv"] == files(hostile_study["run"], "tables")[
+        "tables/validation.csv"]
+
+
+def test_any_change_to_the_code_or_gold_files_misses_the_cache(tmp_path, monkeypatch):
     code, gold = tmp_path / "roots" / "framing", tmp_path / "roots" / "external"
     shutil.copytree(PACKAGE_DIR, code, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(EXTERNAL_DIR, gold)
     monkeypatch.setattr(nbcache, "KEY_ROOTS", (code, gold))
-    monkeypatch.setattr(nbcache, "CACHE_DIR", tmp_path / "cache")
-    out = tmp_path / "reports"
 
-    def run():
-        return run_study(corpus_dir=corpus, out_dir=out, params_file=params, notebooks=("04_validation.ipynb",),
-                         progress=False)
+    def key() -> str:
+        return nbcache.notebook_key(NOTEBOOKS_DIR / "04_validation.ipynb", {}, versions=package_versions())
 
-    first = run()
-    about = json.loads((first / "manifest.json").read_text())
-    assert about["cached_notebooks"] == {}
-    key = nbcache.notebook_key(NOTEBOOKS_DIR / "04_validation.ipynb", {}, versions=package_versions())
-    assert [p.name for p in (tmp_path / "cache").iterdir()] == [key]
-
-    second = run()
-    about = json.loads((second / "manifest.json").read_text())
-    assert about["status"] == "complete"
-    assert about["cached_notebooks"]["04_validation.ipynb"]["from_run"] == first.name
-    assert about["cached_notebooks"]["04_validation.ipynb"]["key"] == key
-    assert about["timings_s"]["04_validation.ipynb"] < 5
-    name = "notebooks/04_validation.ipynb"
-    assert files(second, "notebooks")[name] == files(first, "notebooks")[name]
-    assert files(second, "tables")["tables/validation.csv"] == files(first, "tables")["tables/validation.csv"]
-    assert headings(second) == headings(first)
-
-    # any change under either root is a miss: the next run executes the notebook again
+    before = key()
     readme = gold / "README.md"
     readme.write_text(readme.read_text(encoding="utf-8") + "\nA line added.\n", encoding="utf-8")
-    changed = nbcache.notebook_key(NOTEBOOKS_DIR / "04_validation.ipynb", {}, versions=package_versions())
-    assert changed != key and nbcache.lookup(changed) is None
+    assert key() != before
     readme.write_text(readme.read_text(encoding="utf-8").removesuffix("\nA line added.\n"), encoding="utf-8")
-    assert nbcache.lookup(nbcache.notebook_key(NOTEBOOKS_DIR / "04_validation.ipynb", {},
-                                               versions=package_versions())) is not None
-    (code / "lexicons" / "topics.yaml").write_bytes((code / "lexicons" / "topics.yaml").read_bytes() + b"\n")
-    assert nbcache.lookup(nbcache.notebook_key(NOTEBOOKS_DIR / "04_validation.ipynb", {},
-                                               versions=package_versions())) is None
+    assert key() == before
+    (code / "models" / "shipped" / "fast.json").write_bytes((code / "models" / "shipped" / "fast.json").read_bytes()
+                                                            + b"\n")
+    assert key() != before

@@ -19,15 +19,17 @@ NOTEBOOKS = [NOTEBOOKS_DIR / n for n in REPORT_NOTEBOOKS]
 
 
 @pytest.mark.parametrize("name", REPORT_NOTEBOOKS)
-def test_notebook_runs_under_papermill(tmp_path, name):
-    out = tmp_path / name
-    papermill.execute_notebook(str(NOTEBOOKS_DIR / name), str(out), parameters={"output_dir": str(tmp_path)},
-                               kernel_name="python3", cwd=str(tmp_path), progress_bar=False)
-    nb = nbformat.read(out, as_version=4)
+def test_every_notebook_ran_without_error_and_wrote_its_outputs(finished_run, name):
+    _, run = finished_run
+    nb = nbformat.read(run / "notebooks" / name, as_version=4)
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    if name not in ("04_validation.ipynb", "00_findings.ipynb"):  # tables only (00: no event windows by default)
-        assert list((tmp_path / "figures").glob("*.png")) and list((tmp_path / "figures").glob("*.svg"))
-    assert list((tmp_path / "tables").glob("*.csv"))
+    assert "output_dir" in nb.metadata["papermill"]["parameters"]  # it wrote into the run folder
+
+
+def test_the_run_wrote_figures_and_tables(finished_run):
+    _, run = finished_run
+    assert list((run / "figures").glob("*.png")) and list((run / "figures").glob("*.svg"))
+    assert len(list((run / "tables").glob("*.csv"))) > 20
 
 
 def test_unknown_or_mistyped_parameters_are_errors():
@@ -42,21 +44,14 @@ def test_unknown_or_mistyped_parameters_are_errors():
 
 
 @pytest.fixture(scope="module")
-def hostile_corpus(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("corpus")
-    for f in RAW.iterdir():
-        shutil.copy(f, folder / f.name)
-    (folder / "zz_hostile.txt").write_text(
-        "Hostile page\n\nMaduro said <script>window.__pwned = 1</script> the coup failed badly. "
-        "<img src=x onerror=alert(1)> Guaidó was furious and sad.\n", encoding="utf-8")
-    return folder
+def hostile_corpus(hostile_study):
+    return hostile_study["corpus"]
 
 
 @pytest.fixture(scope="module")
-def finished_run(hostile_corpus, tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    run = run_study(corpus_dir=hostile_corpus, out_dir=out, progress=False)
-    return out, run
+def finished_run(hostile_study):
+    """The suite's one complete run on the bundled corpus plus hostile files (tests/notebooks/conftest.py)."""
+    return hostile_study["out"], hostile_study["run"]
 
 
 def test_run_publishes_report_tables_and_manifest(finished_run):
@@ -125,7 +120,8 @@ def test_a_bad_parameter_is_an_error_before_any_run(finished_run, hostile_corpus
 def test_cli_run_on_any_folder(hostile_corpus, tmp_path):
     from framing.cli import main
 
-    assert main(["-q", "run", "--corpus", str(hostile_corpus), "--out", str(tmp_path)]) == 0
+    assert main(["-q", "run", "--corpus", str(hostile_corpus), "--out", str(tmp_path), "--notebooks",
+                 "01_corpus.ipynb"]) == 0  # the whole report on this corpus: finished_run
     assert (tmp_path / "latest" / "report.html").is_file()
     assert main(["-q", "run", "--corpus", str(tmp_path / "missing"), "--out", str(tmp_path)]) == 2
 
