@@ -63,7 +63,7 @@ def _validate(args: argparse.Namespace) -> int:
     from framing import validate
 
     if args.measure == "all":
-        table = validate.summary(recompute=True)
+        table = validate.summary(recompute=True, out=Path(args.out) if args.out else None)
         stored = validate.summary()
         table["stored_value"] = stored["value"].where(table["computed"] == validate.RECOMPUTED,
                                                       table["stored_value"])
@@ -246,6 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="gold file: VADER ground-truth TSV, NewsMTSC-format JSONL, or a TSV like articles_dev.tsv")
     val.add_argument("--mode", default="accurate", choices=["accurate", "fast"],
                      help="model: actor sentiment, or generic frames (fast: TF-IDF + cues, no MiniLM)")
+    val.add_argument("--out", default=None, metavar="DIR",
+                     help="with 'all': keep the retrained artefacts in DIR (to compare with the shipped ones)")
     val.set_defaults(func=_validate)
 
     diff = sub.add_parser("diff", help="what changed between two runs: documents, measures beyond CIs, findings")

@@ -117,17 +117,24 @@ MODE_KINDS = {"accurate": ("accurate", "frames", "roles"), "fast": ("fast", "fra
 SUMMARY_COLUMNS = ["measure", "gold", "metric", "value", "anchor", "anchor_source", "computed", "stored_value"]
 
 
-def recompute_figures(kinds: tuple[str, ...]) -> dict[str, dict[str, object]]:
-    """Every model's validation figures re-run from the gold files (each model retrained; minutes)."""
+def recompute_figures(kinds: tuple[str, ...], out: Path | None = None) -> dict[str, dict[str, object]]:
+    """Every model's validation figures re-run from the gold files (each model retrained; minutes).
+
+    The retrained artefacts are written to ``out`` (default: a temporary folder, removed), where they can be
+    compared with the shipped ones.
+    """
     import tempfile
 
     from framing import models
 
+    if out is not None:
+        return {kind: models.metadata(kind, models.train(kind, out).parent)["validation"] for kind in kinds}
     with tempfile.TemporaryDirectory(prefix="framing-validate-") as tmp:
-        return {kind: models.metadata(kind, models.train(kind, Path(tmp)).parent)["validation"] for kind in kinds}
+        return recompute_figures(kinds, Path(tmp))
 
 
-def summary(*, modes: tuple[str, ...] = ("accurate", "fast"), recompute: bool = False) -> pd.DataFrame:
+def summary(*, modes: tuple[str, ...] = ("accurate", "fast"), recompute: bool = False,
+            out: Path | None = None) -> pd.DataFrame:
     """Every validation figure beside its published anchor, one row per figure.
 
     Args:
@@ -135,6 +142,7 @@ def summary(*, modes: tuple[str, ...] = ("accurate", "fast"), recompute: bool = 
             scikit-learn-only ones).
         recompute: Re-run every cross-validation from the gold files (minutes) instead of showing the figures
             stored with the models when they were trained.
+        out: With ``recompute``, where the retrained artefacts are written (default: a temporary folder).
 
     Returns:
         Columns ``measure``, ``gold``, ``metric``, ``value``, ``anchor``, ``anchor_source``, ``computed`` ("this
@@ -147,7 +155,7 @@ def summary(*, modes: tuple[str, ...] = ("accurate", "fast"), recompute: bool = 
 
     kinds = tuple(k for mode in modes for k in MODE_KINDS[mode])
     stored = {k: models.validation(k) for k in kinds}
-    figures = recompute_figures(kinds) if recompute else stored
+    figures = recompute_figures(kinds, out) if recompute else stored
     cv_source = RECOMPUTED if recompute else STORED
     rows: list[tuple[str, str, str, float, float | None, str, str, float | None]] = []
     sent = validate_sentence_sentiment()
