@@ -57,7 +57,7 @@ def test_item_without_attribution_gets_unknown_outlet(corpus_dir):
     text = "Category: Test\n\n" + item("First item text here.") + item("Second item without credit.", attribution=False) \
         + item("Third item.", outlet="Canary")
     (corpus_dir / "feed.txt").write_text(text, encoding="utf-8")
-    docs = pipeline.build(corpus_dir, progress=False).documents.sort_values("source_lines", key=lambda s: s.str.len() * 1000 + s.str.extract(r"^(\d+)", expand=False).astype(int))
+    docs = pipeline.build(corpus_dir, actor_mode="fast", progress=False).documents.sort_values("source_lines", key=lambda s: s.str.len() * 1000 + s.str.extract(r"^(\d+)", expand=False).astype(int))
     by_text = {t.split("\n")[0]: o for t, o in zip(docs["text"], docs["outlet"], strict=True)}
     assert by_text == {"First item text here.": "dissident-voice", "Second item without credit.": "unknown",
                        "Third item.": "the-canary"}
@@ -70,5 +70,5 @@ def test_reordered_items_give_the_same_documents(corpus_dir, seed_tables):
     result = read_corpus(corpus_dir)
     assert Counter(r.outlet for r in result.records) == Counter(
         r.outlet for r in read_corpus(RAW).records if r.source_file == FEED)
-    reordered = pipeline.build(corpus_dir, progress=False).documents
+    reordered = pipeline.build(corpus_dir, actor_mode="fast", progress=False).documents
     assert sorted(reordered["text"]) == sorted(feed_docs(seed_tables)["text"])

@@ -54,5 +54,5 @@ def test_mojibake_repaired_in_documents_and_ledger(seed_tables):
 def test_colon_variant_of_update_marker(corpus_dir):
     text = (RAW / SOTT).read_text(encoding="utf-8").replace("UPDATE RT, 1/24/2019: Britain", "UPDATE RT: 1/24/2019: Britain")
     (corpus_dir / "sott.txt").write_text(text, encoding="utf-8")
-    docs = pipeline.build(corpus_dir, progress=False).documents
+    docs = pipeline.build(corpus_dir, actor_mode="fast", progress=False).documents
     assert (docs["outlet"] == "rt").sum() == 10

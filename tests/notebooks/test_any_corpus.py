@@ -10,6 +10,7 @@ tests/notebooks/test_report.py.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -55,7 +56,8 @@ def run_one(name: str, base: Path) -> tuple[subprocess.CompletedProcess[str], Pa
         path = base / f"{name}.yaml"
         path.write_text(yaml.safe_dump(params), encoding="utf-8")
         cmd += ["--params", str(path)]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=1500), out
+    env = {**os.environ, "FRAMING_WORKERS": "1"}  # two runs at a time already keep both cores busy
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=1500, env=env), out
 
 
 @pytest.fixture(scope="module")

@@ -191,16 +191,18 @@ class Outputs:
 
         name = output_name(name)
         with missing_glyphs_allowed():
+            buffer = io.BytesIO()  # rendered once: the page's image and the PNG file are the same bytes
+            fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
             if self.root is not None:
                 folder = self.root / "figures"
                 folder.mkdir(parents=True, exist_ok=True)
-                for suffix, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
-                    with atomic_path(folder / f"{name}.{suffix}") as tmp:
-                        fig.savefig(tmp, format=suffix, dpi=110, bbox_inches="tight", metadata=meta)
+                with atomic_path(folder / f"{name}.png") as tmp:
+                    tmp.write_bytes(buffer.getvalue())
+                with atomic_path(folder / f"{name}.svg") as tmp:
+                    fig.savefig(tmp, format="svg", dpi=110, bbox_inches="tight",
+                                metadata={"Date": None, "Creator": None})
                 atomic_write_text(folder / f"{name}.json",
                                   json.dumps({"caption": caption, "alt": alt}, indent=2) + "\n")
-            buffer = io.BytesIO()
-            fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
         plt.close(fig)
         data = base64.b64encode(buffer.getvalue()).decode("ascii")
         files = f" (files: figures/{html.escape(name)}.png, .svg)" if self.root is not None else ""
