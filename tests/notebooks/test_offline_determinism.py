@@ -1,9 +1,10 @@
 """The whole study offline, and twice from cold caches with the same bytes.
 
-Two complete ``framing run`` subprocesses (every notebook, the default parameters, the accurate models), each in a
-project root of its own with an empty ``data/interim``, so the second computes everything again rather than reading
-the first's cache. The first runs with every socket refused except loopback (the notebooks' kernels talk to
-papermill over Unix domain sockets, which the blocker leaves alone).
+Two complete ``framing run`` subprocesses on the hostile corpus (every notebook, the default parameters, the
+accurate models), each in a project root of its own with an empty ``data/interim``, so the second computes
+everything again rather than reading the first's cache. The first is the suite's shared study
+(tests/notebooks/conftest.py), run with every socket refused except loopback (the notebooks' kernels talk to
+papermill over Unix domain sockets, which the blocker leaves alone; tests/notebooks/offline.py).
 """
 
 from __future__ import annotations
@@ -15,108 +16,30 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import RAW
+from .offline import offline_env
 from .test_faults import env_for, framing_cmd, make_root
 
 pytestmark = pytest.mark.slow
 
-# Loaded by every Python process started with this folder first on PYTHONPATH (the CLI, and each notebook
-# kernel, which inherits the environment): refuses and logs any connection or name lookup off the machine.
-SITECUSTOMIZE = '''
-import ipaddress
-import os
-import socket
-import sys
 
-_LOG = os.environ.get("FRAMING_NET_LOG")
-_MARKS = os.environ.get("FRAMING_NET_MARKS")
-if _MARKS:
-    with open(os.path.join(_MARKS, str(os.getpid())), "w") as _f:
-        _f.write(" ".join(sys.argv))
-
-
-def _loopback(host):
-    if host is None or host in ("localhost", b"localhost"):
-        return True
-    if isinstance(host, bytes):
-        host = host.decode()
-    try:
-        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
-    except ValueError:
-        return False
-
-
-def _refuse(what, where):
-    if _LOG:
-        with open(_LOG, "a") as f:
-            f.write(f"{os.getpid()} {what} {where!r}\\n")
-    raise OSError(f"network blocked by the test: {what} {where!r}")
-
-
-def _inet(sock):
-    return sock.family in (socket.AF_INET, socket.AF_INET6)
-
-
-_connect, _connect_ex = socket.socket.connect, socket.socket.connect_ex
-_getaddrinfo, _create_connection = socket.getaddrinfo, socket.create_connection
-
-
-def connect(self, address):
-    if _inet(self) and not _loopback(address[0]):
-        _refuse("connect", address)
-    return _connect(self, address)
-
-
-def connect_ex(self, address):
-    if _inet(self) and not _loopback(address[0]):
-        _refuse("connect_ex", address)
-    return _connect_ex(self, address)
-
-
-def getaddrinfo(host, *args, **kwargs):
-    if not _loopback(host):
-        _refuse("getaddrinfo", host)
-    return _getaddrinfo(host, *args, **kwargs)
-
-
-def create_connection(address, *args, **kwargs):
-    if not _loopback(address[0]):
-        _refuse("create_connection", address)
-    return _create_connection(address, *args, **kwargs)
-
-
-socket.socket.connect, socket.socket.connect_ex = connect, connect_ex
-socket.getaddrinfo, socket.create_connection = getaddrinfo, create_connection
-'''
-
-
-def offline_env(root: Path, site: Path) -> dict[str, str]:
-    site.mkdir()
-    (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
-    (site / "marks").mkdir()
-    path = os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    return env_for(root, PYTHONPATH=path, FRAMING_NET_LOG=str(site / "network.log"),
-                   FRAMING_NET_MARKS=str(site / "marks"))
-
-
-def run_full(base: Path, env: dict[str, str] | None = None) -> Path:
+def run_full(base: Path, corpus: Path, env: dict[str, str] | None = None) -> Path:
     root = make_root(base / "root")
-    done = subprocess.run(framing_cmd("run", "--corpus", str(RAW), "--out", str(base / "reports")),
+    done = subprocess.run(framing_cmd("run", "--corpus", str(corpus), "--out", str(base / "reports")),
                           env=env or env_for(root), cwd=root, capture_output=True, text=True, timeout=1800)
     assert done.returncode == 0, done.stderr[-3000:]
     return (base / "reports" / "latest").resolve()
 
 
 @pytest.fixture(scope="module")
-def offline_run(tmp_path_factory) -> tuple[Path, Path]:
-    base = tmp_path_factory.mktemp("offline")
-    env = offline_env(base / "root", base / "site")
-    return run_full(base, env), base / "site"
+def offline_run(hostile_study) -> tuple[Path, Path]:
+    """The suite's shared study (tests/notebooks/conftest.py) is the first cold run, with the network blocked."""
+    return hostile_study["run"], hostile_study["site"]
 
 
 @pytest.fixture(scope="module")
-def second_run(tmp_path_factory) -> Path:
-    return run_full(tmp_path_factory.mktemp("again"))
+def second_run(tmp_path_factory, hostile_study) -> Path:
+    """The same corpus again, from cold caches in a project root of its own."""
+    return run_full(tmp_path_factory.mktemp("again"), hostile_study["corpus"])
 
 
 def test_the_network_blocker_refuses_and_logs(tmp_path):

@@ -102,12 +102,12 @@ def test_parallel_run_gives_the_serial_runs_files_and_order(small_study, tmp_pat
 def test_validation_notebook_is_cached(small_study, hostile_study, tmp_path, monkeypatch):
     """The suite's full run executed the validation notebook (or took it from the cache); a later run takes it."""
     corpus, params = small_study
+    monkeypatch.setattr(nbcache, "CACHE_DIR", hostile_study["root"] / "data" / "interim" / "validation")
     key = nbcache.notebook_key(NOTEBOOKS_DIR / "04_validation.ipynb", {}, versions=package_versions())
     entry = nbcache.lookup(key)
-    assert entry is not None  # written by the full run, if an earlier one had not
+    assert entry is not None  # written by the full run, whose caches started empty
     full = json.loads((hostile_study["run"] / "manifest.json").read_text())
-    if not full["cached_notebooks"]:  # the full run executed it: the entry is its notebook
-        assert entry.about["from_run"] == hostile_study["run"].name
+    assert full["cached_notebooks"] == {} and entry.about["from_run"] == hostile_study["run"].name
     second = run_study(corpus_dir=corpus, out_dir=tmp_path / "reports", params_file=params,
                        notebooks=("04_validation.ipynb",), progress=False)
     about = json.loads((second / "manifest.json").read_text())
