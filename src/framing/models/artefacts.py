@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from framing.config import PACKAGE_DIR, PROJECT_ROOT
+from framing.config import EXTERNAL_DIR, PACKAGE_DIR, PROJECT_ROOT
 from framing.safeio import atomic_path
 
 log = logging.getLogger(__name__)
@@ -153,23 +153,23 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _bases() -> tuple[tuple[Path, str], ...]:
+    return ((PACKAGE_DIR, "framing/"), (EXTERNAL_DIR, "data/external/"), (PROJECT_ROOT, ""))
+
+
 def input_name(path: Path) -> str:
-    """How an input is named in an artefact: relative to the project root or the package, else absolute."""
-    path = path.resolve()
-    for base, prefix in ((PACKAGE_DIR, "framing/"), (PROJECT_ROOT, "")):
+    """How an input is named in an artefact: ``framing/…`` in the package, ``data/external/…``, else absolute.
+
+    Paths are not resolved: a project root whose ``data/external`` links to another checkout's names its files
+    the same way.
+    """
+    path = path.absolute()
+    for base, prefix in _bases():
         try:
-            return prefix + path.relative_to(base).as_posix()
+            return prefix + path.relative_to(base.absolute()).as_posix()
         except ValueError:
             continue
     return path.as_posix()
-
-
-def input_path(name: str) -> Path:
-    """The file an input name refers to (the inverse of :func:`input_name`)."""
-    if name.startswith("framing/"):
-        return PACKAGE_DIR / name.removeprefix("framing/")
-    path = Path(name)
-    return path if path.is_absolute() else PROJECT_ROOT / path
 
 
 @dataclass(frozen=True)
