@@ -207,7 +207,8 @@ class Spec:
         return h.hexdigest()
 
 
-def _package_versions(names: tuple[str, ...]) -> dict[str, str]:
+def installed_versions(names: tuple[str, ...]) -> dict[str, str]:
+    """The installed version of each distribution in ``names`` ("not installed" when it is missing)."""
     import importlib.metadata
 
     out = {}
@@ -265,7 +266,7 @@ def save(model: Any, spec: Spec, folder: Path, *, validation: Mapping[str, Any],
         "framing_version": __version__,
         "inputs": spec.input_hashes(),
         "code_sha256": spec.code_sha256(),
-        "packages": _package_versions(spec.packages),
+        "packages": installed_versions(spec.packages),
         "arrays_sha256": hashlib.sha256(npz).hexdigest(),
         "extra": dict(extra) if extra else None,
         "validation": validation,

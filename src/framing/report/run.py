@@ -14,7 +14,6 @@ not depend on which notebook finished first. The validation notebook, which read
 from __future__ import annotations
 
 import html
-import importlib.metadata
 import json
 import logging
 import os
@@ -67,13 +66,9 @@ class NoDocuments(RuntimeError):
 
 def package_versions() -> dict[str, str]:
     """Resolved versions of the packages the study depends on."""
-    out = {"python": platform.python_version(), "framing": __version__}
-    for name in PACKAGES:
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+    from framing.models.artefacts import installed_versions
+
+    return {"python": platform.python_version(), "framing": __version__, **installed_versions(PACKAGES)}
 
 
 def git_commit() -> dict[str, Any]:
