@@ -79,7 +79,7 @@ def validation_matches_stored(run: Path) -> bool:
     """The report's validation table: every re-scored figure equals the one stored with its model."""
     import pandas as pd
 
-    table = pd.read_csv(run / "tables" / "validation.csv")
+    table = pd.read_csv(run / "tables" / "validation_sources.csv")
     checked = table["stored_value"].notna()
     return bool(checked.any() and (table.loc[checked, "value"] == table.loc[checked, "stored_value"]).all())
 

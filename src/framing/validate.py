@@ -115,6 +115,9 @@ NOW = "this run"  # ... of a figure re-scored when the table is made
 RECOMPUTED = "recomputed"  # ... of a cross-validated figure re-run from the gold files (recompute=True)
 MODE_KINDS = {"accurate": ("accurate", "frames", "roles"), "fast": ("fast", "frames-fast")}  # models per mode
 SUMMARY_COLUMNS = ["measure", "gold", "metric", "value", "anchor", "anchor_source", "computed", "stored_value"]
+FIGURE_COLUMNS = SUMMARY_COLUMNS[:6]  # the validity table's columns, as every report has had them
+SOURCE_COLUMNS = ["measure", "metric", "value", "computed", "stored_value"]
+IN_SAMPLE = "Narrative Frames dev, in sample"  # the gold of a load check: a model re-scored on its own training file
 
 
 def recompute_figures(kinds: tuple[str, ...], out: Path | None = None) -> dict[str, dict[str, object]]:
@@ -131,6 +134,18 @@ def recompute_figures(kinds: tuple[str, ...], out: Path | None = None) -> dict[s
         return {kind: models.metadata(kind, models.train(kind, out).parent)["validation"] for kind in kinds}
     with tempfile.TemporaryDirectory(prefix="framing-validate-") as tmp:
         return recompute_figures(kinds, Path(tmp))
+
+
+def report_tables(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`summary`'s table as the report shows it: the figures against gold, and where each figure comes from.
+
+    The first (``FIGURE_COLUMNS``) holds every validity figure beside its anchor; load checks (a model re-scored on
+    its own training file, which says the artefact loads as trained, not that it is valid) are left out of it. The
+    second (``SOURCE_COLUMNS``) has every row, load checks included: ``computed`` and, for a re-scored figure, the
+    ``stored_value`` it must equal.
+    """
+    figures = table.loc[table["gold"] != IN_SAMPLE, FIGURE_COLUMNS].reset_index(drop=True)
+    return figures, table[SOURCE_COLUMNS].reset_index(drop=True)
 
 
 def summary(*, modes: tuple[str, ...] = ("accurate", "fast"), recompute: bool = False,
@@ -197,7 +212,7 @@ def summary(*, modes: tuple[str, ...] = ("accurate", "fast"), recompute: bool = 
         again = frames.in_sample_scores(frames.fast_generic_model())
         kept_fast: dict[str, object] = stored["frames-fast"]["dev_in_sample"]
         rows.append(("generic frames (5), fast model: fit on its own training file (a load check, not validity)",
-                     "Narrative Frames dev, in sample", "macro-F1", _num(again["macro_f1"]), None,
+                     IN_SAMPLE, "macro-F1", _num(again["macro_f1"]), None,
                      "must equal the figure stored at training", NOW, _num(kept_fast["macro_f1"])))
     if "accurate" in modes:
         r: dict[str, object] = figures["roles"]["grouped_cv"]  # type: ignore[assignment]

@@ -105,6 +105,32 @@ def test_permutation_and_bh_are_total():
     assert np.isnan(q[1]) and q[0] == pytest.approx(0.03) and q[3] == pytest.approx(0.5)
 
 
+def scipy_pvalue(a, b, *, n_resamples, seed):
+    res = stats.permutation_test((np.asarray(a, float), np.asarray(b, float)),
+                                 lambda u, v, axis=-1: np.mean(u, axis=axis) - np.mean(v, axis=axis),
+                                 permutation_type="independent", vectorized=True, n_resamples=n_resamples,
+                                 alternative="two-sided", rng=np.random.default_rng(seed))
+    return float(res.pvalue), res.null_distribution
+
+
+@pytest.mark.parametrize("n1,n2,values", [(30, 40, "normal"), (7, 300, "normal"), (50, 50, "binary"),
+                                          (12, 90, "tied"), (4, 4, "normal"), (3, 6, "binary"),
+                                          (200, 2500, "normal")])
+@pytest.mark.parametrize("seed", [0, 17])
+def test_permutation_pvalue_is_scipys_bit_for_bit(n1, n2, values, seed, monkeypatch):
+    # the fast null draws scipy's permutations: p-values (and the tables behind the findings) do not move
+    rng = np.random.default_rng(seed + n1)
+    draw = {"normal": lambda n: rng.normal(size=n), "binary": lambda n: rng.integers(0, 2, n).astype(float),
+            "tied": lambda n: rng.choice([-0.5, 0.0, 0.0, 0.25, 1.0], n)}[values]
+    a, b = draw(n1), draw(n2)
+    want, null = scipy_pvalue(a, b, n_resamples=300, seed=seed)
+    assert S.permutation_pvalue(a, b, n_resamples=300, seed=seed) == want
+    if math.comb(n1 + n2, n1) > 300:  # randomised: the null itself is scipy's, also when it comes in batches
+        monkeypatch.setattr(S, "PERMUTATION_BATCH_VALUES", 7 * (n1 + n2))
+        got = S.permutation_null(a, b, n_resamples=300, rng=np.random.default_rng(seed))
+        assert np.array_equal(got, null)
+
+
 def docs(**groups):
     return pd.DataFrame([(g, v) for g, vals in groups.items() for v in vals], columns=["outlet", "value"])
 

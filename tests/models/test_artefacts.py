@@ -101,7 +101,7 @@ def test_the_validation_figures_are_the_models_own():
     assert models.validation("roles")["grouped_cv"] == models.get("roles").cv_scores
 
 
-@pytest.mark.slow
+@pytest.mark.retrain
 def test_framing_train_reproduces_the_shipped_artefacts(tmp_path, capsys):
     """Every model retrained from data/external with its fixed seeds: the same arrays and the same figures.
 

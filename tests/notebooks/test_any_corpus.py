@@ -3,7 +3,10 @@
 Generated shapes (tests/shapes.py) and two real corpora nobody on the project wrote (data/external/corpora) must each
 give a complete report with exit 0 and no traceback anywhere; a corpus where no file gives a document must exit
 non-zero naming the rejects ledger. One run uses no params file at all (the accurate default); the others use the
-fast actor mode and fewer resamples to stay short. The validation notebook does not depend on the corpus and runs in
+fast actor mode and fewer resamples to stay short. Every other shape (only forum comments, fifty outlets, ...) goes
+through every section in-process in tests/report/test_shapes.py; the runs here are the ones whose papermill and
+nbconvert path differs: no params file, broken files, another language, hostile names, notes instead of sections,
+real corpora, and no document at all. The validation notebook does not depend on the corpus and runs in
 tests/notebooks/test_report.py.
 """
 
@@ -32,8 +35,6 @@ RUNS: dict[str, dict | None] = {  # shape or corpus -> params (None: no params f
     "one_document": None,
     "three_documents_and_broken_files": FAST,
     "only_spanish": FAST,
-    "only_forum_comments": FAST,
-    "fifty_outlets": FAST,
     "hostile_outlet_names": FAST,
     "no_focus_documents": {**FAST, "focus_topic": "venezuela"},
     "windows_without_documents": {**FAST, "windows": {"1990s": ["1990-01-01", "1999-12-31"]}},

@@ -1,8 +1,8 @@
 """The corpus-shape matrix: every generated shape through every report section, in-process (fast actor mode).
 
 Each section must either render or give one plain sentence saying what the corpus lacks; the tables it writes must
-match their declared schemas; every input unit must be a document or a ledger row. The same shapes run through real
-``framing run`` (papermill and nbconvert) in tests/notebooks/test_any_corpus.py.
+match their declared schemas; every input unit must be a document or a ledger row. Some of them run through real
+``framing run`` (papermill and nbconvert) too, those whose report path differs: tests/notebooks/test_any_corpus.py.
 """
 
 from __future__ import annotations

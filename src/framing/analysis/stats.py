@@ -227,16 +227,49 @@ def difference_interval(x: Sequence[float] | np.ndarray, y: Sequence[float] | np
         return Interval(d, float(ci.low), float(ci.high),
                         f"welch t (n = {len(a)} and {len(b)}, under {min_bootstrap_n})")
 
-    def diff(u: np.ndarray, v: np.ndarray, axis: int = -1) -> np.ndarray:
-        return np.mean(u, axis=axis) - np.mean(v, axis=axis)
-
-    low, high = _bootstrap((a, b), diff, n_resamples=n_resamples, confidence_level=confidence_level, seed=seed)
+    low, high = _bootstrap((a, b), _mean_difference, n_resamples=n_resamples, confidence_level=confidence_level,
+                           seed=seed)
     return Interval(d, low, high, "bootstrap")
+
+
+# values gathered per batch of permutations (32 MB of float64): memory stays bounded on a million documents
+PERMUTATION_BATCH_VALUES = 1 << 22
+
+
+def _mean_difference(u: np.ndarray, v: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.mean(u, axis=axis) - np.mean(v, axis=axis)
+
+
+def permutation_null(a: np.ndarray, b: np.ndarray, *, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """The randomised null distribution of ``mean(a) - mean(b)``: the values ``scipy.stats.permutation_test`` draws.
+
+    scipy (1.17) draws each resample as ``rng.permutation(n)`` of the pooled values, gathers them all at once and
+    splits them at ``len(a)``. This draws the same permutations from the same generator, in the same order, and
+    takes the same means of the same slices, so the values are equal bit for bit (a test checks it against scipy);
+    it skips scipy's list-to-array copy and gathers in batches of :data:`PERMUTATION_BATCH_VALUES`, which makes it
+    several times faster and keeps its memory bounded.
+    """
+    pooled = np.concatenate([a, b])
+    n, split = len(pooled), len(a)
+    rows = max(1, min(n_resamples, PERMUTATION_BATCH_VALUES // n))
+    index = np.empty((rows, n), dtype=np.intp)
+    null = np.empty(n_resamples, dtype=float)
+    for start in range(0, n_resamples, rows):
+        k = min(rows, n_resamples - start)
+        for i in range(k):
+            index[i] = rng.permutation(n)
+        batch = pooled[index[:k]]
+        null[start:start + k] = _mean_difference(batch[:, :split], batch[:, split:])
+    return null
 
 
 def permutation_pvalue(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray, *, n_resamples: int = 2000,
                        seed: int = 0) -> float:
     """Two-sided permutation test of the difference in means (NaN below two values a group, or no variation).
+
+    The p-value is scipy's (``stats.permutation_test`` with ``permutation_type="independent"``): exact when
+    ``n_resamples`` covers every distinct split, else randomised with the +1 correction and scipy's relative tie
+    tolerance of 100 machine epsilons. Randomised nulls come from :func:`permutation_null`, equal to scipy's.
 
     >>> permutation_pvalue([], [1.0, 2.0])
     nan
@@ -246,13 +279,17 @@ def permutation_pvalue(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.
     a, b = finite(x), finite(y)
     if len(a) < 2 or len(b) < 2 or np.ptp(np.r_[a, b]) == 0:  # scipy needs two values a group
         return NAN
-
-    def diff(u: np.ndarray, v: np.ndarray, axis: int = -1) -> np.ndarray:
-        return np.mean(u, axis=axis) - np.mean(v, axis=axis)
-
-    res = stats.permutation_test((a, b), diff, permutation_type="independent", vectorized=True,
-                                 n_resamples=n_resamples, alternative="two-sided", rng=np.random.default_rng(seed))
-    return float(res.pvalue)
+    rng = np.random.default_rng(seed)
+    if math.comb(len(a) + len(b), len(a)) <= n_resamples:  # exact: scipy enumerates every split
+        res = stats.permutation_test((a, b), _mean_difference, permutation_type="independent", vectorized=True,
+                                     n_resamples=n_resamples, alternative="two-sided", rng=rng)
+        return float(res.pvalue)
+    null = permutation_null(a, b, n_resamples=n_resamples, rng=rng)
+    observed = _mean_difference(a, b)
+    gamma = np.abs(np.finfo(float).eps * 100 * observed)
+    less = (np.count_nonzero(null <= observed + gamma) + 1) / (n_resamples + 1)
+    greater = (np.count_nonzero(null >= observed - gamma) + 1) / (n_resamples + 1)
+    return float(np.clip(min(less, greater) * 2, 0.0, 1.0))
 
 
 def effect_size(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray, *, kind: Kind

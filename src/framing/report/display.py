@@ -91,7 +91,8 @@ TABLE_SCHEMAS: dict[str, tuple[str, ...]] = {
     "topic_terms": ("topic", "rank", "term", "weight"),
     "doc_topic_shares": ("doc_id", "topic", "topic_share"),
     "topic_shares_by_outlet": _summary("outlet", "topic"),
-    "validation": ("measure", "gold", "metric", "value", "anchor", "anchor_source", "computed", "stored_value"),
+    "validation": ("measure", "gold", "metric", "value", "anchor", "anchor_source"),
+    "validation_sources": ("measure", "metric", "value", "computed", "stored_value"),
     **{f"{name}_{voice}": cols for name, cols in _VOICED.items() for voice in ("author", "quoted")},
 }
 # Columns a table has only with some settings (the focus-topic count needs a focus topic, small_n needs min_docs).

@@ -76,6 +76,21 @@ class Executed:
     evalue: str | None = None
 
 
+def warm() -> None:
+    """Import what :func:`execute` needs and look up the kernel: a worker's start-up, done ahead of its first notebook.
+
+    :func:`framing.report.run.run_study` starts its notebook workers with this before it builds the study's tables,
+    so their seconds of imports (papermill, nbclient, the kernel spec) overlap the pipeline instead of adding to the
+    notebooks' time.
+    """
+    import papermill  # noqa: F401 - the import is the work
+    from jupyter_client.kernelspec import KernelSpecManager
+    from papermill.engines import papermill_engines
+
+    papermill_engines.get_engine(None)
+    KernelSpecManager().get_kernel_spec("python3")
+
+
 def execute(notebook: str, target: str, *, parameters: dict[str, Any], cwd: str) -> Executed:
     """Execute ``notebook`` into ``target`` with papermill (no progress bar, no output echoed).
 

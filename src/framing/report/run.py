@@ -38,6 +38,8 @@ from framing.report.params import ParameterError, check_params, load_params, not
 from framing.safeio import MIN_FREE_MB, atomic_write_text, check_output_folder, describe_os_error
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from framing.report.kernels import Executed
 
 log = logging.getLogger(__name__)
@@ -373,33 +375,55 @@ def _notebook_failed(target: Path, result: Executed) -> RunFailed:
                      f"{result.evalue}. Partial notebook: {target}")
 
 
+def notebook_pool(workers: int) -> ProcessPoolExecutor | None:
+    """Start ``workers`` notebook processes now, each warming up (:func:`framing.report.kernels.warm`); None for one.
+
+    Spawned, not forked: the parent will hold the study's tables and possibly torch's threads. A run starts them
+    before it builds its tables, so their start-up overlaps that work.
+    """
+    if workers == 1:
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from framing.report.kernels import warm
+
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    for _ in range(workers):  # one task a worker: each submit while none is idle starts another process
+        pool.submit(warm)
+    return pool
+
+
 def _execute_all(jobs: dict[str, dict[str, Any]], order: list[str], *, workers: int,
-                 on_done: Callable[[Executed], None]) -> dict[str, Executed]:
+                 on_done: Callable[[Executed], None], pool: ProcessPoolExecutor | None = None
+                 ) -> dict[str, Executed]:
     """Execute notebooks (``jobs``: name -> :func:`framing.report.kernels.execute` arguments).
 
     One worker: one after another in ``order``, in this process, stopping at the first failed cell. More: as many
-    processes, the notebooks started longest first (:data:`START_ORDER`); after a failed cell no further notebook
-    starts, and those running finish. Exceptions other than a failed cell (the kernel died, a write failed) are
-    re-raised, the first in ``order``, once every running notebook has finished.
+    processes (``pool``'s, if given, else a new :func:`notebook_pool`, shut down here either way), the notebooks
+    started longest first (:data:`START_ORDER`); after a failed cell no further notebook starts, and those running
+    finish. Exceptions other than a failed cell (the kernel died, a write failed) are re-raised, the first in
+    ``order``, once every running notebook has finished.
     """
     from framing.report.kernels import execute
 
     results: dict[str, Executed] = {}
     if workers == 1:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         for name in order:
             results[name] = execute(**jobs[name])
             on_done(results[name])
             if results[name].failed:
                 break
         return results
-    import multiprocessing
-    from concurrent.futures import CancelledError, ProcessPoolExecutor, as_completed
+    from concurrent.futures import CancelledError, as_completed
 
     errors: dict[str, BaseException] = {}
     rank = {name: i for i, name in enumerate(START_ORDER)}
     started = sorted(order, key=lambda n: rank.get(n, -1))  # a notebook not in START_ORDER first: its cost is unknown
-    # spawn, not fork: the parent holds the study's tables and possibly torch's threads
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = pool or notebook_pool(workers)
+    assert pool is not None
     try:
         futures = {pool.submit(execute, **jobs[name]): name for name in started}
         for future in as_completed(futures):
@@ -447,8 +471,9 @@ def _merge_outputs(staging: Path, work: Path, names: list[str]) -> None:
 
 def _run_notebooks(nb_paths: list[Path], per_nb: dict[Path, dict[str, Any]], work: Path, *, run_id: str,
                    versions: dict[str, str], workers: int | None, cache_notebooks: bool, show: _Progress,
-                   timings: dict[str, float], cached: dict[str, dict[str, Any]]) -> tuple[list[Path], int]:
-    """Execute the notebooks (or take the validation notebook from cache).
+                   timings: dict[str, float], cached: dict[str, dict[str, Any]],
+                   pool: ProcessPoolExecutor | None = None) -> tuple[list[Path], int]:
+    """Execute the notebooks (or take the validation notebook from cache), on ``pool``'s workers if given.
 
     ``timings`` gets each notebook's seconds and ``cached`` each notebook taken from cache (key, from_run,
     executed_utc).
@@ -490,7 +515,7 @@ def _run_notebooks(nb_paths: list[Path], per_nb: dict[Path, dict[str, Any]], wor
         show.line(f"      {result.notebook} {'FAILED after' if result.failed else 'done in'} {result.seconds:.1f} s")
 
     try:
-        results = _execute_all(jobs, [n for n in names if n in jobs], workers=n_workers, on_done=done)
+        results = _execute_all(jobs, [n for n in names if n in jobs], workers=n_workers, on_done=done, pool=pool)
         for name in names:
             if name in results and results[name].failed:
                 raise _notebook_failed(targets[name], results[name])
@@ -566,7 +591,7 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
     # A parameter of a report notebook left out of this run is not unknown: one params file serves any subset.
     checked = check_params(params, [*nb_paths, *(NOTEBOOKS_DIR / n for n in REPORT_NOTEBOOKS if n not in notebooks)])
     per_nb = {nb: checked[nb] for nb in nb_paths}
-    default_workers(len(nb_paths), workers)  # a bad value is an error before any work
+    planned_workers = default_workers(len(nb_paths), workers)  # a bad value is an error before any work
     reports = resolve(out_dir) if out_dir else REPORTS_DIR
     preflight(reports, corpus, min_free_mb=min_free_mb)
     run_id = make_run_id()
@@ -584,6 +609,7 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
                             params_file=params_file, corpus=corpus, tables=tables, versions=versions, git=git,
                             timings=timings, nb_paths=nb_paths), "workers": n_workers, "cached_notebooks": cached}
 
+    pool = notebook_pool(planned_workers)  # the workers start up while the tables are built
     try:
         t0 = time.time()
         tables = pipeline.run(corpus, actor_mode=str(params.get("actor_mode", "accurate")), progress=progress)
@@ -604,7 +630,7 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
         t0 = time.time()
         executed, n_workers = _run_notebooks(nb_paths, per_nb, work, run_id=run_id, versions=versions,
                                              workers=workers, cache_notebooks=cache_notebooks, show=show,
-                                             timings=timings, cached=cached)
+                                             timings=timings, cached=cached, pool=pool)
         timings["notebooks"] = round(time.time() - t0, 3)
         t0 = time.time()
         explorer = write_explorer(tables, params, work / "explorer.html")
@@ -628,6 +654,8 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
             work.replace(reports / f"{run_id}.failed")
         raise
     finally:
+        if pool is not None:  # a run that failed before its notebooks: the warm workers go
+            pool.shutdown(wait=True, cancel_futures=True)
         try:
             write_index(reports)
         except OSError as err:
