@@ -67,12 +67,16 @@ def add_documents(corpus: Path, n: int, *, seed: int) -> None:
 
 
 def identical_tables(run: Path, baseline: Path) -> dict[str, object]:
-    """Which of the baseline's table files the run reproduces byte for byte."""
-    base = sorted(p.relative_to(baseline / "tables") for p in (baseline / "tables").rglob("*") if p.is_file())
+    """Which of the baseline's table files the run reproduces byte for byte, and which tables are new in the run."""
+    def tables(folder: Path) -> list[Path]:
+        return sorted(p.relative_to(folder / "tables") for p in (folder / "tables").rglob("*") if p.is_file())
+
+    base = tables(baseline)
     differ = [str(p) for p in base
               if not (run / "tables" / p).is_file() or not filecmp.cmp(run / "tables" / p, baseline / "tables" / p,
                                                                         shallow=False)]
-    return {"files": len(base), "differ": differ, "identical": not differ}
+    new = [str(p) for p in tables(run) if p not in set(base)]
+    return {"files": len(base), "differ": differ, "new": new, "identical": not differ}
 
 
 def validation_matches_stored(run: Path) -> bool:

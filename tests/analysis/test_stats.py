@@ -287,3 +287,10 @@ def test_group_summary_and_tests_never_raise_and_count_every_value(groups, min_d
     tested = tests["p_value"].notna()
     assert (~tests.loc[tested, "small_n"]).all()
     assert tests.loc[tested, "q_value"].between(0, 1).all()
+
+
+def test_the_exact_test_is_chosen_as_scipy_chooses_it():
+    for n in range(40):
+        for k in range(n + 1):
+            for limit in (1, 5, 70, 300, 2000):
+                assert S._splits_at_most(n, k, limit) == (math.comb(n, k) <= limit), (n, k, limit)

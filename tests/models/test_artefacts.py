@@ -5,6 +5,9 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -119,3 +122,15 @@ def test_framing_train_reproduces_the_shipped_artefacts(tmp_path, capsys):
         assert fresh["validation"] == shipped["validation"], kind  # the report's figures are framing validate's
         assert fresh["model"] == shipped["model"], kind
         assert (tmp_path / f"{kind}.npz").read_bytes() == (models.SHIPPED_DIR / f"{kind}.npz").read_bytes(), kind
+
+
+def test_an_install_without_data_external_loads_the_shipped_models_and_says_so(tmp_path):
+    """A wheel or a Dask worker has the package's models but not the project's gold files: nothing to check against."""
+    code = ("import logging; logging.basicConfig(level=logging.WARNING)\n"
+            "from framing import models\n"
+            "print(type(models.get('fast')).__name__, type(models.get('frames-fast')).__name__)\n")
+    env = {**os.environ, "FRAMING_PROJECT_ROOT": str(tmp_path)}  # an empty project: no data/external
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == [type(models.get("fast")).__name__, type(models.get("frames-fast")).__name__]
+    assert "training file(s) not present" in done.stderr and "used as shipped, unchecked" in done.stderr

@@ -13,9 +13,11 @@ import errno
 import json
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -46,6 +48,20 @@ def make_root(folder: Path) -> Path:
 
 def framing_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "framing.cli", "-q", *args]
+
+
+@pytest.fixture(scope="module")
+def private_tmp():
+    """A temporary folder for the runs' processes, removed afterwards: a SIGKILLed run cannot remove its kernels'
+    socket folders (``framing-kernel-*``), and they should not pile up in the machine's /tmp."""
+    folder = tempfile.mkdtemp(prefix="framing-faults-")  # short: a socket path has at most 107 bytes
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _runs_use_private_tmp(private_tmp, monkeypatch):
+    monkeypatch.setenv("TMPDIR", private_tmp)  # read by env_for's copy of the environment
 
 
 def env_for(root: Path, **extra: str) -> dict[str, str]:

@@ -146,3 +146,15 @@ def test_cli_options():
     args = build_parser().parse_args(["report"])
     assert args.workers is None and not args.no_cache_validation
     assert "--no-cache-validation" in build_parser()._subparsers._group_actions[0].choices["run"].format_help()
+
+
+def test_an_entry_that_lost_a_file_is_a_miss(tmp_path):
+    notebook, outputs = tmp_path / "run.ipynb", tmp_path / "out"
+    notebook.write_text("{}")
+    (outputs / "tables").mkdir(parents=True)
+    (outputs / "tables" / "validation.csv").write_text("measure,value\nvader,0.5\n")
+    entry = nbcache.store("k1", notebook=notebook, outputs=outputs, run_id="r", name="04_validation.ipynb",
+                          cache_dir=tmp_path / "cache")
+    assert nbcache.lookup("k1", cache_dir=tmp_path / "cache") is not None
+    (entry.outputs / "tables" / "validation.csv").unlink()  # a damaged entry: the run would lack the table
+    assert nbcache.lookup("k1", cache_dir=tmp_path / "cache") is None

@@ -103,3 +103,21 @@ def test_the_caption_names_the_actor_model_in_use():
     assert "fast target-dependent model" in shown._repr_html_()
     tables.meta["actor_mode"] = "accurate"
     assert "accurate target-dependent model" in sections.actor_portrayal(Study(tables, ReportSettings()))._repr_html_()
+
+
+def test_the_validation_section_says_when_a_rescored_figure_moved(monkeypatch):
+    import pandas as pd
+
+    from framing import validate
+    from framing.report import open_report
+
+    row = {"measure": "sentiment toward actor: fast model", "gold": "NewsMTSC devtest_rw", "metric": "macro-F1",
+           "value": 0.6491, "anchor": 0.831, "anchor_source": "GRU-TSC", "computed": validate.NOW,
+           "stored_value": 0.6491}
+    monkeypatch.setattr(validate, "summary", lambda: pd.DataFrame([row], columns=validate.SUMMARY_COLUMNS))
+    study = open_report(None)
+    assert sections.validation_figures(study).notes == []
+    monkeypatch.setattr(validate, "summary", lambda: pd.DataFrame([{**row, "value": 0.61}],
+                                                                   columns=validate.SUMMARY_COLUMNS))
+    (note,) = sections.validation_figures(study).notes
+    assert note.startswith("1 re-scored figure differs from the one stored with its model (sentiment toward actor")

@@ -94,7 +94,8 @@ class _Encoder:
         if isinstance(value, dict):
             if not all(isinstance(k, str) for k in value):
                 raise ArtefactError(f"dictionary keys must be strings: {list(value)[:3]}")
-            if value and all(isinstance(v, int | np.integer) for v in value.values()) and _is_index(value):
+            if value and all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in value.values()) \
+                    and _is_index(value):
                 return {"__vocabulary__": sorted(value, key=value.__getitem__)}  # a term -> column map
             return {"__dict__": {k: self.encode(v) for k, v in value.items()}}
         name = f"{type(value).__module__}.{type(value).__qualname__}"
@@ -194,9 +195,18 @@ class Spec:
     code: tuple[str, ...]
     packages: tuple[str, ...] = ("scikit-learn", "numpy", "scipy", "vaderSentiment")
 
-    def input_hashes(self) -> dict[str, str]:
-        """SHA-256 of each current input file, by input name."""
-        return {input_name(p): file_sha256(p) for p in self.inputs()}
+    def input_hashes(self) -> dict[str, str | None]:
+        """SHA-256 of each current input file, by input name (None for a file that is not there)."""
+        out: dict[str, str | None] = {}
+        for path in self.inputs():
+            try:
+                out[input_name(path)] = file_sha256(path)
+            except FileNotFoundError:
+                out[input_name(path)] = None
+            except OSError as exc:
+                raise ArtefactError(f"{path}: a training file of the {self.kind} model is not readable ({exc})"
+                                    ) from exc
+        return out
 
     def code_sha256(self) -> str:
         """One hash over the source files that define the model."""
@@ -254,6 +264,10 @@ def save(model: Any, spec: Spec, folder: Path, *, validation: Mapping[str, Any],
         extra: Provenance of extra training rows (hand-coded units), recorded as given.
 
     """
+    inputs = spec.input_hashes()
+    missing = sorted(k for k, v in inputs.items() if v is None)
+    if missing:
+        raise ArtefactError(f"cannot record the {spec.kind} model's training files: {', '.join(missing)} not found")
     enc = _Encoder()
     body = enc.encode(model)
     npz = _npz_bytes(enc.arrays)
@@ -264,7 +278,7 @@ def save(model: Any, spec: Spec, folder: Path, *, validation: Mapping[str, Any],
         "kind": spec.kind,
         "model_version": spec.version,
         "framing_version": __version__,
-        "inputs": spec.input_hashes(),
+        "inputs": inputs,
         "code_sha256": spec.code_sha256(),
         "packages": installed_versions(spec.packages),
         "arrays_sha256": hashlib.sha256(npz).hexdigest(),
@@ -300,12 +314,32 @@ def check_current(doc: dict[str, Any], spec: Spec, json_path: Path) -> None:
             f"{json_path} holds the {doc.get('kind')} model version {doc.get('model_version')}, and this code "
             f"expects the {spec.kind} model version {spec.version}: run `framing train {spec.kind}` to rebuild it")
     current = spec.input_hashes()
-    changed = sorted(k for k in set(current) | set(doc.get("inputs", {}))
-                     if current.get(k) != doc.get("inputs", {}).get(k))
+    recorded: dict[str, str] = doc.get("inputs", {})
+    absent = sorted(k for k in current if current[k] is None)
+    changed = sorted(k for k in set(current) | set(recorded)
+                     if k not in absent and current.get(k) != recorded.get(k))
     if changed:
         raise StaleArtefact(
             f"{json_path} was trained on other versions of {', '.join(changed)} than the files now present: "
             f"run `framing train {spec.kind}` to rebuild it from them (or restore the files it records)")
+    if absent:  # an install without the project's data/external (a wheel, a Dask worker): nothing to compare with
+        log.warning("%s: %d training file(s) not present (%s), so the artefact is used as shipped, unchecked",
+                    json_path.name, len(absent), ", ".join(absent[:3]) + (" ..." if len(absent) > 3 else ""))
+    installed = installed_versions(tuple(doc.get("packages", {})))
+    moved = [f"{name} {was} -> {installed[name]}" for name, was in doc.get("packages", {}).items()
+             if _minor(installed[name]) != _minor(str(was))]
+    if moved:  # the arrays load either way; whether they predict the same is what `framing validate all` checks
+        log.warning("%s was trained with other package versions (%s): run `framing validate all` to check its "
+                    "figures", json_path.name, "; ".join(moved))
+
+
+def _minor(version: str) -> str:
+    """``major.minor`` of a version string.
+
+    >>> _minor("1.9.1"), _minor("2.3"), _minor("not installed")
+    ('1.9', '2.3', 'not installed')
+    """
+    return ".".join(version.split(".")[:2])
 
 
 def load(json_path: Path, spec: Spec) -> Any:

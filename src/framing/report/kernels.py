@@ -59,9 +59,17 @@ class IpcKernelManager(AsyncKernelManager):
             return
         await super()._async_interrupt_kernel()
 
+    async def _async_start_kernel(self, **kw: Any) -> None:
+        try:
+            await super()._async_start_kernel(**kw)
+        except BaseException:  # no kernel, so no shutdown will clean up: the folder goes now
+            self.cleanup_ipc_folder()
+            raise
+
     # AsyncKernelManager binds the parent's functions to these names, not methods looked up on the instance.
     cleanup_resources = _async_cleanup_resources
     interrupt_kernel = _async_interrupt_kernel
+    start_kernel = _async_start_kernel
 
 
 @dataclass(frozen=True)

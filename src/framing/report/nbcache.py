@@ -125,6 +125,10 @@ def lookup(key: str, *, cache_dir: Path | None = None) -> Entry | None:
         return None
     if not isinstance(about, dict) or about.get("key") != key:
         return None
+    files = about.get("files")
+    if not isinstance(files, list) or sorted(map(str, files)) != [p.as_posix() for p in output_files(folder / OUTPUTS)]:
+        log.warning("cached notebook %s lacks files it recorded, executing it again", folder)
+        return None
     return Entry(folder, about)
 
 
@@ -176,6 +180,6 @@ def store(key: str, *, notebook: Path, outputs: Path, run_id: str, name: str, re
 def restore(entry: Entry, *, notebook: Path, outputs: Path) -> None:
     """Copy a cached executed notebook to ``notebook`` and the files it wrote into ``outputs``."""
     shutil.copyfile(entry.notebook, notebook)
-    for rel in output_files(entry.outputs):
+    for rel in map(Path, entry.about["files"]):
         (outputs / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(entry.outputs / rel, outputs / rel)

@@ -38,7 +38,7 @@ from framing.report.params import ParameterError, check_params, load_params, not
 from framing.safeio import MIN_FREE_MB, atomic_write_text, check_output_folder, describe_os_error
 
 if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     from framing.report.kernels import Executed
 
@@ -390,8 +390,14 @@ def notebook_pool(workers: int) -> ProcessPoolExecutor | None:
 
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
     for _ in range(workers):  # one task a worker: each submit while none is idle starts another process
-        pool.submit(warm)
+        pool.submit(warm).add_done_callback(_log_warm_failure)
     return pool
+
+
+def _log_warm_failure(future: Future[None]) -> None:
+    """A worker whose warm-up failed says why in the log; its first notebook then fails with the full error."""
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("a notebook worker did not warm up: %s", _failure_text(future.exception()))  # type: ignore[arg-type]
 
 
 def _execute_all(jobs: dict[str, dict[str, Any]], order: list[str], *, workers: int,
@@ -550,6 +556,10 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
     at it; a run that fails in any way (a notebook, a full disk, an interrupt) is renamed ``<run_id>.failed/`` with
     a manifest saying why, and ``latest`` stays where it was. A run killed outright stays ``.partial``.
 
+    With more than one worker the notebooks run in spawned processes, which import the calling script's main
+    module: a script that calls this at its top level needs the ``if __name__ == "__main__":`` guard that any
+    multiprocessing code needs (``workers=1`` runs them in this process; the CLI and notebooks need nothing).
+
     Args:
         corpus_dir: Folder of raw files (default: the params file's ``corpus_dir``, else ``data/raw``).
         out_dir: Where runs go (default ``reports/``).
@@ -609,8 +619,9 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
                             params_file=params_file, corpus=corpus, tables=tables, versions=versions, git=git,
                             timings=timings, nb_paths=nb_paths), "workers": n_workers, "cached_notebooks": cached}
 
-    pool = notebook_pool(planned_workers)  # the workers start up while the tables are built
+    pool: ProcessPoolExecutor | None = None
     try:
+        pool = notebook_pool(planned_workers)  # the workers start up while the tables are built
         t0 = time.time()
         tables = pipeline.run(corpus, actor_mode=str(params.get("actor_mode", "accurate")), progress=progress)
         timings["pipeline"] = round(time.time() - t0, 3)

@@ -25,6 +25,13 @@ def validation_figures(study: Study, show: Builder) -> None:
         "files). A re-scored figure shows the stored one beside it (`stored_value`), which it must equal; the "
         "fast frames model's score on its own training file is such a check that the artefact loads as trained, "
         "not a validity figure."))
+    checked = sources[sources["stored_value"].notna()]
+    moved = checked[checked["value"] != checked["stored_value"]]
+    if len(moved):
+        show.note(f"{len(moved)} re-scored figure{'s' * (len(moved) != 1)} differ{'s' * (len(moved) == 1)} from "
+                  f"the one stored with its model ({', '.join(moved['measure'].astype(str).unique()[:3])}): the "
+                  "installed packages or model files are not those `framing train` used; `framing validate all` "
+                  "says which.")
 
 
 @section("lexicon_versions", title="Lexicons and models in this run", notebook=NB, needs=NO_CORPUS)
