@@ -10,8 +10,6 @@ TORCH_SPEC ?= torch==2.13.0
 SCALE_ARGS ?= --sizes 10000
 # the whole-study benchmark (`make bench STUDY_ARGS="--baseline reports/<run_id>"` also compares the seed tables)
 STUDY_ARGS ?=
-# pytest-xdist workers for make test: one per core of this machine class (each file's tests stay on one worker)
-TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
 .PHONY: help venv browser report test test-retrain test-fast lab lint bench clean
@@ -49,7 +47,7 @@ report: $(STAMP) ## Run the whole study on data/raw -> reports/<run_id>/ and rep
 	@$(BIN)/framing run --params notebooks/params/default.yaml $(REPORT_ARGS)
 
 test: $(STAMP) browser ## Unit tests and doctests, then nbval over the notebooks (all but test-retrain)
-	$(BIN)/pytest -m "not retrain" -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -m "not retrain"
 	$(BIN)/pytest --nbval-lax --nbval-sanitize-with notebooks/nbval_sanitize.cfg notebooks/ -p no:cacheprovider -o addopts="" -o testpaths=""
 
 # Retraining every model takes about 5 minutes on 2 cores, so it has its own target; .ci/run runs it after make test.

@@ -19,22 +19,6 @@ SUBSTACK = "001_92a904c3a085f43c.txt"
 SOTT = "002_488a665a99055364.txt"
 FEED = "003_72d4c2db9f8cfb1a.txt"
 POLL_S = 0.01  # how often kill_at looks for its milestone
-# the files whose tests read the one executed study of tests/notebooks/conftest.py::hostile_study
-HOSTILE_STUDY_FILES = frozenset({"test_report.py", "test_hostile_text.py", "test_parallel_run.py",
-                                 "test_offline_determinism.py"})
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep what shares a fixture on one worker when pytest-xdist runs the tests (`make test`: ``--dist loadgroup``).
-
-    A file's tests form one group, so its module-scoped fixtures (a module's corpus runs) are built once; the four
-    files that read the shared hostile study form one group, so that study is executed once.
-    """
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            path = Path(str(item.path))
-            item.add_marker(pytest.mark.xdist_group("hostile_study" if path.name in HOSTILE_STUDY_FILES else
-                                                    str(path)))
 
 
 @pytest.fixture(scope="session")
