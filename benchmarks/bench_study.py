@@ -119,13 +119,15 @@ def main(argv: list[str] | None = None) -> int:
             write_corpus(corpus, args.synthetic, seed=20190123)
             params = work / "fast.yaml"
             params.write_text("actor_mode: fast\n")
-            s_cold, _ = framing_run(root, "--corpus", str(corpus), "--params", str(params))
+            s_cold, syn1 = framing_run(root, "--corpus", str(corpus), "--params", str(params))
             add_documents(corpus, max(1, args.synthetic // 100), seed=2)
-            s_rerun, _ = framing_run(root, "--corpus", str(corpus), "--params", str(params))
+            s_rerun, syn2 = framing_run(root, "--corpus", str(corpus), "--params", str(params))
             print(f"synthetic {args.synthetic}: cold {s_cold:.1f} s, rerun after +1% {s_rerun:.1f} s "
                   f"({s_rerun / s_cold:.0%})", flush=True)
             result["synthetic"] = {"documents": args.synthetic, "cold_s": s_cold, "rerun_plus_1pct_s": s_rerun,
-                                   "rerun_ratio": round(s_rerun / s_cold, 4)}
+                                   "rerun_ratio": round(s_rerun / s_cold, 4),
+                                   "timings_cold": json.loads((syn1 / "manifest.json").read_text())["timings_s"],
+                                   "timings_rerun": json.loads((syn2 / "manifest.json").read_text())["timings_s"]}
     finally:
         if args.keep:
             print(f"kept {work}")
