@@ -15,7 +15,7 @@ STUDY_ARGS ?=
 .PHONY: help venv browser report test test-retrain test-fast lab lint bench clean
 
 help: ## Show this help
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-13s %s\n", $$1, $$2}'
 
 # pip's output goes to $(INSTALL_LOG): one line when it worked, the log's end when it did not
 $(STAMP): pyproject.toml
