@@ -64,9 +64,6 @@ def _validate(args: argparse.Namespace) -> int:
 
     if args.measure == "all":
         table = validate.summary(recompute=True, out=Path(args.out) if args.out else None)
-        stored = validate.summary()
-        table["stored_value"] = stored["value"].where(table["computed"] == validate.RECOMPUTED,
-                                                      table["stored_value"])
         print(table.to_string(index=False))
         differs = table["stored_value"].notna() & (table["stored_value"] != table["value"])
         if differs.any():

@@ -67,5 +67,6 @@ def _parse_yaml(text: str, path: str) -> dict[str, Any]:
 
 
 def file_hash(path: Path) -> str:
-    """SHA-256 of a file's bytes, as hex."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """SHA-256 of a file's bytes, as hex (read in blocks: a gold file need not fit in memory twice)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from framing.config import EXTERNAL_DIR, PACKAGE_DIR, PROJECT_ROOT
+from framing.lexicons import file_hash
 from framing.safeio import atomic_path
 
 log = logging.getLogger(__name__)
@@ -149,11 +150,6 @@ def _decode(value: Any, arrays: Mapping[str, np.ndarray]) -> Any:
 
 # ---------------------------------------------------------------- artefacts: files, inputs, provenance
 
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _bases() -> tuple[tuple[Path, str], ...]:
     return ((PACKAGE_DIR, "framing/"), (EXTERNAL_DIR, "data/external/"), (PROJECT_ROOT, ""))
 
@@ -200,7 +196,7 @@ class Spec:
         out: dict[str, str | None] = {}
         for path in self.inputs():
             try:
-                out[input_name(path)] = file_sha256(path)
+                out[input_name(path)] = file_hash(path)
             except FileNotFoundError:
                 out[input_name(path)] = None
             except OSError as exc:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from framing.config import EXTERNAL_DIR, INTERIM_DIR, PACKAGE_DIR
+from framing.lexicons import file_hash
 from framing.safeio import atomic_write_text, private_name, publish_dir, remove_tree
 
 log = logging.getLogger(__name__)
@@ -67,14 +68,6 @@ def _files(root: Path) -> Iterator[Path]:
                 yield Path(folder) / name
 
 
-def _file_digest(path: Path) -> bytes:
-    h = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            h.update(block)
-    return h.digest()
-
-
 def notebook_key(notebook: Path, parameters: dict[str, Any], *, versions: dict[str, str],
                  roots: tuple[Path, ...] | None = None) -> str:
     """SHA-256 over everything an executed corpus-free notebook depends on.
@@ -101,11 +94,11 @@ def notebook_key(notebook: Path, parameters: dict[str, Any], *, versions: dict[s
     h = hashlib.sha256()
     kept = {k: v for k, v in parameters.items() if k != "output_dir"}
     h.update(json.dumps({"parameters": kept, "versions": versions}, sort_keys=True, default=str).encode())
-    h.update(b"\0notebook\0" + _file_digest(notebook))
+    h.update(b"\0notebook\0" + bytes.fromhex(file_hash(notebook)))
     for i, root in enumerate(KEY_ROOTS if roots is None else roots):
         for path in _files(root):
             h.update(f"\0{i}:{path.relative_to(root).as_posix()}\0".encode())
-            h.update(_file_digest(path))
+            h.update(bytes.fromhex(file_hash(path)))
     return h.hexdigest()
 
 

@@ -400,23 +400,20 @@ def _log_warm_failure(future: Future[None]) -> None:
         log.warning("a notebook worker did not warm up: %s", _failure_text(future.exception()))  # type: ignore[arg-type]
 
 
-def _execute_all(jobs: dict[str, dict[str, Any]], order: list[str], *, workers: int,
-                 on_done: Callable[[Executed], None], pool: ProcessPoolExecutor | None = None
-                 ) -> dict[str, Executed]:
+def _execute_all(jobs: dict[str, dict[str, Any]], order: list[str], *, pool: ProcessPoolExecutor | None,
+                 on_done: Callable[[Executed], None]) -> dict[str, Executed]:
     """Execute notebooks (``jobs``: name -> :func:`framing.report.kernels.execute` arguments).
 
-    One worker: one after another in ``order``, in this process, stopping at the first failed cell. More: as many
-    processes (``pool``'s, if given, else a new :func:`notebook_pool`, shut down here either way), the notebooks
-    started longest first (:data:`START_ORDER`); after a failed cell no further notebook starts, and those running
-    finish. Exceptions other than a failed cell (the kernel died, a write failed) are re-raised, the first in
-    ``order``, once every running notebook has finished.
+    No pool: one after another in ``order``, in this process, stopping at the first failed cell. A pool (from
+    :func:`notebook_pool`, shut down here): on its processes, the notebooks started longest first
+    (:data:`START_ORDER`); after a failed cell no further notebook starts, and those running finish. Exceptions other
+    than a failed cell (the kernel died, a write failed) are re-raised, the first in ``order``, once every running
+    notebook has finished.
     """
     from framing.report.kernels import execute
 
     results: dict[str, Executed] = {}
-    if workers == 1:
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+    if pool is None:
         for name in order:
             results[name] = execute(**jobs[name])
             on_done(results[name])
@@ -428,8 +425,6 @@ def _execute_all(jobs: dict[str, dict[str, Any]], order: list[str], *, workers: 
     errors: dict[str, BaseException] = {}
     rank = {name: i for i, name in enumerate(START_ORDER)}
     started = sorted(order, key=lambda n: rank.get(n, -1))  # a notebook not in START_ORDER first: its cost is unknown
-    pool = pool or notebook_pool(workers)
-    assert pool is not None
     try:
         futures = {pool.submit(execute, **jobs[name]): name for name in started}
         for future in as_completed(futures):
@@ -521,7 +516,7 @@ def _run_notebooks(nb_paths: list[Path], per_nb: dict[Path, dict[str, Any]], wor
         show.line(f"      {result.notebook} {'FAILED after' if result.failed else 'done in'} {result.seconds:.1f} s")
 
     try:
-        results = _execute_all(jobs, [n for n in names if n in jobs], workers=n_workers, on_done=done, pool=pool)
+        results = _execute_all(jobs, [n for n in names if n in jobs], pool=pool, on_done=done)
         for name in names:
             if name in results and results[name].failed:
                 raise _notebook_failed(targets[name], results[name])
