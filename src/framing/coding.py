@@ -141,14 +141,26 @@ def _issue_pool(tables: StudyTables) -> pd.DataFrame:
     codebook = IssueCodebook.load()
     docs = _unique_documents(tables)[["doc_id", "outlet"]]
     sents = tables.sentences.merge(docs, on="doc_id")
-    flagged = set(zip(tables.issue_frame_sentences["doc_id"], tables.issue_frame_sentences["sent_idx"].astype(int),
-                      tables.issue_frame_sentences["frame"], strict=True))
-    rows = []
-    for doc_id, sent_idx, text, outlet in sents[["doc_id", "sent_idx", "text", "outlet"]].itertuples(index=False):
-        for slug, frame in codebook.frames.items():
-            rows.append((doc_id, int(sent_idx), slug, frame.name, frame.definition, str(text), outlet,
-                         "1" if (doc_id, int(sent_idx), slug) in flagged else "0"))
-    return pd.DataFrame(rows, columns=[*UNIT_SPECS["issue"].columns, "outlet", "automatic"])
+    # every sentence × every frame, sentence by sentence in the codebook's frame order (at 10^4 documents, a
+    # million rows: built as columns, not row by row)
+    n_frames, n_sents = len(codebook.frames), len(sents)
+
+    each = np.repeat(np.arange(n_sents), n_frames)  # a sentence's row on each of its frame rows
+    every = np.tile(np.arange(n_frames), n_sents)  # each frame's row on each sentence's rows
+    frames = pd.DataFrame({"frame": list(codebook.frames), "frame_name": [f.name for f in codebook.frames.values()],
+                           "definition": [f.definition for f in codebook.frames.values()]})
+    pool = pd.concat([sents[["doc_id", "sent_idx"]].take(each).reset_index(drop=True),
+                      frames.take(every).reset_index(drop=True),
+                      sents[["text", "outlet"]].take(each).reset_index(drop=True)], axis=1)
+    pool = pool.rename(columns={"text": "sentence"}).astype(
+        {"sent_idx": "int64", **dict.fromkeys(["doc_id", "frame", "frame_name", "definition", "sentence", "outlet"],
+                                              "str")})
+    hits = tables.issue_frame_sentences
+    flagged = pd.MultiIndex.from_arrays([hits["doc_id"].astype(str), hits["sent_idx"].astype("int64"),
+                                         hits["frame"].astype(str)])
+    keys = pd.MultiIndex.from_arrays([pool["doc_id"].astype(str), pool["sent_idx"], pool["frame"]])
+    pool["automatic"] = np.where(keys.isin(flagged), "1", "0").astype(object)
+    return pool[[*UNIT_SPECS["issue"].columns, "outlet", "automatic"]]
 
 
 def _generic_pool(tables: StudyTables) -> pd.DataFrame:
@@ -228,9 +240,22 @@ def candidate_units(tables: StudyTables, unit: str) -> pd.DataFrame:
     if unit not in UNIT_SPECS:
         raise ValueError(f"unknown unit {unit!r}; choose one of {list(UNITS)}")
     pool = {"issue": _issue_pool, "generic": _generic_pool, "actor": _actor_pool}[unit](tables)
-    spec = UNIT_SPECS[unit]
-    pool.insert(0, "item_id", [item_id(unit, key) for key in pool[list(spec.key)].itertuples(index=False)])
+    pool.insert(0, "item_id", item_ids(unit, pool[list(UNIT_SPECS[unit].key)]))
     return pool.sort_values("item_id", kind="stable").reset_index(drop=True)
+
+
+def item_ids(unit: str, keys: pd.DataFrame) -> list[str]:
+    """:func:`item_id` of every row of ``keys`` (the unit's key columns), each distinct value made plain once.
+
+    >>> item_ids("issue", pd.DataFrame({"d": ["d1"], "i": [3], "f": ["coup-regime-change"]}))
+    ['issue-8a359fa9ee']
+    """
+    joined = pd.Series(unit, index=keys.index, dtype=object)
+    for col in keys.columns:
+        codes, uniques = pd.factorize(keys[col], use_na_sentinel=False)
+        plain = np.asarray([_plain(v) for v in uniques], dtype=object)
+        joined = joined + "|" + plain[codes]
+    return [f"{unit}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:10]}" for text in joined.tolist()]
 
 
 def _with_strata(pool: pd.DataFrame, tables: StudyTables, unit: str, by: str) -> pd.DataFrame:
@@ -285,13 +310,20 @@ def draw_sample(tables: StudyTables, *, settings: SampleSettings = SampleSetting
     if spec is None:
         raise ValueError(f"unknown unit {settings.unit!r}; choose one of {list(UNITS)}")
     by = settings.by or spec.default_by
-    pool = _with_strata(candidate_units(tables, settings.unit), tables, settings.unit, by)
+    full = _with_strata(candidate_units(tables, settings.unit), tables, settings.unit, by).reset_index(drop=True)
+    # the draw works on the few columns it needs (a 10^4-document issue pool holds a million sentence rows) and
+    # takes the sheet's columns for the drawn rows only
+    pool = full[["stratum", "item_id", "automatic", *(["frame"] if "frame" in full else [])]].assign(
+        _row=np.arange(len(full)))
     pool = pool.sort_values(["stratum", "item_id"], kind="stable").reset_index(drop=True)
     # a text is one unit: identical sentences (near copies the dedupe did not merge, stock phrases) are drawn once
     # per stratum, and an issue-frame sheet shows each sentence once, for one frame
     text_col = {"issue": "sentence", "generic": "text"}.get(settings.unit)
-    texts = pool[text_col].astype(str).str.casefold().str.split().str.join(" ") if text_col else None
-    if texts is not None:
+    texts = None
+    if text_col:  # each distinct text normalised once (an issue pool holds each sentence once per frame)
+        codes, uniques = pd.factorize(full[text_col].astype(str))
+        folded = np.asarray([" ".join(t.casefold().split()) for t in uniques], dtype=object)
+        texts = pd.Series(folded[codes[pool["_row"].to_numpy()]], index=pool.index, dtype=object)
         pool = pool[~pd.DataFrame({"s": pool["stratum"], "f": pool["frame"], "t": texts}).duplicated()]
         texts = texts.loc[pool.index]
     rng = np.random.default_rng(settings.seed)
@@ -315,7 +347,7 @@ def draw_sample(tables: StudyTables, *, settings: SampleSettings = SampleSetting
         if texts is not None:
             taken_texts.update(texts.loc[picks])
         counts[str(stratum)] = len(picks)
-    sheet = pool.loc[chosen, ["item_id", *spec.columns]]
+    sheet = full.iloc[pool.loc[chosen, "_row"].to_numpy()][["item_id", *spec.columns]]
     sheet = sheet.iloc[rng.permutation(len(sheet))].reset_index(drop=True)
     for col in CODER_COLUMNS:
         sheet[col] = ""

@@ -517,7 +517,8 @@ def outlet_vs_rest(data: pd.DataFrame, value: str, *, measure: str, by: str = "o
         ``diff_ci_method``, ``effect_size`` and ``effect_size_name`` (``cohen_h`` or ``hedges_g``),
         ``min_detectable_effect`` and ``min_detectable_difference`` (the smallest effect, standardised and on the
         measure's scale, that these group sizes detect with 80% power at two-sided 0.05), ``p_value`` (two-sided
-        permutation test of the difference in means), ``small_n``. Outlets or rests under ``min_docs`` documents
+        permutation test of the difference in means; from ``settings.large_n`` documents in the stratum, from
+        permutations shared by its outlets), ``small_n``. Outlets or rests under ``min_docs`` documents
         are kept, marked small-n and not tested (p is NaN). No rows for empty input or a single outlet.
     """
     rows = []
@@ -528,14 +529,21 @@ def outlet_vs_rest(data: pd.DataFrame, value: str, *, measure: str, by: str = "o
         outlets = sorted(part[by].unique())
         if len(outlets) < 2:  # nothing to compare with
             continue
-        for outlet in outlets:
+        shared = None
+        if len(part) >= settings.large_n:  # one set of permutations for every outlet of this measure and stratum
+            codes = pd.Categorical(part[by], categories=outlets).codes
+            shared = stats_.shared_permutation_pvalues(part["_v"].to_numpy(dtype=float), codes,
+                                                       n_resamples=settings.n_resamples,
+                                                       seed=settings.seed + _stable_offset((measure, level)))
+        for i, outlet in enumerate(outlets):
             x = part.loc[part[by] == outlet, "_v"].to_numpy(dtype=float)
             y = part.loc[part[by] != outlet, "_v"].to_numpy(dtype=float)
             small = len(x) < settings.min_docs or len(y) < settings.min_docs
             seed = settings.seed + _stable_offset((measure, outlet, level))
             diff = stats_.difference_interval(x, y, kind=kind, confidence_level=settings.confidence_level,
                                               n_resamples=settings.n_resamples,
-                                              min_bootstrap_n=settings.min_bootstrap_n, seed=seed + 1)
+                                              min_bootstrap_n=settings.min_bootstrap_n, seed=seed + 1,
+                                              welch_from=settings.large_n)
             effect, effect_name = stats_.effect_size(x, y, kind=kind)
             mean_rest = float(y.mean()) if len(y) else float("nan")
             mde, mdd = stats_.min_detectable(len(x), len(y), kind=kind, reference=mean_rest,
@@ -546,8 +554,8 @@ def outlet_vs_rest(data: pd.DataFrame, value: str, *, measure: str, by: str = "o
                          "diff_ci_high": diff.high, "diff_ci_method": diff.method, "effect_size": effect,
                          "effect_size_name": effect_name, "min_detectable_effect": mde,
                          "min_detectable_difference": mdd,
-                         "p_value": float("nan") if small else stats_.permutation_pvalue(
-                             x, y, n_resamples=settings.n_resamples, seed=seed),
+                         "p_value": float("nan") if small else float(shared[i]) if shared is not None
+                         else stats_.permutation_pvalue(x, y, n_resamples=settings.n_resamples, seed=seed),
                          "small_n": small})
     return typed(pd.DataFrame(rows, columns=list(TEST_COLUMNS)), TEST_DTYPES)
 

@@ -154,27 +154,64 @@ def forest(summary: pd.DataFrame, *, title: str, xlabel: str, facet: str | None 
     return fig
 
 
+TIMELINE_MAX_DAYS = 90  # distinct dates a timeline shows day by day; beyond, it counts per week or month
+TIMELINE_MAX_LABELS = 150  # dots that get their count written beside them; beyond, the dot area alone says it
+
+
+def timeline_period(dates: pd.Series) -> str:
+    """The period a timeline counts documents in: ``day`` up to :data:`TIMELINE_MAX_DAYS` distinct dates, else
+    ``week`` over at most two years, else ``month``.
+
+    >>> timeline_period(pd.Series(["2019-01-23", "2019-01-24", None]))
+    'day'
+    >>> timeline_period(pd.Series(pd.date_range("2019-01-01", periods=200).strftime("%Y-%m-%d")))
+    'week'
+    """
+    d = pd.to_datetime(dates.dropna(), errors="coerce").dropna()
+    if d.dt.normalize().nunique() <= TIMELINE_MAX_DAYS:
+        return "day"
+    return "week" if (d.max() - d.min()).days <= 731 else "month"
+
+
 @_glyph_tolerant
-def timeline(documents: pd.DataFrame, *, title: str, names: dict[str, str] | None = None) -> Figure:
-    """Documents per date and outlet (dated documents only), as a dot plot."""
+def timeline(documents: pd.DataFrame, *, title: str, names: dict[str, str] | None = None,
+             period: str | None = None) -> Figure:
+    """Documents per outlet and period (dated documents only), as a dot plot.
+
+    ``period`` is ``day``, ``week`` (weeks starting on Monday) or ``month``; None picks it with
+    :func:`timeline_period`, so that ten thousand dated documents make a readable plot rather than thousands of
+    overlapping dots. Up to :data:`TIMELINE_MAX_LABELS` dots carry their count.
+    """
     names = names or {}
     dated = documents.dropna(subset=["published_date"])
     if dated.empty:
         return empty_figure(title, "No document has a published date.")
+    period = period or timeline_period(dated["published_date"])
+    if period not in ("day", "week", "month"):
+        raise ValueError(f"unknown period {period!r}; choose day, week or month")
+    when = pd.to_datetime(dated["published_date"], errors="coerce")
+    if period != "day":
+        when = when.dt.to_period("W-SUN" if period == "week" else "M").dt.start_time
+    dated = dated.assign(_when=when).dropna(subset=["_when"])
     outlets = outlet_order(dated["outlet"].unique().tolist())
     colours = outlet_colours(outlets)
     fig, ax = plt.subplots(figsize=(8, 0.4 * max(len(outlets), 1) + 1.6))
-    counts = dated.groupby(["outlet", "published_date"]).size().reset_index(name="n_docs")
+    counts = dated.groupby(["outlet", "_when"]).size().reset_index(name="n_docs")
+    most = int(counts["n_docs"].max()) if len(counts) else 1
+    label = len(counts) <= TIMELINE_MAX_LABELS
     for o in outlets:
         c = counts[counts["outlet"] == o]
         y = len(outlets) - 1 - outlets.index(o)
-        ax.scatter(pd.to_datetime(c["published_date"]), [y] * len(c), s=30 + 25 * c["n_docs"],
-                   color=colours[o], alpha=0.85)
-        for d, n in zip(pd.to_datetime(c["published_date"]), c["n_docs"], strict=True):
-            ax.annotate(str(n), (d, y), xytext=(0, 9), textcoords="offset points", ha="center", fontsize=7)
+        sizes = 30 + 25 * c["n_docs"] if most <= 12 else 20 + 280 * c["n_docs"] / most  # areas stay on the axes
+        ax.scatter(c["_when"], [y] * len(c), s=sizes, color=colours[o], alpha=0.85 if label else 0.6)
+        if label:
+            for d, n in zip(c["_when"], c["n_docs"], strict=True):
+                ax.annotate(str(n), (d, y), xytext=(0, 9), textcoords="offset points", ha="center", fontsize=7)
     ax.set_yticks(range(len(outlets)), [plain(names.get(o, o)) for o in reversed(outlets)])
     ax.set_ylim(-0.7, max(len(outlets), 1) - 0.3)
-    ax.set_xlabel("published date (dot area and label: documents)")
+    start = {"day": "published date", "week": "week of publication", "month": "month of publication"}[period]
+    ax.set_xlabel(f"{start} (dot area{' and label' if label else ''}: documents"
+                  + (f"; largest dot {most}" if not label else "") + ")")
     ax.spines[["top", "right"]].set_visible(False)
     fig.suptitle(plain(title), fontsize=11, x=0.01, ha="left")
     fig.autofmt_xdate()

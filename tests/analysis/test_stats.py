@@ -131,6 +131,63 @@ def test_permutation_pvalue_is_scipys_bit_for_bit(n1, n2, values, seed, monkeypa
         assert np.array_equal(got, null)
 
 
+@pytest.mark.parametrize("values", ["normal", "binary", "skewed"])
+def test_shared_permutations_agree_with_each_groups_own_test(values):
+    # each group's null is a random split at its own size, as in permutation_pvalue: the p-values agree within
+    # Monte Carlo error (2000 resamples: a standard error of at most 0.011), for small and large groups alike
+    rng = np.random.default_rng(5)
+    n = 3000
+    codes = rng.choice(6, n, p=[0.02, 0.08, 0.15, 0.2, 0.25, 0.3])  # groups of about 60 to 900
+    z = {"normal": lambda: rng.normal(size=n), "binary": lambda: (rng.random(n) < 0.3).astype(float),
+         "skewed": lambda: rng.exponential(size=n)}[values]()
+    z = z + 0.5 * (codes == 1) - 0.3 * (codes == 4)  # two groups really differ
+    shared = S.shared_permutation_pvalues(z, codes, n_resamples=2000, seed=1)
+    own = np.array([S.permutation_pvalue(z[codes == g], z[codes != g], n_resamples=2000, seed=g) for g in range(6)])
+    se = np.sqrt(np.maximum(own * (1 - own), 0.01) / 2000) * 2  # two-sided: twice a tail share
+    assert np.all(np.abs(shared - own) <= 4 * se + 2 / 2001), (shared.round(4), own.round(4))
+    assert shared[1] < 0.05 and shared[4] < 0.05
+
+
+def test_shared_permutations_are_total_and_seeded():
+    assert S.shared_permutation_pvalues([], []).size == 0
+    assert np.isnan(S.shared_permutation_pvalues([1.0] * 10, [0] * 5 + [1] * 5)).all()  # nothing varies
+    p = S.shared_permutation_pvalues([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0], [0, 1, 1, 1, 1, 1, 2])
+    assert np.isnan(p[0]) and np.isnan(p[2]) and np.isfinite(p[1])  # one-value groups: untested
+    a = S.shared_permutation_pvalues(np.arange(40.0), np.arange(40) % 3, seed=4)
+    assert np.array_equal(a, S.shared_permutation_pvalues(np.arange(40.0), np.arange(40) % 3, seed=4))
+    with pytest.raises(ValueError, match="finite"):
+        S.shared_permutation_pvalues([1.0, NAN, 2.0, 3.0], [0, 0, 1, 1])
+
+
+@pytest.mark.parametrize("n1,n2", [(40, 160), (25, 600), (300, 300)])
+def test_welch_interval_for_large_samples_matches_the_bootstrap(n1, n2):
+    # at the sizes where outlet_vs_rest swaps the bootstrap for Welch's t, the two agree: checked here on small n
+    rng = np.random.default_rng(n1 + n2)
+    a, b = rng.exponential(size=n1) + 0.2, rng.exponential(size=n2)
+    boot = S.difference_interval(a, b, kind="mean", n_resamples=4000, seed=2)
+    welch = S.difference_interval(a, b, kind="mean", welch_from=n1 + n2)
+    assert boot.method == "bootstrap" and welch.method.startswith("welch t") and "or more in all" in welch.method
+    width = boot.high - boot.low
+    assert abs(welch.low - boot.low) < 0.1 * width and abs(welch.high - boot.high) < 0.1 * width
+    assert S.difference_interval(a, b, kind="mean", welch_from=n1 + n2 + 1).method == "bootstrap"
+
+
+def test_outlet_vs_rest_shares_permutations_from_large_n_and_keeps_scipys_below():
+    rng = np.random.default_rng(9)
+    frame = pd.DataFrame({"outlet": rng.choice(["a", "b", "c"], 300), "value": rng.normal(size=300)})
+    below = outlet_vs_rest(frame, "value", measure="m", settings=FAST)
+    for row in below.itertuples():  # below large_n: each outlet's own scipy-equal test, as before
+        x = frame.loc[frame.outlet == row.outlet, "value"].to_numpy()
+        y = frame.loc[frame.outlet != row.outlet, "value"].to_numpy()
+        from framing.compare import _stable_offset
+        seed = FAST.seed + _stable_offset(("m", row.outlet, None))
+        assert row.p_value == S.permutation_pvalue(x, y, n_resamples=200, seed=seed)
+    above = outlet_vs_rest(frame, "value", measure="m", settings=CompareSettings(n_resamples=200, large_n=300))
+    assert above["diff_ci_method"].str.startswith("welch t").all()
+    assert not np.array_equal(above["p_value"], below["p_value"])
+    assert np.allclose(above["p_value"], below["p_value"], atol=0.2)
+
+
 def docs(**groups):
     return pd.DataFrame([(g, v) for g, vals in groups.items() for v in vals], columns=["outlet", "value"])
 
@@ -203,6 +260,30 @@ def test_plots_are_total():
     for fig in figures:
         assert fig.get_axes()
         plt.close(fig)
+
+
+@pytest.mark.parametrize("days,period", [(30, "day"), (400, "week"), (1500, "month")])
+def test_timeline_counts_per_week_or_month_when_dates_are_many(days, period):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from framing import plots
+
+    rng = np.random.default_rng(days)
+    dates = pd.date_range("2019-01-01", periods=days).strftime("%Y-%m-%d")
+    docs_ = pd.DataFrame({"outlet": rng.choice(["a", "b", "c"], 3000), "published_date": rng.choice(dates, 3000)})
+    assert plots.timeline_period(docs_["published_date"]) == period
+    fig = plots.timeline(docs_, title="t")
+    ax = fig.get_axes()[0]
+    dots = sum(len(c.get_offsets()) for c in ax.collections)
+    n_periods = {"day": days, "week": days // 7 + 2, "month": days // 28 + 1}[period]
+    assert dots <= 3 * n_periods  # one dot per outlet and period, not per document
+    assert dots == (docs_.assign(w=pd.to_datetime(docs_["published_date"]).dt.to_period(
+        {"day": "D", "week": "W-SUN", "month": "M"}[period])).groupby(["outlet", "w"]).ngroups)
+    assert len(ax.texts) == (dots if dots <= plots.TIMELINE_MAX_LABELS else 0)
+    plt.close(fig)
 
 
 def test_topics_and_keyness_are_total():

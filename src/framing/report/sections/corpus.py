@@ -79,10 +79,14 @@ def rejects_ledger(study: Study, show: Builder) -> None:
 
 @section("attention_over_time", title="Attention over time", notebook=NB, needs=Needs(docs=1, dates=1))
 def attention_over_time(study: Study, show: Builder) -> None:
-    """Dated documents per outlet and day."""
+    """Dated documents per outlet and day (per week or month when there are many dates)."""
     docs = study.docs()
     undated = int(docs["published_date"].isna().sum())
-    show.figure(plots.timeline(docs, title="Dated documents per outlet and day", names=study.names), "timeline",
-                caption="Dated documents per outlet and day"
+    period = plots.timeline_period(docs["published_date"])
+    why = "" if period == "day" else (f", counted per {period} because the documents fall on more than "
+                                      f"{plots.TIMELINE_MAX_DAYS} distinct dates")
+    show.figure(plots.timeline(docs, title=f"Dated documents per outlet and {period}", names=study.names,
+                               period=period), "timeline",
+                caption=f"Dated documents per outlet and {period}{why}"
                         + (f" ({undated} undated documents are not shown)." if undated else "."),
-                alt="Dot plot of document counts per outlet over published dates.")
+                alt=f"Dot plot of document counts per outlet and {period} of publication.")
