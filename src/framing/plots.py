@@ -159,8 +159,9 @@ TIMELINE_MAX_LABELS = 150  # dots that get their count written beside them; beyo
 
 
 def timeline_period(dates: pd.Series) -> str:
-    """The period a timeline counts documents in: ``day`` up to :data:`TIMELINE_MAX_DAYS` distinct dates, else
-    ``week`` over at most two years, else ``month``.
+    """The period a timeline counts documents in: by day, week or month, as many dates allow.
+
+    ``day`` up to :data:`TIMELINE_MAX_DAYS` distinct dates, else ``week`` over at most two years, else ``month``.
 
     >>> timeline_period(pd.Series(["2019-01-23", "2019-01-24", None]))
     'day'

@@ -379,7 +379,7 @@ def notebook_pool(workers: int) -> ProcessPoolExecutor | None:
     """Start ``workers`` notebook processes now, each warming up (:func:`framing.report.kernels.warm`); None for one.
 
     Spawned, not forked: the parent will hold the study's tables and possibly torch's threads. A run starts them
-    before it builds its tables, so their start-up overlaps that work.
+    before it builds its tables, so their start-up, and each one's first kernel, overlaps that work.
     """
     if workers == 1:
         return None
@@ -390,7 +390,7 @@ def notebook_pool(workers: int) -> ProcessPoolExecutor | None:
 
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
     for _ in range(workers):  # one task a worker: each submit while none is idle starts another process
-        pool.submit(warm).add_done_callback(_log_warm_failure)
+        pool.submit(warm, str(NOTEBOOKS_DIR)).add_done_callback(_log_warm_failure)
     return pool
 
 
