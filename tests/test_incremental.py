@@ -33,3 +33,34 @@ def test_adding_a_file_recomputes_only_its_documents(tmp_path, seed_tables):
         a = getattr(grown, name).reset_index(drop=True)
         b = getattr(fresh, name).reset_index(drop=True)
         pd.testing.assert_frame_equal(a, b, check_dtype=False, check_exact=False, rtol=1e-5, atol=1e-5, obj=name)  # CSV keeps 6 digits; encoder batches differ in the 6th
+
+
+def test_a_rerun_repairs_and_splits_only_the_texts_it_has_not_seen(tmp_path, monkeypatch, seed_tables):
+    # text repair, language identification and sentence splitting of known texts come from the memo
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for f in RAW.iterdir():
+        if f.name != FEED:
+            shutil.copy(f, corpus / f.name)
+    cache = tmp_path / "cache"
+    pipeline.run(corpus, cache_dir=cache, progress=False)
+    seen: dict[str, list[str]] = {"repair": [], "lang": [], "split": []}
+
+    def spy(name, fn):
+        def wrapped(texts, **kw):
+            seen[name] += texts
+            return fn(texts, **kw)
+        return wrapped
+
+    monkeypatch.setattr(pipeline, "_normalise_all", spy("repair", pipeline._normalise_all))
+    monkeypatch.setattr(pipeline, "_detect_all", spy("lang", pipeline._detect_all))
+    monkeypatch.setattr(pipeline, "_split_all", spy("split", pipeline._split_all))
+    shutil.copy(RAW / FEED, corpus / FEED)
+    grown = pipeline.run(corpus, cache_dir=cache, progress=False)
+    new = grown.documents[grown.documents["source_file"] == FEED]
+    assert seen["split"] and set(seen["split"]) <= set(new["text"])  # only the new file's texts were split
+    assert seen["lang"] and set(seen["lang"]) <= set(new["text"])
+    assert seen["repair"] and len(seen["repair"]) <= 2 * len(new)  # its texts and titles, nothing else
+    for name in ("documents", "sentences"):  # the same tables as a build from scratch, without any memo
+        pd.testing.assert_frame_equal(getattr(grown, name).reset_index(drop=True),
+                                      getattr(seed_tables, name).reset_index(drop=True), obj=name)

@@ -40,6 +40,7 @@ from framing.ingest import FileReport, Record, Reject, read_corpus
 from framing.ingest.base import format_ranges
 from framing.language import clean_code, detect_languages, english_measures_mask, policy_key
 from framing.lexicons import file_hash, lexicon_path
+from framing.memo import TextMemo, text_hash
 from framing.outlets import OutletRegistry
 from framing.safeio import atomic_path, atomic_write_bytes, atomic_write_text, private_name, publish_dir
 from framing.text import count_words, normalise_text, split_sentences
@@ -106,6 +107,31 @@ class StudyTables:
 
 # ---------------------------------------------------------------- stages
 
+@dataclass(frozen=True)
+class Memos:
+    """The per-text memos of a build (see :mod:`framing.memo`): text repair, language, sentence offsets."""
+
+    repair: TextMemo
+    lang: TextMemo
+    split: TextMemo
+
+    @classmethod
+    def open(cls, folder: Path, language: LanguageSettings | None) -> Memos:
+        """The memos under ``folder``, each in a subfolder named by what its results depend on."""
+        from importlib.metadata import version
+
+        from framing.memo import memo_key
+
+        repair = memo_key("repair", version("ftfy"), modules=["framing.text"])
+        lang = memo_key("lang", policy_key(language), version("py3langid"), modules=["framing.language",
+                                                                                    "framing.text"])
+        split = memo_key("split", version("syntok"), modules=["framing.text"])
+        return cls(repair=TextMemo(folder / f"repair-{repair}", ["text"]),
+                   lang=TextMemo(folder / f"lang-{lang}", ["lang"]),
+                   split=TextMemo(folder / f"split-{split}", ["spans"]))
+
+
+
 def _chunk_bounds(n: int, workers: int) -> list[tuple[int, int]]:
     """Slices of ``n`` items for ``workers`` processes: a few per worker, or one when there is nothing to share.
 
@@ -143,10 +169,49 @@ def repair_records(records: list[Record], language: LanguageSettings | None
             for rec, text, code in zip(records, texts, given, strict=True)]
 
 
+def _normalise_all(texts: list[str]) -> list[str]:
+    return [normalise_text(t) for t in texts]
+
+
+def _detect_all(texts: list[str], *, language: LanguageSettings | None) -> list[str]:
+    return detect_languages(texts, settings=language)
+
+
+def _memo_map(fn: Callable[[list[str]], list[str]], texts: list[str], memo: TextMemo | None,
+              workers: int) -> list[str]:
+    """``fn`` of each text (one result a text), from ``memo`` where it holds the text; new results are stored."""
+    keys = [text_hash(t) for t in texts]
+    known = {k: v[0] for k, v in memo.get(keys).items()} if memo is not None else {}
+    todo = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in known))
+    chunks = [todo[a:b] for a, b in _chunk_bounds(len(todo), workers)]
+    fresh = {text_hash(t): r for t, r in zip(todo, [r for part in _fork_map(fn, chunks, workers) for r in part],
+                                                strict=True)}
+    if memo is not None:
+        memo.put({k: (v,) for k, v in fresh.items()})
+    known.update(fresh)
+    return [str(known[k]) for k in keys]
+
+
+def repair_records_memo(records: list[Record], language: LanguageSettings | None, memos: Memos,
+                        workers: int = 1) -> list[tuple[str, str | None, str]]:
+    """:func:`repair_records`, with each text's repair and language taken from ``memos`` where a run made them."""
+    titles = [rec.title for rec in records if rec.title]
+    repaired = _memo_map(_normalise_all, [rec.text for rec in records] + titles, memos.repair, workers)
+    texts, fixed_titles = repaired[:len(records)], iter(repaired[len(records):])
+    given = [clean_code(getattr(rec, "lang", None)) for rec in records]
+    unknown = [i for i, code in enumerate(given) if code is None]
+    detected = _memo_map(partial(_detect_all, language=language), [texts[i] for i in unknown], memos.lang, workers)
+    for i, code in zip(unknown, detected, strict=True):
+        given[i] = code
+    return [(text, next(fixed_titles) if rec.title else None, str(code))
+            for rec, text, code in zip(records, texts, given, strict=True)]
+
+
 def normalise(records: Iterable[Record], *, outlets: OutletRegistry | None = None,
               language: LanguageSettings | None = None, workers: int = 1,
               seen: dict[str, int] | None = None,
-              repaired: list[tuple[str, str | None, str]] | None = None) -> pd.DataFrame:
+              repaired: list[tuple[str, str | None, str]] | None = None,
+              memos: Memos | None = None) -> pd.DataFrame:
     """Records → documents: repair and tidy text, map outlets to slugs, fill kinds, count words, hash ids.
 
     ``lang`` is the record's own (a manifest ``lang:`` hint or override), else detected from the repaired text
@@ -155,10 +220,13 @@ def normalise(records: Iterable[Record], *, outlets: OutletRegistry | None = Non
     text repair and language identification run in that many forked processes (same table). ``seen`` carries the
     counts of identical copies across calls on successive batches of one file (the chunked engine), so the
     copies get the doc_ids a single call would give them. ``repaired``: :func:`repair_records` of these records,
-    computed elsewhere (the chunked engine does it on its workers).
+    computed elsewhere (the chunked engine does it on its workers). ``memos``: where earlier runs' repairs and
+    languages are kept (:class:`Memos`); only texts they do not hold are repaired.
     """
     outlets = outlets or OutletRegistry.default()
     records = list(records)
+    if repaired is None and memos is not None:
+        repaired = repair_records_memo(records, language, memos, workers)
     if repaired is None:
         chunks = [records[a:b] for a, b in _chunk_bounds(len(records), workers)]
         repaired = [t for part in _fork_map(partial(repair_records, language=language), chunks, workers) for t in part]
@@ -236,15 +304,39 @@ def dedupe(documents: pd.DataFrame, *, settings: DedupeSettings = DedupeSettings
     return conform(out, "documents")
 
 
-def segment(documents: pd.DataFrame) -> pd.DataFrame:
-    """Documents → sentences, with character offsets into the document text."""
+def _spans_text(spans: list[tuple[int, int, str]]) -> str:
+    """Sentence offsets as the memo stores them: ``start,end`` pairs joined by ``;``."""
+    return ";".join(f"{a},{b}" for a, b, _ in spans)
+
+
+def _text_spans(text: str, stored: str) -> list[tuple[int, int, str]]:
+    """:func:`framing.text.split_sentences` of ``text``, from its stored offsets."""
+    out = []
+    for pair in stored.split(";") if stored else []:
+        a, b = map(int, pair.split(","))
+        out.append((a, b, text[a:b]))
+    return out
+
+
+def _split_all(texts: list[str]) -> list[str]:
+    return [_spans_text(split_sentences(t)) for t in texts]
+
+
+def segment(documents: pd.DataFrame, *, memo: TextMemo | None = None, workers: int = 1) -> pd.DataFrame:
+    """Documents → sentences, with character offsets into the document text.
+
+    Each distinct text is split once; with ``memo``, only texts no earlier run split (the others' offsets are
+    stored), in ``workers`` forked processes.
+    """
     rows = []
-    split: dict[bytes, list[tuple[int, int, str]]] = {}  # identical texts (exact copies) are split once
-    for doc_id, text, voice in documents[["doc_id", "text", "voice"]].itertuples(index=False):
-        key = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
-        spans = split.get(key)
+    texts = documents["text"].astype(str).tolist()
+    if memo is not None:
+        stored = dict(zip(texts, _memo_map(_split_all, texts, memo, workers), strict=True))
+    split: dict[str, list[tuple[int, int, str]]] = {}  # identical texts (exact copies) are split once
+    for doc_id, text, voice in zip(documents["doc_id"], texts, documents["voice"], strict=True):
+        spans = split.get(text)
         if spans is None:
-            spans = split[key] = split_sentences(text)
+            spans = split[text] = _text_spans(text, stored[text]) if memo is not None else split_sentences(text)
         for i, (start, end, sent) in enumerate(spans):
             rows.append((doc_id, i, start, end, sent, voice))
     if not rows:
@@ -253,8 +345,10 @@ def segment(documents: pd.DataFrame) -> pd.DataFrame:
     return conform(df, "sentences")
 
 
-def _segment_in(documents: pd.DataFrame, *, workers: int) -> pd.DataFrame:
+def _segment_in(documents: pd.DataFrame, *, workers: int, memo: TextMemo | None = None) -> pd.DataFrame:
     """:func:`segment`, in ``workers`` forked processes over chunks of documents, concatenated in order."""
+    if memo is not None:
+        return segment(documents, memo=memo, workers=workers)
     bounds = _chunk_bounds(len(documents), workers)
     if len(bounds) <= 1:
         return segment(documents)
@@ -608,12 +702,13 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode
     ingested = read_corpus(corpus_dir, outlets=outlets)
     steps.update()
     steps.set_postfix_str("normalise")
-    documents = dedupe(normalise(ingested.records, outlets=outlets, language=language, workers=workers),
-                       workers=workers)
+    memos = Memos.open((feature_dir.parent if feature_dir else INTERIM_DIR) / "memo", language) if use_store else None
+    documents = dedupe(normalise(ingested.records, outlets=outlets, language=language, workers=workers,
+                                 memos=memos), workers=workers)
     documents = documents.sort_values("doc_id", kind="stable").reset_index(drop=True)
     steps.update()
     steps.set_postfix_str("segment")
-    sentences = _segment_in(documents, workers=workers)
+    sentences = _segment_in(documents, workers=workers, memo=memos.split if memos else None)
     steps.update()
     steps.set_postfix_str("features")
     store = FeatureStore((feature_dir or INTERIM_DIR / "features") / feature_key(actor_mode)) if use_store else None
