@@ -223,6 +223,40 @@ class Signatures:
         values = np.concatenate(shingles) if shingles else np.empty(0, np.uint64)
         return cls(fps, counts, offsets, values)
 
+    def split(self) -> list[Signatures]:
+        """One signature per document (what :meth:`join` puts back together)."""
+        return [Signatures(self.fingerprint[i:i + 1], self.n_tokens[i:i + 1],
+                           np.array([0, self.offsets[i + 1] - self.offsets[i]], dtype=np.int64), self.shingles(i))
+                for i in range(len(self.fingerprint))]
+
+    @classmethod
+    def join(cls, parts: list[Signatures]) -> Signatures:
+        """The signatures of ``parts``' documents, in order.
+
+        >>> sig = Signatures.of(["a b c d e f g h i j k l", "x y"], DedupeSettings(min_words=3))
+        >>> again = Signatures.join(sig.split())
+        >>> all(np.array_equal(getattr(sig, f), getattr(again, f)) for f in ("fingerprint", "offsets", "values"))
+        True
+        """
+        if not parts:
+            return cls(np.empty(0, np.uint64), np.empty(0, np.int64), np.zeros(1, np.int64), np.empty(0, np.uint64))
+        offsets = np.zeros(sum(len(p.fingerprint) for p in parts) + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum(np.concatenate([np.diff(p.offsets) for p in parts]))
+        return cls(np.concatenate([p.fingerprint for p in parts]), np.concatenate([p.n_tokens for p in parts]),
+                   offsets, np.concatenate([p.values for p in parts]))
+
+    def to_memo(self) -> tuple[str, str, bytes]:
+        """A one-document signature as :class:`framing.memo.TextMemo` values (hex, count, little-endian bytes)."""
+        return f"{int(self.fingerprint[0]):016x}", str(int(self.n_tokens[0])), self.values.astype("<u8").tobytes()
+
+    @classmethod
+    def from_memo(cls, values: tuple[str, str, bytes]) -> Signatures:
+        """What :meth:`to_memo` stored."""
+        fingerprint, n_tokens, shingles = values
+        hashes = np.frombuffer(shingles or b"", dtype="<u8").astype(np.uint64)
+        return cls(np.array([int(fingerprint, 16)], dtype=np.uint64), np.array([int(n_tokens)], dtype=np.int64),
+                   np.array([0, len(hashes)], dtype=np.int64), hashes)
+
     def shingles(self, i: int) -> np.ndarray:
         """Sorted shingle hashes of document ``i``."""
         return self.values[self.offsets[i]:self.offsets[i + 1]]

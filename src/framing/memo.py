@@ -19,6 +19,7 @@ import logging
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -55,11 +56,11 @@ def memo_key(*parts: object, modules: Sequence[str] = ()) -> str:
 
 
 class TextMemo:
-    """String results of one function of a text, by the text's :func:`text_hash`, in a folder of Parquet parts.
+    """Results of one function of a text, by the text's :func:`text_hash`, in a folder of Parquet parts.
 
     Args:
         folder: The memo's folder (one per function and :func:`memo_key`).
-        columns: The result's columns; each is text (``None`` allowed).
+        columns: The result's columns; each holds text or bytes (``None`` allowed).
     """
 
     def __init__(self, folder: Path, columns: Sequence[str]):
@@ -82,15 +83,15 @@ class TextMemo:
             self._known = known.drop_duplicates("key").set_index("key")
         return self._known
 
-    def get(self, keys: Iterable[str]) -> dict[str, tuple[str | None, ...]]:
+    def get(self, keys: Iterable[str]) -> dict[str, tuple[Any, ...]]:
         """The stored results of those ``keys`` the memo holds."""
         known = self._load()
         wanted = pd.Index(list(dict.fromkeys(keys)))
         hit = known.loc[wanted[wanted.isin(known.index)], list(self.columns)]
-        return {k: tuple(None if pd.isna(v) else str(v) for v in row)
+        return {k: tuple(_value(v) for v in row)
                 for k, row in zip(hit.index, hit.itertuples(index=False, name=None), strict=True)}
 
-    def put(self, results: dict[str, tuple[str | None, ...]]) -> None:
+    def put(self, results: dict[str, tuple[str | bytes | None, ...]]) -> None:
         """Store new results (a failed write is logged: it costs the next run time, not this run)."""
         from framing.safeio import atomic_path
 
@@ -121,3 +122,9 @@ class TextMemo:
             if path != target:
                 path.unlink(missing_ok=True)
         self._known = None
+
+
+def _value(v: Any) -> str | bytes | None:
+    if v is None or (not isinstance(v, str | bytes) and pd.isna(v)):
+        return None
+    return v if isinstance(v, bytes) else str(v)

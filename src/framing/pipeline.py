@@ -109,11 +109,12 @@ class StudyTables:
 
 @dataclass(frozen=True)
 class Memos:
-    """The per-text memos of a build (see :mod:`framing.memo`): text repair, language, sentence offsets."""
+    """The per-text memos of a build (see :mod:`framing.memo`): repair, language, sentences, dedupe hashes."""
 
     repair: TextMemo
     lang: TextMemo
     split: TextMemo
+    dedupe: TextMemo
 
     @classmethod
     def open(cls, folder: Path, language: LanguageSettings | None) -> Memos:
@@ -126,9 +127,11 @@ class Memos:
         lang = memo_key("lang", policy_key(language), version("py3langid"), modules=["framing.language",
                                                                                     "framing.text"])
         split = memo_key("split", version("syntok"), modules=["framing.text"])
+        dedupe = memo_key("dedupe", DedupeSettings(), modules=["framing.dedupe", "framing.text"])
         return cls(repair=TextMemo(folder / f"repair-{repair}", ["text"]),
                    lang=TextMemo(folder / f"lang-{lang}", ["lang"]),
-                   split=TextMemo(folder / f"split-{split}", ["spans"]))
+                   split=TextMemo(folder / f"split-{split}", ["spans"]),
+                   dedupe=TextMemo(folder / f"dedupe-{dedupe}", ["fingerprint", "n_tokens", "shingles"]))
 
 
 
@@ -275,12 +278,27 @@ def normalise(records: Iterable[Record], *, outlets: OutletRegistry | None = Non
     return conform(pd.DataFrame(rows), "documents")
 
 
-def dedupe(documents: pd.DataFrame, *, settings: DedupeSettings = DedupeSettings(), workers: int = 1
-           ) -> pd.DataFrame:
+def _memo_signatures(texts: list[str], settings: DedupeSettings, memo: TextMemo, workers: int
+                     ) -> list[Signatures]:
+    """Each text's dedupe signature, from ``memo`` where it holds the text; new ones are computed and stored."""
+    keys = [text_hash(t) for t in texts]
+    known = {k: Signatures.from_memo(v) for k, v in memo.get(keys).items()}
+    todo = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in known))
+    chunks = [todo[a:b] for a, b in _chunk_bounds(len(todo), workers)]
+    fresh = [sig.split() for sig in _fork_map(partial(Signatures.of, settings=settings), chunks, workers)]
+    new = {text_hash(t): one for t, one in zip(todo, [one for part in fresh for one in part], strict=True)}
+    memo.put({k: one.to_memo() for k, one in new.items()})
+    known.update(new)
+    return [known[k] for k in keys]
+
+
+def dedupe(documents: pd.DataFrame, *, settings: DedupeSettings = DedupeSettings(), workers: int = 1,
+           memo: TextMemo | None = None) -> pd.DataFrame:
     """Fill ``duplicate_of`` with the first copy's doc_id (corpus order: file, then first line).
 
     The decisions are :func:`framing.dedupe.find_duplicates`'; they are made by :class:`framing.dedupe.DedupeIndex`,
-    with the texts' signatures (the hashing) computed in ``workers`` forked processes.
+    with the texts' signatures (the hashing) computed in ``workers`` forked processes, or taken from ``memo`` for
+    texts an earlier run hashed.
     """
     if documents.empty:
         return documents
@@ -288,7 +306,11 @@ def dedupe(documents: pd.DataFrame, *, settings: DedupeSettings = DedupeSettings
     order = order.sort_values(["source_file", "_first"], kind="stable").drop(columns="_first")
     texts = order["text"].astype(str).tolist()
     bounds = _chunk_bounds(len(texts), workers)
-    signatures = _fork_map(partial(Signatures.of, settings=settings), [texts[a:b] for a, b in bounds], workers)
+    if memo is None or settings != DedupeSettings():  # the memo holds signatures of the default settings
+        signatures = _fork_map(partial(Signatures.of, settings=settings), [texts[a:b] for a, b in bounds], workers)
+    else:
+        each = _memo_signatures(texts, settings, memo, workers)
+        signatures = [Signatures.join(each[a:b]) for a, b in bounds]
     ordinals = [f"{i:016x}" for i in range(len(texts))]  # the index's ids; mapped back to doc_ids below
     found: list[str | None] = []
     with tempfile.TemporaryDirectory(prefix="framing-dedupe-") as tmp:
@@ -704,7 +726,7 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode
     steps.set_postfix_str("normalise")
     memos = Memos.open((feature_dir.parent if feature_dir else INTERIM_DIR) / "memo", language) if use_store else None
     documents = dedupe(normalise(ingested.records, outlets=outlets, language=language, workers=workers,
-                                 memos=memos), workers=workers)
+                                 memos=memos), workers=workers, memo=memos.dedupe if memos else None)
     documents = documents.sort_values("doc_id", kind="stable").reset_index(drop=True)
     steps.update()
     steps.set_postfix_str("segment")
