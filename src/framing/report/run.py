@@ -627,7 +627,7 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
                    + (f"features computed for {computed} documents" if computed else "features read from cache")
                    + f" ({timings['pipeline']:.1f} s)")
         t0 = time.time()
-        tables.save(work / "tables")
+        tables.export(work / "tables")
         _check_corpus(tables, params, ledger=reports / f"{run_id}.failed" / "tables" / "rejects.csv", corpus=corpus)
         timings["tables"] = round(time.time() - t0, 3)
         show.stage(f"tables: {len(list((work / 'tables').iterdir()))} files written to the run's tables/ "
