@@ -158,3 +158,30 @@ def test_an_entry_that_lost_a_file_is_a_miss(tmp_path):
     assert nbcache.lookup("k1", cache_dir=tmp_path / "cache") is not None
     (entry.outputs / "tables" / "validation.csv").unlink()  # a damaged entry: the run would lack the table
     assert nbcache.lookup("k1", cache_dir=tmp_path / "cache") is None
+
+
+def test_notebook_parameters_are_papermills_and_kept_by_the_notebooks_bytes(tmp_path, monkeypatch):
+    import shutil
+
+    import papermill
+
+    from framing import config
+    from framing.config import NOTEBOOKS_DIR
+    from framing.report import params
+
+    monkeypatch.setattr(config, "INTERIM_DIR", tmp_path / "interim")
+    nb = tmp_path / "00_findings.ipynb"
+    shutil.copy(NOTEBOOKS_DIR / "00_findings.ipynb", nb)
+    params._inspect.cache_clear()
+    first = params.notebook_parameters(nb)
+    assert list(first.items()) == list(papermill.inspect_notebook(str(nb)).items())  # same names, order, values
+    (kept,) = (tmp_path / "interim" / "notebook-parameters").glob("*.json")
+    params._inspect.cache_clear()
+    assert list(params.notebook_parameters(nb).items()) == list(first.items())  # read back, in order
+    kept.write_text("{not json", encoding="utf-8")
+    params._inspect.cache_clear()
+    assert params.notebook_parameters(nb) == first  # unreadable: inspected again
+    text = nb.read_text(encoding="utf-8").replace('\\"data/raw\\"', '\\"data/elsewhere\\"', 1)
+    nb.write_text(text, encoding="utf-8")
+    params._inspect.cache_clear()
+    assert params.notebook_parameters(nb)["corpus_dir"]["default"] == '"data/elsewhere"'  # edited: a new key

@@ -148,16 +148,39 @@ def check_values(params: dict[str, Any]) -> None:
 # ---------------------------------------------------------------- params files and notebooks
 
 def notebook_parameters(path: Path) -> dict[str, dict[str, Any]]:
-    """The parameters a notebook declares in its ``parameters`` cell (papermill's own inspection)."""
+    """The parameters a notebook declares in its ``parameters`` cell (papermill's own inspection).
+
+    Kept in ``data/interim/notebook-parameters/`` under a hash of the notebook's bytes and papermill's version:
+    papermill's import is over a second of every ``framing run``'s start, before any work.
+    """
     return dict(_inspect(str(path), path.stat().st_mtime_ns))
 
 
 @functools.lru_cache(maxsize=32)
 def _inspect(path: str, mtime_ns: int) -> dict[str, dict[str, Any]]:
-    import papermill
+    import hashlib
+    import json
+    from importlib.metadata import version
+
+    from framing.config import INTERIM_DIR
+    from framing.safeio import atomic_write_text
 
     del mtime_ns  # part of the cache key only: an edited notebook is inspected again
-    return dict(papermill.inspect_notebook(path))
+    digest = hashlib.sha256(Path(path).read_bytes() + f"|papermill={version('papermill')}".encode()).hexdigest()
+    cached = INTERIM_DIR / "notebook-parameters" / f"{digest[:24]}.json"
+    try:
+        return dict(json.loads(cached.read_text(encoding="utf-8")))
+    except (OSError, ValueError):  # not there yet, or unreadable: inspect
+        pass
+    import papermill
+
+    found = dict(papermill.inspect_notebook(path))
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(cached, json.dumps(found) + "\n")
+    except (OSError, TypeError, ValueError):  # a cache that cannot be written costs the next run a second
+        pass
+    return found
 
 
 def load_params(path: Path | None) -> dict[str, Any]:

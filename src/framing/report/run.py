@@ -28,8 +28,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import nbformat
-
 from framing import __version__
 from framing.config import NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR, resolve
 from framing.lexicons import file_hash, lexicon_path
@@ -39,6 +37,8 @@ from framing.safeio import MIN_FREE_MB, atomic_write_text, check_output_folder, 
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
+
+    import nbformat
 
     from framing.report.kernels import Executed
 
@@ -106,6 +106,8 @@ def _cell_error(nb: nbformat.NotebookNode) -> str | None:
 
 
 def _strip_for_report(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    import nbformat
+
     cells = []
     for cell in nb.cells:
         tags = cell.get("metadata", {}).get("tags", [])
@@ -155,6 +157,8 @@ def report_exporter() -> Any:
 
 def render_html(executed: list[Path], header_md: str, out_path: Path) -> Path:
     """Join executed notebooks into one page (code hidden, table of contents at the top)."""
+    import nbformat
+
     cells: list[nbformat.NotebookNode] = []
     for k, path in enumerate(executed):
         for i, cell in enumerate(_strip_for_report(nbformat.read(path, as_version=4))):
@@ -179,6 +183,19 @@ def render_html(executed: list[Path], header_md: str, out_path: Path) -> Path:
     body, _ = report_exporter().from_notebook_node(report, resources={"framing_csp": REPORT_CSP})
     out_path.write_text(body, encoding="utf-8")
     return out_path
+
+
+def _prefetch_render() -> None:
+    """Import what :func:`render_html` needs in a background thread (the main process waits on its workers)."""
+    import threading
+
+    def load() -> None:
+        try:
+            report_exporter()
+        except Exception as exc:  # noqa: BLE001 - render_html itself raises it, with its context, if it recurs
+            log.debug("render imports not prefetched: %s", exc)
+
+    threading.Thread(target=load, name="framing-prefetch-render", daemon=True).start()
 
 
 def markdown_code(text: str) -> str:
@@ -370,6 +387,8 @@ class _Progress:
 
 
 def _notebook_failed(target: Path, result: Executed) -> RunFailed:
+    import nbformat
+
     where = _cell_error(nbformat.read(target, as_version=4)) if target.exists() else None
     return RunFailed(f"{result.notebook} failed at {where or f'cell {result.exec_count}'}: {result.ename}: "
                      f"{result.evalue}. Partial notebook: {target}")
@@ -633,6 +652,8 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
         show.stage(f"tables: {len(list((work / 'tables').iterdir()))} files written to the run's tables/ "
                    f"({timings['tables']:.1f} s)")
         (work / "notebooks").mkdir()
+        if pool is not None:  # the render's imports (nbconvert, nbformat: 2-3 s) load while the workers run
+            _prefetch_render()
         t0 = time.time()
         executed, n_workers = _run_notebooks(nb_paths, per_nb, work, run_id=run_id, versions=versions,
                                              workers=workers, cache_notebooks=cache_notebooks, show=show,
