@@ -80,11 +80,14 @@ class StudyTables:
         folder.mkdir(parents=True, exist_ok=True)
         paths = {}
         for name in self.TABLES:
-            path = folder / f"{name}.csv"
-            with atomic_path(path) as tmp:  # a failed write leaves the old file (or none), never half of one
-                getattr(self, name).to_csv(tmp, index=False, lineterminator="\n", float_format="%.6g")
-            paths[name] = path
+            paths[name] = self.save_table(name, folder / f"{name}.csv")
         return paths
+
+    def save_table(self, name: str, path: Path) -> Path:
+        """Write table ``name`` as :meth:`save` does, to ``path``."""
+        with atomic_path(path) as tmp:  # a failed write leaves the old file (or none), never half of one
+            getattr(self, name).to_csv(tmp, index=False, lineterminator="\n", float_format="%.6g")
+        return path
 
     def export(self, folder: Path) -> dict[str, Path]:
         """:meth:`save`, by copying the files these tables were read from when :func:`run` read them from its cache.
@@ -101,12 +104,16 @@ class StudyTables:
         folder.mkdir(parents=True, exist_ok=True)
         paths = {}
         for name in self.TABLES:
-            path = folder / f"{name}.csv"
+            path, src = folder / f"{name}.csv", Path(source) / f"{name}.csv"
             try:
                 with atomic_path(path) as tmp:
-                    shutil.copyfile(Path(source) / f"{name}.csv", tmp)
-            except FileNotFoundError:  # the cache went meanwhile (make clean): write the table itself
-                getattr(self, name).to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
+                    shutil.copyfile(src, tmp)
+            except OSError as exc:
+                if isinstance(exc, FileNotFoundError) and exc.filename in (str(src), src):
+                    self.save_table(name, path)  # the cache went meanwhile (make clean): write the table itself
+                else:  # shutil names the source in a failed write (a full disk); the error is the copy's
+                    exc.filename, exc.filename2 = str(path), None
+                    raise
             paths[name] = path
         return paths
 

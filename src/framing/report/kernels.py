@@ -110,13 +110,14 @@ def start_kernel(cwd: str) -> IpcKernelManager:
     return km
 
 
-def stop_kernel(km: IpcKernelManager) -> None:
-    """Shut ``km``'s kernel down and remove its socket folder."""
+def stop_kernel(km: IpcKernelManager, *, now: bool = False) -> None:
+    """Shut ``km``'s kernel down (``now``: kill it, for one that ran nothing) and remove its socket folder."""
     from jupyter_core.utils import run_sync
 
     try:
         if run_sync(km.is_alive)():
-            run_sync(km.shutdown_kernel)(now=False)
+            # a kernel asked to shut down while it still starts up warns about an unawaited coroutine on stderr
+            run_sync(km.shutdown_kernel)(now=now)
     finally:
         run_sync(km.cleanup_resources)()
 
@@ -125,7 +126,7 @@ def _discard_ready() -> None:
     global _ready
     if _ready is not None:
         km, _ready = _ready[0], None
-        stop_kernel(km)
+        stop_kernel(km, now=True)
 
 
 def warm(cwd: str | None = None) -> None:
@@ -159,7 +160,7 @@ def _take_ready(cwd: str) -> IpcKernelManager | None:
 
     if folder == cwd and run_sync(km.is_alive)():
         return km
-    stop_kernel(km)
+    stop_kernel(km, now=True)
     return None
 
 

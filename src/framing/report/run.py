@@ -259,6 +259,36 @@ def write_explorer(tables: Any, params: dict[str, Any], path: Path) -> bool:
     return True
 
 
+class _Explorer:
+    """:func:`write_explorer` in a thread of its own (``start``), or at :meth:`result` (not ``start``)."""
+
+    def __init__(self, tables: Any, params: dict[str, Any], path: Path, *, start: bool = True):
+        import threading
+
+        self.args = (tables, params, path)
+        self.written: bool | None = None
+        self.seconds = 0.0
+        self.thread = threading.Thread(target=self._write, name="framing-explorer", daemon=True) if start else None
+        if self.thread is not None:
+            self.thread.start()
+
+    def _write(self) -> None:
+        t0 = time.time()
+        try:
+            self.written = write_explorer(*self.args)
+        finally:
+            self.seconds = round(time.time() - t0, 3)
+
+    def result(self) -> bool:
+        """Whether the page was written (waiting for the thread, or writing it now)."""
+        if self.thread is None:
+            if self.written is None:
+                self._write()
+        else:
+            self.thread.join()
+        return bool(self.written)
+
+
 # ---------------------------------------------------------------- the whole run
 
 def preflight(reports: Path, corpus: Path, *, min_free_mb: float = MIN_FREE_MB) -> None:
@@ -634,6 +664,7 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
                             timings=timings, nb_paths=nb_paths), "workers": n_workers, "cached_notebooks": cached}
 
     pool: ProcessPoolExecutor | None = None
+    explorer_thread: _Explorer | None = None
     try:
         pool = notebook_pool(planned_workers)  # the workers start up while the tables are built
         t0 = time.time()
@@ -652,16 +683,18 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
         show.stage(f"tables: {len(list((work / 'tables').iterdir()))} files written to the run's tables/ "
                    f"({timings['tables']:.1f} s)")
         (work / "notebooks").mkdir()
-        if pool is not None:  # the render's imports (nbconvert, nbformat: 2-3 s) load while the workers run
-            _prefetch_render()
+        if pool is not None:  # while the workers run the notebooks, this process loads the render's imports
+            _prefetch_render()  # (nbconvert, nbformat: 2-3 s) and writes the explorer page (seconds at 10^4)
+            explorer_thread = _Explorer(tables, params, work / "explorer.html")
         t0 = time.time()
         executed, n_workers = _run_notebooks(nb_paths, per_nb, work, run_id=run_id, versions=versions,
                                              workers=workers, cache_notebooks=cache_notebooks, show=show,
                                              timings=timings, cached=cached, pool=pool)
         timings["notebooks"] = round(time.time() - t0, 3)
-        t0 = time.time()
-        explorer = write_explorer(tables, params, work / "explorer.html")
-        timings["explorer"] = round(time.time() - t0, 3)
+        if explorer_thread is None:
+            explorer_thread = _Explorer(tables, params, work / "explorer.html", start=False)
+        explorer = explorer_thread.result()
+        timings["explorer"] = explorer_thread.seconds  # its own time, alongside the notebooks when they ran on a pool
         t0 = time.time()
         render_html(executed, _header(run_id, params, corpus, tables, versions, git, explorer=explorer),
                     work / "report.html")
@@ -673,6 +706,8 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
         show.stage(f"rendered report.html{' and explorer.html' if explorer else ''} "
                    f"({timings['explorer'] + timings['render']:.1f} s); run took {time.time() - started:.1f} s")
     except BaseException as exc:
+        if explorer_thread is not None:  # nothing writes into the run folder once it is renamed
+            explorer_thread.result()
         if work.is_dir():  # not yet renamed: keep what it did, as .failed, with the reason
             try:
                 _write_manifest(work, manifest("failed", _failure_text(exc)))
