@@ -48,7 +48,7 @@ report: $(STAMP) ## Run the whole study on data/raw -> reports/<run_id>/ and rep
 
 test: $(STAMP) browser ## Unit tests and doctests, then nbval over the notebooks (all but test-retrain)
 	$(BIN)/pytest -m "not retrain"
-	$(BIN)/pytest --nbval-lax --nbval-sanitize-with notebooks/nbval_sanitize.cfg notebooks/ -p no:cacheprovider -o addopts="" -o testpaths=""
+	$(BIN)/pytest --nbval-lax --nbval-sanitize-with notebooks/nbval_sanitize.cfg notebooks/ -p no:cacheprovider -o addopts="" -o testpaths="" -n 2 --dist loadfile
 
 # Retraining every model takes about 5 minutes on 2 cores, so it has its own target; .ci/run runs it after make test.
 test-retrain: $(STAMP) ## The one test that retrains every shipped model and checks it reproduces them exactly
