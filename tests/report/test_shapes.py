@@ -8,6 +8,7 @@ match their declared schemas; every input unit must be a document or a ledger ro
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -21,19 +22,37 @@ SKIP = {"validation_figures", "model_tuning"}  # about the gold data, not the co
 SECTIONS = [name for name in sections.SECTIONS if name not in SKIP]
 
 
+def _settings(shape):
+    return ReportSettings.from_params({"actor_mode": "fast", "n_resamples": 200, **shape.params})
+
+
+def _run_shape(job: tuple[str, Path]):
+    """One shape: write it, build its tables, run every section (in a forked process of the fixture's pool)."""
+    name, base = job
+    shape = SHAPES[name]
+    units = write_shape(shape, base / name)
+    tables = pipeline.build(base / name, actor_mode="fast", progress=False)
+    study = Study(tables, _settings(shape), output_dir=str(base / "out" / name))
+    return units, tables, {section: sections.SECTIONS[section](study) for section in SECTIONS}
+
+
 @pytest.fixture(scope="module")
 def shape_runs(tmp_path_factory):
-    """Per shape: its tables, the study, and what every section returned (built once per module)."""
+    """Per shape: its tables, the study, and what every section returned (built once per module).
+
+    The shapes are independent, so they run on two forked processes (the rest of the suite leaves the second core
+    idle here); each study is opened again here on the tables its process built.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     base = tmp_path_factory.mktemp("shapes")
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
+        done = list(pool.map(_run_shape, [(name, base) for name in SHAPES]))
     runs = {}
-    for shape in SHAPES.values():
-        folder = base / shape.name
-        units = write_shape(shape, folder)
-        tables = pipeline.build(folder, actor_mode="fast", progress=False)
-        settings = ReportSettings.from_params({"actor_mode": "fast", "n_resamples": 200, **shape.params})
-        study = Study(tables, settings, output_dir=str(base / "out" / shape.name))
-        shown = {name: sections.SECTIONS[name](study) for name in SECTIONS}
-        runs[shape.name] = (units, tables, study, shown, base / "out" / shape.name)
+    for (name, shape), (units, tables, shown) in zip(SHAPES.items(), done, strict=True):
+        study = Study(tables, _settings(shape), output_dir=str(base / "out" / name))
+        runs[name] = (units, tables, study, shown, base / "out" / name)
     return runs
 
 
