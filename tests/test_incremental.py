@@ -9,13 +9,18 @@ from framing import pipeline
 from .conftest import FEED, RAW
 
 
-def test_adding_a_file_recomputes_only_its_documents(tmp_path, seed_tables):
+def _seed_without_feed(tmp_path):
+    """The bundled corpus without its aggregator feed, which a test then adds."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for f in RAW.iterdir():
         if f.name != FEED:
             shutil.copy(f, corpus / f.name)
-    cache = tmp_path / "cache"
+    return corpus
+
+
+def test_adding_a_file_recomputes_only_its_documents(tmp_path, seed_tables):
+    corpus, cache = _seed_without_feed(tmp_path), tmp_path / "cache"
     first = pipeline.run(corpus, cache_dir=cache, progress=False)
     assert first.meta["computed_docs"] == len(first.documents) > 0
 
@@ -37,12 +42,7 @@ def test_adding_a_file_recomputes_only_its_documents(tmp_path, seed_tables):
 
 def test_a_rerun_repairs_and_splits_only_the_texts_it_has_not_seen(tmp_path, monkeypatch, seed_tables):
     # text repair, language identification and sentence splitting of known texts come from the memo
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for f in RAW.iterdir():
-        if f.name != FEED:
-            shutil.copy(f, corpus / f.name)
-    cache = tmp_path / "cache"
+    corpus, cache = _seed_without_feed(tmp_path), tmp_path / "cache"
     pipeline.run(corpus, cache_dir=cache, progress=False)
     seen: dict[str, list[str]] = {"repair": [], "lang": [], "split": []}
 

@@ -165,7 +165,6 @@ class Memos:
                    dedupe=TextMemo(folder / f"dedupe-{dedupe}", ["fingerprint", "n_tokens", "shingles"]))
 
 
-
 def _chunk_bounds(n: int, workers: int) -> list[tuple[int, int]]:
     """Slices of ``n`` items for ``workers`` processes: a few per worker, or one when there is nothing to share.
 
@@ -211,19 +210,24 @@ def _detect_all(texts: list[str], *, language: LanguageSettings | None) -> list[
     return detect_languages(texts, settings=language)
 
 
-def _memo_map(fn: Callable[[list[str]], list[str]], texts: list[str], memo: TextMemo | None,
-              workers: int) -> list[str]:
-    """``fn`` of each text (one result a text), from ``memo`` where it holds the text; new results are stored."""
+def _memo_map(fn: Callable[[list[str]], list[Any]], texts: list[str], memo: TextMemo | None, workers: int, *,
+              encode: Callable[[Any], tuple[Any, ...]] = lambda v: (v,),
+              decode: Callable[[tuple[Any, ...]], Any] = lambda row: str(row[0])) -> list[Any]:
+    """``fn`` of each text (one result a text), from ``memo`` where it holds the text; new results are stored.
+
+    The texts it lacks are computed once each, in ``workers`` forked processes; ``encode`` turns a result into the
+    memo's columns and ``decode`` turns them back.
+    """
     keys = [text_hash(t) for t in texts]
-    known = {k: v[0] for k, v in memo.get(keys).items()} if memo is not None else {}
-    todo = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in known))
-    chunks = [todo[a:b] for a, b in _chunk_bounds(len(todo), workers)]
-    fresh = {text_hash(t): r for t, r in zip(todo, [r for part in _fork_map(fn, chunks, workers) for r in part],
-                                                strict=True)}
+    known = {k: decode(v) for k, v in memo.get(keys).items()} if memo is not None else {}
+    todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in known}  # each missing text once
+    missing = list(todo.values())
+    chunks = [missing[a:b] for a, b in _chunk_bounds(len(missing), workers)]
+    fresh = dict(zip(todo, [r for part in _fork_map(fn, chunks, workers) for r in part], strict=True))
     if memo is not None:
-        memo.put({k: (v,) for k, v in fresh.items()})
+        memo.put({k: encode(v) for k, v in fresh.items()})
     known.update(fresh)
-    return [str(known[k]) for k in keys]
+    return [known[k] for k in keys]
 
 
 def repair_records_memo(records: list[Record], language: LanguageSettings | None, memos: Memos,
@@ -309,18 +313,8 @@ def normalise(records: Iterable[Record], *, outlets: OutletRegistry | None = Non
     return conform(pd.DataFrame(rows), "documents")
 
 
-def _memo_signatures(texts: list[str], settings: DedupeSettings, memo: TextMemo, workers: int
-                     ) -> list[Signatures]:
-    """Each text's dedupe signature, from ``memo`` where it holds the text; new ones are computed and stored."""
-    keys = [text_hash(t) for t in texts]
-    known = {k: Signatures.from_memo(v) for k, v in memo.get(keys).items()}
-    todo = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in known))
-    chunks = [todo[a:b] for a, b in _chunk_bounds(len(todo), workers)]
-    fresh = [sig.split() for sig in _fork_map(partial(Signatures.of, settings=settings), chunks, workers)]
-    new = {text_hash(t): one for t, one in zip(todo, [one for part in fresh for one in part], strict=True)}
-    memo.put({k: one.to_memo() for k, one in new.items()})
-    known.update(new)
-    return [known[k] for k in keys]
+def _signatures_all(texts: list[str], *, settings: DedupeSettings) -> list[Signatures]:
+    return Signatures.of(texts, settings).split()
 
 
 def dedupe(documents: pd.DataFrame, *, settings: DedupeSettings = DedupeSettings(), workers: int = 1,
@@ -340,7 +334,8 @@ def dedupe(documents: pd.DataFrame, *, settings: DedupeSettings = DedupeSettings
     if memo is None or settings != DedupeSettings():  # the memo holds signatures of the default settings
         signatures = _fork_map(partial(Signatures.of, settings=settings), [texts[a:b] for a, b in bounds], workers)
     else:
-        each = _memo_signatures(texts, settings, memo, workers)
+        each = _memo_map(partial(_signatures_all, settings=settings), texts, memo, workers,
+                         encode=Signatures.to_memo, decode=Signatures.from_memo)
         signatures = [Signatures.join(each[a:b]) for a, b in bounds]
     ordinals = [f"{i:016x}" for i in range(len(texts))]  # the index's ids; mapped back to doc_ids below
     found: list[str | None] = []
