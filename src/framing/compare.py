@@ -299,21 +299,46 @@ def topic_shares(documents: pd.DataFrame, doc_topics: pd.DataFrame, *,
     return group_summary(grid, "tagged", by=["outlet", "topic"], settings=settings, kind="share")
 
 
+NOT_OWN = ("quoted", "reported")  # attribution voices of words an outlet passes on rather than states
+
+
+def in_voice(mentions: pd.DataFrame, documents: pd.DataFrame, voice: str | None) -> pd.DataFrame:
+    """The mentions (or labels) of unique documents in one voice, joined with the document's ``outlet``.
+
+    ``author`` keeps what an outlet says itself: mentions in its own documents *and* in its own words (the mention's
+    attribution ``voice`` is ``author``). ``quoted`` keeps what it passes on: a quote or reported statement inside
+    its own text ("Peskov said …"), and every mention in a quoted document (a reposted article, a quoted block).
+    None keeps every mention. Mentions without an attribution voice (tables written before it) take their
+    document's voice.
+    """
+    docs = documents[documents["duplicate_of"].isna()]
+    if voice is None:
+        return mentions.merge(docs[["doc_id", "outlet"]], on="doc_id")
+    m = mentions.merge(docs[["doc_id", "outlet", "voice"]].rename(columns={"voice": "_doc_voice"}), on="doc_id")
+    own = m["voice"].fillna(m["_doc_voice"]) if "voice" in m.columns else m["_doc_voice"]
+    own = own.astype(str)
+    if voice == "author":
+        keep = (m["_doc_voice"].astype(str) == "author") & (own == "author")
+    elif voice == "quoted":
+        keep = (m["_doc_voice"].astype(str) == "quoted") | own.isin(NOT_OWN)
+    else:
+        keep = own == voice
+    return m[keep.to_numpy()].drop(columns="_doc_voice")
+
+
 def actor_portrayal(mentions: pd.DataFrame, documents: pd.DataFrame, *, voice: str | None = "author",
                     settings: CompareSettings = CompareSettings()) -> pd.DataFrame:
     """Mean sentiment toward each actor per outlet, with a bootstrap CI over documents.
 
     Mentions are first averaged within their document, so one article that names Maduro thirty times counts
-    once. ``voice`` keeps author and quoted text apart (an outlet quoting Putin is not the outlet praising him).
+    once. ``voice`` keeps author and quoted text apart (an outlet quoting Putin is not the outlet praising him),
+    down to the clause (:func:`in_voice`).
 
     Returns:
         Columns ``outlet``, ``actor``, ``n_docs``, ``n_mentions``, ``mean``, ``ci_low``, ``ci_high``,
         ``ci_method``, ``small_n``.
     """
-    docs = documents[documents["duplicate_of"].isna()]
-    if voice is not None:
-        docs = docs[docs["voice"] == voice]
-    m = mentions.merge(docs[["doc_id", "outlet"]], on="doc_id", how="inner")
+    m = in_voice(mentions, documents, voice)
     m = m.assign(actor_sentiment=numeric(m["actor_sentiment"]))
     per_doc = m.groupby(["outlet", "actor", "doc_id"], sort=True).agg(
         actor_sentiment=("actor_sentiment", "mean"), n_mentions=("actor_sentiment", "size")).reset_index()
@@ -327,12 +352,9 @@ def actor_portrayal(mentions: pd.DataFrame, documents: pd.DataFrame, *, voice: s
 def actor_evidence(mentions: pd.DataFrame, sentences: pd.DataFrame, documents: pd.DataFrame, *,
                    actors: Sequence[str], voice: str | None = "author", k: int = 2) -> pd.DataFrame:
     """The ``k`` most negative and most positive mentions per outlet × actor: the sentences behind each cell."""
-    docs = documents[documents["duplicate_of"].isna()]
-    if voice is not None:
-        docs = docs[docs["voice"] == voice]
-    m = mentions[mentions["actor"].isin(list(actors))].merge(sentences[["doc_id", "sent_idx", "text"]],
-                                                               on=["doc_id", "sent_idx"])
-    m = m.merge(docs[["doc_id", "outlet", "published_date", "title"]], on="doc_id")
+    m = in_voice(mentions[mentions["actor"].isin(list(actors))], documents, voice)
+    m = m.merge(sentences[["doc_id", "sent_idx", "text"]], on=["doc_id", "sent_idx"])
+    m = m.merge(documents[["doc_id", "published_date", "title"]], on="doc_id")
     parts = []
     for _, g in m.groupby(["outlet", "actor"], sort=True):
         ordered = g.sort_values(["actor_sentiment", "doc_id", "sent_idx", "char_start"], kind="stable")
@@ -341,8 +363,10 @@ def actor_evidence(mentions: pd.DataFrame, sentences: pd.DataFrame, documents: p
         parts.append(ordered.iloc[n_low:].sort_values(["actor_sentiment", "doc_id", "sent_idx"],
                                                       ascending=[False, True, True], kind="stable").head(k)
                      .assign(end="most positive"))
-    cols = ["outlet", "actor", "end", "actor_sentiment", "mention", "published_date", "title", "text", "doc_id",
-            "sent_idx", "n_copies"]
+    cols = ["outlet", "actor", "end", "actor_sentiment", "mention", "speaker", "published_date", "title", "text",
+            "doc_id", "sent_idx", "n_copies"]
+    if "speaker" not in m.columns:
+        m = m.assign(speaker=pd.Series(pd.NA, index=m.index, dtype="string"))
     if not parts:
         empty_out = pd.DataFrame(columns=cols).rename(columns={"text": "sentence"})
         return typed(empty_out, {"actor_sentiment": "float64", "sent_idx": "int64", "n_copies": "int64"})
@@ -357,16 +381,16 @@ def label_table(labels: pd.DataFrame, mentions: pd.DataFrame, sentences: pd.Data
     Returns:
         Columns ``actor``, ``label``, ``stance``, ``outlet``, ``n_labelled`` (mentions carrying the label),
         ``n_mentions`` (all the outlet's mentions of the actor), ``share`` and ``example``; duplicates counted once.
+        A label counts in the voice of the mention it is attached to (:func:`in_voice`).
     """
-    docs = documents[documents["duplicate_of"].isna()]
-    if voice is not None:
-        docs = docs[docs["voice"] == voice]
-    keep = docs[["doc_id", "outlet"]]
-    lab = labels.merge(keep, on="doc_id").merge(sentences[["doc_id", "sent_idx", "text"]], on=["doc_id", "sent_idx"])
+    kept = in_voice(mentions, documents, voice)
+    key = ["doc_id", "sent_idx", "actor", "char_start"]
+    lab = labels.merge(kept[[*key, "outlet"]].drop_duplicates(key), on=key)
+    lab = lab.merge(sentences[["doc_id", "sent_idx", "text"]], on=["doc_id", "sent_idx"])
     cols = ["actor", "label", "stance", "outlet", "n_labelled", "n_mentions", "share", "example"]
     if lab.empty:
         return typed(pd.DataFrame(columns=cols), {"n_labelled": "int64", "n_mentions": "int64", "share": "float64"})
-    totals = mentions.merge(keep, on="doc_id").groupby(["actor", "outlet"]).size().rename("n_mentions")
+    totals = kept.groupby(["actor", "outlet"]).size().rename("n_mentions")
     lab = lab.sort_values(["doc_id", "sent_idx", "char_start"], kind="stable")
     out = lab.groupby(["actor", "label", "stance", "outlet"], sort=True).agg(
         n_labelled=("doc_id", "size"), example=("text", "first")).reset_index()
@@ -430,13 +454,58 @@ def frame_prevalence(doc_frames: pd.DataFrame, documents: pd.DataFrame, *, value
                          kind="share" if value in SHARE_VALUES else "mean")
 
 
+ISSUE_STANCE_COLUMNS = ("outlet", "frame", "n_docs", "n_docs_used", "share_used", "ci_low", "ci_high", "ci_method",
+                        "n_used", "n_reported", "n_rebutted", "small_n")
+
+
+def issue_frame_stances(doc_shares: pd.DataFrame, hits: pd.DataFrame, documents: pd.DataFrame, *,
+                        voice: str | None = "author", settings: CompareSettings = CompareSettings()) -> pd.DataFrame:
+    """Per outlet × issue frame: the sentences that use, report and rebut it, and the share of documents using it.
+
+    The outlet's framing is what it ``uses``; ``reported`` hits (the cue in someone else's words) and ``rebutted``
+    hits (the frame denied) are counted beside it, never in the share.
+
+    Args:
+        doc_shares: ``issue_frame_docs`` (one row per on-topic document × frame, ``uses_frame`` 0/1).
+        hits: ``issue_frame_sentences`` (``doc_id``, ``frame``, ``stance``; a table without ``stance`` is all used).
+        documents: The selection (outlet, voice, duplicates).
+        voice: Keep documents of this voice only (None: both).
+        settings: Interval settings.
+
+    Returns:
+        Columns ``outlet``, ``frame``, ``n_docs`` (the outlet's on-topic documents), ``n_docs_used``, ``share_used``
+        with its Wilson interval (``ci_low``, ``ci_high``, ``ci_method``), ``n_used``, ``n_reported``,
+        ``n_rebutted`` (sentences), ``small_n``; sorted by outlet and frame.
+    """
+    stances = ("used", "reported", "rebutted")
+    prev = frame_prevalence(doc_shares, documents, value="uses_frame", voice=voice, settings=settings)
+    docs = _voice_docs(documents, voice)[["doc_id", "outlet"]]
+    h = hits.merge(docs, on="doc_id")
+    h = h.assign(stance=h["stance"].astype(str) if "stance" in h.columns else "used")
+    counts = (h.groupby(["outlet", "frame", "stance"]).size().unstack("stance", fill_value=0)
+              .reindex(columns=list(stances), fill_value=0))
+    counts.columns = [f"n_{c}" for c in stances]
+    shares = doc_shares.merge(docs, on="doc_id")
+    used = (shares.assign(uses_frame=numeric(shares["uses_frame"]) == 1).groupby(["outlet", "frame"])["uses_frame"]
+            .sum().rename("n_docs_used"))
+    out = prev.rename(columns={"mean": "share_used"}).join(used, on=["outlet", "frame"])
+    out = out.merge(counts.reset_index(), on=["outlet", "frame"], how="left")
+    counted = ["n_docs_used", *counts.columns]
+    out[counted] = out[counted].fillna(0)
+    dtypes = {"n_docs": "int64", "n_docs_used": "int64", "share_used": "float64", "ci_low": "float64",
+              "ci_high": "float64", "ci_method": "object", "n_used": "int64", "n_reported": "int64",
+              "n_rebutted": "int64", "small_n": "bool"}
+    return typed(out.reindex(columns=list(ISSUE_STANCE_COLUMNS)), dtypes).reset_index(drop=True)
+
+
 FRAME_EVIDENCE_COLUMNS = ("frame", "outlet", "score", "published_date", "title", "sentence", "doc_id", "sent_idx",
                           "n_copies")
 
 
 def frame_evidence(sentence_scores: pd.DataFrame, sentences: pd.DataFrame, documents: pd.DataFrame, *,
                    score: str, voice: str | None = "author", k: int = 2, doc_frames: pd.DataFrame | None = None,
-                   present: str = "frame_present") -> pd.DataFrame:
+                   present: str = "frame_present", cues: str | None = None,
+                   min_score: float | None = None) -> pd.DataFrame:
     """The ``k`` sentences per outlet × frame with the highest ``score``: the sentences behind each cell.
 
     Args:
@@ -449,6 +518,11 @@ def frame_evidence(sentence_scores: pd.DataFrame, sentences: pd.DataFrame, docum
         doc_frames: Per document × frame, the ``present`` flag the cell counts: when given, a sentence is
             evidence for a frame only if its document counts toward that frame's cell (a cell at 0% has none).
         present: The flag column of ``doc_frames``.
+        cues: A column of ``sentence_scores`` naming the codebook cues of the frame in the sentence (empty: none).
+            When given, a sentence is evidence only if it carries a cue or its score is at least ``min_score``
+            (None: only if it carries a cue), and sentences with a cue come first: a model score on a sentence
+            alone is no evidence by itself ("Maybe grill some burgers." scores 0.98 for human interest).
+        min_score: See ``cues``.
 
     Returns:
         Columns ``frame``, ``outlet``, ``score``, ``published_date``, ``title``, ``sentence``, ``doc_id``,
@@ -460,8 +534,15 @@ def frame_evidence(sentence_scores: pd.DataFrame, sentences: pd.DataFrame, docum
     if doc_frames is not None:
         counted = doc_frames.loc[numeric(doc_frames[present]) == 1, ["doc_id", "frame"]]
         s = s.merge(counted, on=["doc_id", "frame"])
-    s = s.assign(score=numeric(s[score])).sort_values(["score", "doc_id", "sent_idx"], ascending=[False, True, True],
-                                                      kind="stable")
+    s = s.assign(score=numeric(s[score]))
+    order = ["score", "doc_id", "sent_idx"]
+    if cues is not None:
+        carries = s[cues].fillna("").astype(str).str.strip().ne("")
+        s = s[carries | (s["score"] >= (np.inf if min_score is None else min_score))]
+        s = s.assign(_carries=carries[s.index])
+        order = ["_carries", *order]
+    s = s.sort_values(order, ascending=[False] * (len(order) - 2) + [True, True], kind="stable")
+    s = s.drop(columns="_carries", errors="ignore")
     out = s.groupby(["outlet", "frame"], sort=True).head(k).sort_values(["frame", "outlet"], kind="stable")
     out = _with_copies(out.rename(columns={"text": "sentence"}).reset_index(drop=True), documents)
     rest = [c for c in out.columns if c not in FRAME_EVIDENCE_COLUMNS and c != score]

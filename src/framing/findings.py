@@ -23,6 +23,7 @@ from framing.compare import (
     TEST_COLUMNS,
     TEST_DTYPES,
     group_summary,
+    in_voice,
     numeric,
     outlet_vs_rest,
     summary_dtypes,
@@ -46,7 +47,7 @@ def document_measures(tables: Any, documents: pd.DataFrame, *, voice: str = "aut
     tone = tables.doc_sentiment
     parts = [pd.DataFrame({"doc_id": tone["doc_id"], "value": numeric(tone["vader_compound_mean"]),
                            "measure": "tone (mean sentence VADER compound)", "kind": "mean"})]
-    m = tables.actor_mentions.merge(keep[["doc_id"]], on="doc_id")
+    m = in_voice(tables.actor_mentions, docs, voice)  # the outlet's own words only, down to the clause
     per_doc = (m.assign(actor_sentiment=numeric(m["actor_sentiment"])).groupby(["actor", "doc_id"], sort=True)
                ["actor_sentiment"].mean().reset_index())
     frequent = per_doc.groupby("actor").size()

@@ -47,7 +47,28 @@ from framing.text import count_words, normalise_text, split_sentences
 
 log = logging.getLogger(__name__)
 LEXICON_FILES = ("outlets", "topics", "actors", "labels", "generic_frames", "frames_venezuela", "empath_categories.tsv",
-                 "grievance_dictionary_7plus.csv")
+                 "grievance_dictionary_7plus.csv", "attribution")
+# Modules whose code the tables do not depend on (they read the tables): the rest of the package is hashed into the
+# cache and feature-store keys (:func:`code_fingerprint`), so a changed rule or feature never serves stale tables.
+REPORT_SIDE = ("analysis", "report", "cli.py", "coding.py", "compare.py", "explore.py", "findings.py", "plots.py",
+               "runs.py", "synthetic.py", "validate.py", "models/shipped")
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """SHA-256 of the package's source and data files that the tables depend on (all but :data:`REPORT_SIDE`).
+
+    The shipped model artefacts are hashed apart (:func:`framing.models.fingerprint`).
+    """
+    root = Path(__file__).parent
+    h = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".py", ".yaml", ".tsv", ".csv")):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith(REPORT_SIDE):
+            continue
+        h.update(rel.encode())
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()[:20]
 
 
 @dataclass
@@ -61,6 +82,7 @@ class StudyTables:
     doc_topics: pd.DataFrame
     sentence_sentiment: pd.DataFrame
     doc_sentiment: pd.DataFrame
+    sentence_voice: pd.DataFrame
     actor_mentions: pd.DataFrame
     actor_labels: pd.DataFrame
     actor_roles: pd.DataFrame
@@ -72,7 +94,7 @@ class StudyTables:
     meta: dict[str, object] = field(default_factory=dict)
 
     TABLES = ("documents", "sentences", "rejects", "files", "doc_topics", "sentence_sentiment", "doc_sentiment",
-              "actor_mentions", "actor_labels", "actor_roles", "doc_frames", "sentence_frames",
+              "sentence_voice", "actor_mentions", "actor_labels", "actor_roles", "doc_frames", "sentence_frames",
               "issue_frame_sentences", "issue_frame_docs", "doc_lexcats")
 
     def save(self, folder: Path) -> dict[str, Path]:
@@ -428,6 +450,7 @@ FEATURE_TABLES: dict[str, list[str]] = {
     "doc_topics": ["doc_id", "topic"],
     "sentence_sentiment": ["doc_id", "sent_idx"],
     "doc_sentiment": ["doc_id"],
+    "sentence_voice": ["doc_id", "sent_idx", "unit_idx"],
     "actor_mentions": ["doc_id", "sent_idx", "char_start"],
     "actor_labels": ["doc_id", "sent_idx", "char_start", "label"],
     "actor_roles": ["doc_id", "actor"],
@@ -446,9 +469,11 @@ FEATURE_COLUMNS: dict[str, dict[str, str]] = {
                            "vader_neg": _F, "is_scored": _B},
     "doc_sentiment": {"doc_id": _S, "n_sentences_scored": _I, "vader_compound_mean": _F, "share_negative": _F,
                       "share_positive": _F},
+    "sentence_voice": {"doc_id": _S, "sent_idx": _I, "unit_idx": _I, "char_start": _I, "char_end": _I, "voice": _S,
+                       "speaker": _S, "speaker_ref": _S, "cue": _S},
     "actor_mentions": {"doc_id": _S, "sent_idx": _I, "actor": _S, "actor_group": _S, "mention": _S, "char_start": _I,
                        "char_end": _I, "p_negative": _F, "p_neutral": _F, "p_positive": _F, "actor_label": _S,
-                       "actor_sentiment": _F},
+                       "actor_sentiment": _F, "voice": _S, "speaker": _S, "speaker_ref": _S},
     "actor_labels": {"doc_id": _S, "sent_idx": _I, "actor": _S, "mention": _S, "char_start": _I, "label": _S,
                      "stance": _S, "relation": _S},
     "actor_roles": {"doc_id": _S, "actor": _S, "p_hero": _F, "p_villain": _F, "p_victim": _F, "role": _S},
@@ -461,7 +486,8 @@ FEATURE_COLUMNS: dict[str, dict[str, str]] = {
 # Sentence-level feature tables hold the rows of one copy of each text: a duplicate document's sentences, mentions,
 # labels and frame hits are left out, and ``n_copies`` says how many documents carry the text (the corpus tables,
 # documents and sentences, keep every copy, flagged by ``duplicate_of``).
-SENTENCE_TABLES = ("sentence_sentiment", "actor_mentions", "actor_labels", "sentence_frames", "issue_frame_sentences")
+SENTENCE_TABLES = ("sentence_sentiment", "sentence_voice", "actor_mentions", "actor_labels", "sentence_frames",
+                   "issue_frame_sentences")
 for _name in SENTENCE_TABLES:
     FEATURE_COLUMNS[_name]["n_copies"] = _I
 
@@ -534,7 +560,14 @@ def document_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor
         return {"doc_topics": topics, **{name: df.copy() for name, df in _empty_english_tables(actor_mode).items()}}
     sentences = sentences[sentences["doc_id"].isin(documents["doc_id"])]
     sentence_sentiment = score_sentences(sentences)
-    actor_mentions = score_mentions(sentences, mode=actor_mode)
+    try:  # TEMPORARY while framing.features.attribution is being written (removed before commit)
+        from framing.features.attribution import attribute_sentences
+    except ImportError:
+        sentence_voice = conform_feature("sentence_voice", pd.DataFrame())
+        actor_mentions = score_mentions(sentences, mode=actor_mode)
+    else:
+        sentence_voice = attribute_sentences(sentences, documents)
+        actor_mentions = with_voice(score_mentions(sentences, mode=actor_mode), sentence_voice)
     if actor_mode == "accurate":
         actor_roles = predict_roles(actor_mentions, sentences)
     else:
@@ -545,6 +578,7 @@ def document_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor
         "doc_topics": topics,
         "sentence_sentiment": sentence_sentiment,
         "doc_sentiment": aggregate_documents(sentence_sentiment),
+        "sentence_voice": sentence_voice,
         "actor_mentions": actor_mentions,
         "actor_labels": find_labels(actor_mentions, sentences),
         "actor_roles": actor_roles,
@@ -554,6 +588,21 @@ def document_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor
         "issue_frame_docs": issue_document_shares(issue_frame_sentences, sentences, documents),
         "doc_lexcats": category_rates(documents),
     }
+
+
+def with_voice(mentions: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """Actor mentions with the ``voice``, ``speaker`` and ``speaker_ref`` of the attribution unit they fall in.
+
+    A mention in "Peskov said Moscow considered Maduro the legitimate head of state" is in reported voice with the
+    speaker Peskov: the outlet reports that view, it does not state it.
+    """
+    from framing.features.attribution import span_voice
+
+    voiced = span_voice(mentions[["doc_id", "sent_idx", "char_start", "char_end"]], units)
+    out = mentions.reset_index(drop=True).copy()
+    for col in ("voice", "speaker", "speaker_ref"):
+        out[col] = voiced[col].to_numpy() if len(out) else pd.Series(dtype="string")
+    return out
 
 
 @lru_cache(maxsize=2)
@@ -574,7 +623,8 @@ def feature_key(actor_mode: str) -> str:
     """
     from framing import models
 
-    h = hashlib.sha256(f"{__version__}|actor_mode={actor_mode}|models={models.fingerprint()}".encode())
+    h = hashlib.sha256(f"{__version__}|actor_mode={actor_mode}|models={models.fingerprint()}|"
+                       f"code={code_fingerprint()}".encode())
     for name in LEXICON_FILES:
         h.update(file_hash(lexicon_path(name)).encode())
     return h.hexdigest()[:16]
@@ -647,8 +697,9 @@ def _write_parquet(df: pd.DataFrame, path: Path) -> None:
 
 
 # The layout of the assembled tables a run cache holds (bump it when their columns or rows change for the same
-# inputs). 2: sentence-level feature tables keep one copy of each text, with n_copies; declared dtypes.
-TABLES_VERSION = 2
+# inputs). 2: sentence-level feature tables keep one copy of each text, with n_copies; declared dtypes. 3: the
+# sentence_voice table; actor mentions carry their voice and speaker; documents carry author, date_precision, is_stub.
+TABLES_VERSION = 3
 FEATURE_BATCH_DOCS = 400  # documents per feature batch: the unit of progress and of writes to the store
 
 
@@ -798,7 +849,7 @@ def cache_key(corpus_dir: Path, *, actor_mode: str = "accurate", language: Langu
     h = hashlib.sha256()
     h.update(f"{__version__}|ingest={INGEST_VERSION}|tables={TABLES_VERSION}".encode())
     h.update(f"actor_mode={actor_mode}".encode())
-    h.update(f"models={models.fingerprint()}".encode())
+    h.update(f"models={models.fingerprint()}|code={code_fingerprint()}".encode())
     h.update(policy_key(language).encode())
     for name in LEXICON_FILES:
         h.update(file_hash(lexicon_path(name)).encode())

@@ -84,8 +84,35 @@ class Study:
 
     @cached_property
     def unique(self) -> pd.DataFrame:
-        """The selection's unique documents (copies left out), with their tone."""
-        return self.selection[self.selection["duplicate_of"].isna()]
+        """The selection's unique documents (copies and headline-only stubs left out), with their tone.
+
+        A stub (``is_stub``: a document whose text is only its headline) is counted in the corpus overview but
+        compared nowhere: a headline is not an article's framing.
+        """
+        sel = self.selection
+        keep = sel["duplicate_of"].isna()
+        if "is_stub" in sel.columns:
+            keep &= ~sel["is_stub"].fillna(False).astype(bool)
+        return sel[keep]
+
+    def mentions(self, voice: str | None = None) -> pd.DataFrame:
+        """Actor mentions of the unique selected documents in one voice, down to the clause (with ``outlet``).
+
+        See :func:`framing.compare.in_voice`: ``author`` is what outlets say themselves, ``quoted`` what they quote,
+        report or repost.
+        """
+        from framing import compare
+
+        return self.cached(f"mentions:{voice}", lambda: compare.in_voice(
+            self.tables.actor_mentions, self.unique, voice))
+
+    @cached_property
+    def quoting_ids(self) -> set[str]:
+        """Unique selected documents that pass on someone's words: quoted documents, or quotes inside their text."""
+        units = self.tables.sentence_voice
+        ids = set(units.loc[units["voice"].isin(["quoted", "reported"]), "doc_id"].astype(str))
+        ids |= set(self.unique.loc[self.unique["voice"] == "quoted", "doc_id"].astype(str))
+        return ids & set(self.unique["doc_id"].astype(str))
 
     def docs(self, *, voice: str | None = None, english: bool = False, unique: bool = True,
              focus: bool = False) -> pd.DataFrame:
@@ -256,6 +283,8 @@ class Needs:
         s = study.settings
         voice = s.voice if self.voice == "settings" else self.voice
         docs = study.docs(voice=voice)
+        if voice == "quoted":  # quoted voice is also the quotes and reported words inside an outlet's own text
+            docs = study.unique[study.unique["doc_id"].isin(study.quoting_ids)]
         where = f" in {voice} voice" if voice else ""
         if self.accurate and study.actor_mode != "accurate":
             return ("Roles come from the accurate actor model; this run uses actor_mode: fast. Set `actor_mode: "
@@ -273,8 +302,9 @@ class Needs:
                 return f"No document matches the focus topic {s.focus_topic!r}; {offer}."
         if len(docs) < self.docs:
             if voice == "quoted" and len(docs) == 0:
-                return ("No quoted text in this selection: no reader marked a block as quoted (quoted voice comes "
-                        "from datelines, lead-ins and manifest.yaml `quoted_blocks`).")
+                return ("No quoted text in this selection: no sentence quotes or reports anyone, and no reader "
+                        "marked a block as quoted (quoted voice comes from quotation marks, speech verbs, datelines, "
+                        "lead-ins and manifest.yaml `quoted_blocks`).")
             return (f"This needs at least {_n(self.docs, 'unique document')}{where}; the selection has {len(docs)}. "
                     "Add documents, or widen the selection (`outlets`, `topic`).")
         outlets = sorted(docs["outlet"].astype(str).unique())
@@ -291,7 +321,7 @@ class Needs:
                         f"{where}; the selection has {len(english)} (languages: {mix}). If a file is English, say "
                         "so in manifest.yaml (`override: {lang: en}`).")
         if self.mentions:
-            mentions = study.feature("actor_mentions", voice=voice)
+            mentions = study.mentions(voice)
             if len(mentions) < self.mentions:
                 return ("No actor of lexicons/actors.yaml is mentioned in the selection's English documents"
                         f"{where}; add the actors this corpus names (with their aliases) to actors.yaml.")

@@ -9,6 +9,8 @@ from framing.report.sections.actors import (
     actor_portrayal_quoted,
     actor_roles,
     actor_table,
+    sources,
+    who_speaks,
     word_choice,
 )
 from framing.report.sections.base import SECTIONS, Section, needs_table, section
@@ -40,5 +42,5 @@ __all__ = [
     "distinctive_terms", "duplicates", "generic_frame_evidence", "generic_frames", "headline", "issue_frame_evidence",
     "issue_frames", "issue_frames_quoted", "key_findings", "languages", "lexicon_versions", "model_tuning",
     "needs_table", "rejects_ledger", "section", "tone_by_outlet", "tone_evidence", "tone_focus", "tone_over_time",
-    "tone_table", "topic_tags", "topics", "validation_figures", "word_choice",
+    "tone_table", "topic_tags", "topics", "validation_figures", "who_speaks", "word_choice", "sources",
 ]

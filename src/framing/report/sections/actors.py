@@ -21,12 +21,62 @@ def _registry_names() -> dict[str, str]:
 def _portrayal(study: Study, voice: str) -> pd.DataFrame:
     """The outlet × actor matrix of one voice (computed once per study: three sections show it)."""
     return study.cached(f"portrayal:{voice}", lambda: compare.actor_portrayal(
-        study.feature("actor_mentions"), study.selection, voice=voice, settings=study.settings.compare))
+        study.feature("actor_mentions"), study.unique, voice=voice, settings=study.settings.compare))
 
 
 def _model_words(study: Study) -> str:
     return {"accurate": "accurate target-dependent model (MiniLM)",
             "fast": "fast target-dependent model (TF-IDF)"}.get(study.actor_mode, study.actor_mode)
+
+
+@section("who_speaks", title="Who speaks", notebook=NB, needs=Needs(english=1))
+def who_speaks(study: Study, show: Builder) -> None:
+    """Share of each outlet's sentences in its own words, in direct quotes and in reported speech."""
+    from framing import sourcing
+
+    units = study.feature("sentence_voice")
+    shares = show.save(sourcing.voice_shares(units, study.unique, settings=study.settings.compare), "voice_shares")
+    if shares.empty:
+        show.note("No English sentence in this selection, so no sentence has a voice.")
+        return
+    show.figure(plots.prevalence_heatmap(shares.rename(columns={"voice": "speaker voice"}), column="speaker voice",
+                                         names=study.names, vmax=1.0, unit="% of a document's sentences",
+                                         title="Share of each outlet's sentences in each voice (mean over documents)"),
+                "voice_shares_heatmap",
+                caption="Author: the outlet's own words. Quoted: direct quotation, or a quoted document (a repost, "
+                        "a quoted block). Reported: indirect speech (\"Peskov said Moscow …\", \"according to …\"). "
+                        "Cells: mean share of a document's sentences, with 95% intervals over documents.",
+                alt="Heatmap of outlets by voice coloured by the share of sentences in that voice.")
+    show.table(shares, max_rows=80, caption="Sentences per outlet and voice: n_sentences and share_sentences pool "
+                                            "the outlet's sentences; mean and its interval average its documents.")
+
+
+@section("sourcing", title="Sources: whom each outlet quotes, reports or reposts", notebook=NB,
+         needs=Needs(voice="quoted", english=1))
+def sources(study: Study, show: Builder) -> None:
+    """The sourcing table: speakers and agencies per outlet, with the share of documents citing each."""
+    from framing import sourcing
+
+    table = show.save(sourcing.sourcing_table(study.feature("sentence_voice"), study.unique,
+                                              study.sentence_rows(study.feature("sentence_voice")),
+                                              confidence_level=study.settings.compare.confidence_level),
+                      "sourcing")
+    if table.empty:
+        show.note("No outlet in this selection quotes, reports or reposts anyone the attribution rules recognise.")
+        return
+    top = sourcing.top_sources(table, min_docs=study.settings.min_docs)
+    show.figure(plots.prevalence_heatmap(top, column="source", names=study.names,
+                                         unit="% of the outlet's documents",
+                                         title="Sources cited by each outlet: % of its documents"),
+                "sourcing_heatmap",
+                caption="The twelve sources cited in most documents (quoted, reported or reposted), as the share of "
+                        "each outlet's unique documents citing them, with Wilson 95% intervals; hatched: fewer than "
+                        f"{study.settings.min_docs} documents. Speakers are resolved to the actor and outlet "
+                        "registries where they can be; \"(unnamed)\" is a pronoun or a vague collective.",
+                alt="Heatmap of outlets by sources coloured by the share of documents citing the source.")
+    show.table(table, max_rows=120, caption="Every outlet × source: documents citing it, their share of the outlet's "
+                                            "documents with its Wilson interval, and how (quote · reported · repost); "
+                                            "example sentences escaped.")
 
 
 @section("actor_portrayal", title="Portrayal by outlet", notebook=NB,
@@ -70,7 +120,7 @@ def word_choice(study: Study, show: Builder) -> None:
     """The labels each outlet attaches to each actor."""
     voice = study.settings.voice
     words = show.save(compare.label_table(study.feature("actor_labels"), study.feature("actor_mentions"),
-                                          study.sentence_rows(study.feature("actor_labels")), study.selection,
+                                          study.sentence_rows(study.feature("actor_labels")), study.unique,
                                           voice=voice), f"word_choice_{voice}")
     if words.empty:
         show.note("No label of lexicons/labels.yaml (\"regime\", \"self-proclaimed\", …) is attached to an actor in "
@@ -79,7 +129,7 @@ def word_choice(study: Study, show: Builder) -> None:
     show.table(words, max_rows=80, caption="Labels attached to actors, per outlet, with an example sentence (escaped).")
 
 
-@section("actor_roles", title="Roles (experimental)", notebook=NB,
+@section("actor_roles", title="Appendix: roles (experimental, out of domain)", notebook="05_frames.ipynb",
          needs=Needs(voice="settings", english=1, mentions=1, accurate=True))
 def actor_roles(study: Study, show: Builder) -> None:
     """Hero, villain and victim shares per outlet and actor."""
@@ -100,10 +150,11 @@ def actor_roles(study: Study, show: Builder) -> None:
 def actor_evidence(study: Study, show: Builder) -> None:
     """The most negative and most positive mentions per outlet for the key actors."""
     voice, s = study.settings.voice, study.settings
-    mentions = study.feature("actor_mentions", voice=voice)
+    mentions = study.mentions(voice)
     counts = mentions["actor"].astype(str).value_counts()
-    evidence = show.save(compare.actor_evidence(mentions, study.sentence_rows(mentions), study.selection,
-                                                actors=sorted(counts.index), voice=voice), f"actor_evidence_{voice}")
+    evidence = show.save(compare.actor_evidence(mentions.drop(columns="outlet"), study.sentence_rows(mentions),
+                                                study.selection, actors=sorted(counts.index), voice=voice),
+                         f"actor_evidence_{voice}")
     chosen = [a for a in (s.key_actors or counts.head(8).index.tolist()) if a in set(evidence["actor"])]
     if not chosen:
         show.note(f"None of key_actors ({', '.join(s.key_actors or [])}) is mentioned in the {voice}-voice text; "

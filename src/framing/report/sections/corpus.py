@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from framing import compare, plots
 from framing.report.display import Builder
 from framing.report.sections.base import section
@@ -77,6 +79,16 @@ def rejects_ledger(study: Study, show: Builder) -> None:
                                              "(every unit with its excerpt: tables/rejects.csv).")
 
 
+def _precision_note(docs: pd.DataFrame) -> str:
+    """What the timeline's dates are worth: how many are known only to the month, or approximately."""
+    if "date_precision" not in docs.columns:
+        return ""
+    counts = docs["date_precision"].astype("string").value_counts()
+    parts = [f"{int(counts[p])} dated {words}" for p, words in (("month", "only to the month (drawn on its first "
+             "day)"), ("approximate", "approximately (inherited from the page, feed or manifest)")) if p in counts]
+    return f" Of these, {' and '.join(parts)}." if parts else ""
+
+
 @section("attention_over_time", title="Attention over time", notebook=NB, needs=Needs(docs=1, dates=1))
 def attention_over_time(study: Study, show: Builder) -> None:
     """Dated documents per outlet and day (per week or month when there are many dates)."""
@@ -88,5 +100,6 @@ def attention_over_time(study: Study, show: Builder) -> None:
     show.figure(plots.timeline(docs, title=f"Dated documents per outlet and {period}", names=study.names,
                                period=period), "timeline",
                 caption=f"Dated documents per outlet and {period}{why}"
-                        + (f" ({undated} undated documents are not shown)." if undated else "."),
+                        + (f" ({undated} undated documents are not shown)." if undated else ".")
+                        + _precision_note(docs),
                 alt=f"Dot plot of document counts per outlet and {period} of publication.")

@@ -17,7 +17,7 @@ EVIDENCE_NOTE = ("Evidence: each measure's section below shows the sentences beh
 def tests(study: Study) -> pd.DataFrame:
     """Every outlet-versus-rest test of the study (computed once per study)."""
     s = study.settings
-    return study.cached("tests", lambda: findings.run_tests(findings.document_measures(study.tables, study.selection),
+    return study.cached("tests", lambda: findings.run_tests(findings.document_measures(study.tables, study.unique),
                                                             settings=s.compare, fdr=s.fdr))
 
 
@@ -71,10 +71,24 @@ def all_comparisons(study: Study, show: Builder) -> None:
 
 @section("tone_over_time", title="Over time", notebook=NB, needs=Needs(english=1, dates=1, windows=True))
 def tone_over_time(study: Study, show: Builder) -> None:
-    """Tone per outlet within each event window."""
-    over_time = show.save(findings.window_summary(study.docs(english=True), study.tables.doc_sentiment,
-                                                  study.settings.windows, settings=study.settings.compare),
+    """Tone per outlet within each event window, for windows where at least two outlets have documents."""
+    docs = study.docs(english=True)
+    coarse = pd.Series(False, index=docs.index)
+    if "date_precision" in docs.columns:  # a date known only to the month cannot be placed in a window of days
+        coarse = docs["date_precision"].astype("string").fillna("").isin(["month"]).to_numpy()
+        docs = docs[~coarse]
+    over_time = findings.window_summary(docs, study.tables.doc_sentiment, study.settings.windows,
+                                        settings=study.settings.compare)
+    outlets = over_time.groupby("window")["outlet"].nunique() if len(over_time) else pd.Series(dtype="int64")
+    alone = sorted(str(w) for w, n in outlets.items() if n < 2)
+    over_time = show.save(over_time[~over_time["window"].astype(str).isin(alone)].reset_index(drop=True),
                           "tone_by_window")
+    if alone:
+        show.note(f"Not shown: {', '.join(alone)}, where documents of fewer than two outlets fall, so no outlet "
+                  "can be compared with another.")
+    if int(coarse.sum()):
+        show.note(f"{int(coarse.sum())} document{'s' * (int(coarse.sum()) != 1)} dated only to the month "
+                  "(`date_precision`) are left out of the event windows.")
     if over_time.empty:
         show.note("No English document falls in the event windows, so no tone can be shown per window.")
         return

@@ -1,0 +1,94 @@
+"""Who speaks: voice shares, the sourcing table, and actor measures restricted to the outlet's own words."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from framing import compare, sourcing
+from framing.config import CompareSettings
+
+
+def _docs(rows: list[tuple[str, str, str, str | None]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["doc_id", "outlet", "voice", "quoted_from"]).assign(
+        duplicate_of=pd.Series([None] * len(rows), dtype="string"))
+
+
+def _units(rows: list[tuple[str, int, int, int, str, str, str]]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=["doc_id", "sent_idx", "char_start", "char_end", "voice", "speaker",
+                                     "speaker_ref"])
+    return df.assign(unit_idx=df.groupby(["doc_id", "sent_idx"]).cumcount(), cue="")
+
+
+DOCS = _docs([("a1", "rt", "author", None), ("a2", "rt", "author", None), ("a3", "rt", "quoted", "telesur"),
+              ("b1", "canary", "author", None)])
+UNITS = _units([
+    ("a1", 0, 0, 40, "author", "", ""),
+    ("a1", 1, 0, 60, "reported", "Zakharova", "actor:zakharova"),
+    ("a1", 2, 0, 10, "author", "", ""), ("a1", 2, 10, 50, "quoted", "Peskov", "actor:peskov"),
+    ("a2", 0, 0, 30, "reported", "the Kremlin", ""),
+    ("a2", 1, 0, 30, "reported", "he", ""),
+    ("a3", 0, 0, 80, "quoted", "telesur", ""),
+    ("b1", 0, 0, 50, "author", "", ""),
+])
+
+
+def test_sentence_voice_is_the_voice_covering_most_characters() -> None:
+    per = sourcing.sentence_voices(UNITS).set_index(["doc_id", "sent_idx"])["voice"]
+    assert per[("a1", 2)] == "quoted"  # 40 of its 50 characters are Peskov's
+    assert per[("a1", 0)] == "author"
+    tie = _units([("x", 0, 0, 10, "author", "", ""), ("x", 0, 10, 20, "reported", "X", "")])
+    assert sourcing.sentence_voices(tie)["voice"].tolist() == ["reported"]  # a tie goes to the other voice
+
+
+def test_voice_shares_pool_sentences_and_average_documents() -> None:
+    shares = sourcing.voice_shares(UNITS, DOCS, settings=CompareSettings(n_resamples=200))
+    rt = shares[shares["outlet"] == "rt"].set_index("voice")
+    assert rt["n_sentences"].to_dict() == {"author": 1, "quoted": 2, "reported": 3}
+    assert rt.loc["reported", "share_sentences"] == pytest.approx(0.5)
+    # documents: a1 has 1/3 reported, a2 2/2, a3 0/1 -> mean 4/9
+    assert rt.loc["reported", "mean"] == pytest.approx(4 / 9)
+    assert shares[shares["outlet"] == "canary"].set_index("voice").loc["author", "mean"] == 1.0
+
+
+def test_sourcing_counts_documents_not_quotes_and_names_reposts() -> None:
+    sentences = pd.DataFrame({"doc_id": ["a1", "a1", "a1", "a2", "a2", "a3", "b1"],
+                              "sent_idx": [0, 1, 2, 0, 1, 0, 0], "text": list("ABCDEFG")})
+    table = sourcing.sourcing_table(UNITS, DOCS, sentences)
+    rt = table[table["outlet"] == "rt"].set_index("source")
+    assert set(rt.index) == {"actor:zakharova", "actor:peskov", "kremlin", sourcing.UNNAMED, "outlet:telesur"}
+    assert rt.loc["actor:peskov", "how"] == "quote 1"
+    assert rt.loc["outlet:telesur", "how"] == "repost 1"
+    assert rt.loc["actor:zakharova", "n_outlet_docs"] == 3
+    assert rt.loc["actor:zakharova", "share_docs"] == pytest.approx(1 / 3, abs=1e-4)
+    assert rt.loc["actor:zakharova", "ci_low"] < 1 / 3 < rt.loc["actor:zakharova", "ci_high"]
+    assert rt.loc["actor:zakharova", "example"] == "B"
+    assert "canary" not in set(table["outlet"])  # it quotes no one
+    assert list(table.columns) == list(sourcing.SOURCING_COLUMNS)
+    top = sourcing.top_sources(table, min_docs=2)
+    assert set(top["outlet"]) == {"rt"} and sourcing.UNNAMED not in set(top["source"])
+
+
+def test_sourcing_of_a_corpus_that_quotes_no_one_is_empty_with_its_columns() -> None:
+    units = UNITS[UNITS["voice"] == "author"]
+    docs = DOCS[DOCS["voice"] == "author"]
+    table = sourcing.sourcing_table(units, docs)
+    assert table.empty and list(table.columns) == list(sourcing.SOURCING_COLUMNS)
+    assert sourcing.top_sources(table).empty
+    assert sourcing.voice_shares(units.iloc[0:0], docs).empty
+
+
+def test_author_voice_keeps_only_the_outlets_own_words() -> None:
+    mentions = pd.DataFrame({
+        "doc_id": ["a1", "a1", "a3", "b1"], "sent_idx": [0, 1, 0, 0], "actor": ["maduro"] * 4,
+        "char_start": [0, 5, 0, 0], "actor_sentiment": [0.5, -0.7, -0.2, 0.1],
+        "voice": ["author", "reported", "quoted", "author"]})
+    own = compare.in_voice(mentions, DOCS, "author")
+    assert own["actor_sentiment"].tolist() == [0.5, 0.1]
+    passed_on = compare.in_voice(mentions, DOCS, "quoted")
+    assert sorted(passed_on["actor_sentiment"].tolist()) == [-0.7, -0.2]
+    portrayal = compare.actor_portrayal(mentions, DOCS, voice="author").set_index("outlet")
+    assert portrayal.loc["rt", "mean"] == 0.5 and portrayal.loc["rt", "n_mentions"] == 1
+    # tables written before attribution have no mention voice: the document's voice decides
+    legacy = compare.in_voice(mentions.drop(columns="voice"), DOCS, "author")
+    assert legacy["actor_sentiment"].tolist() == [0.5, -0.7, 0.1]
