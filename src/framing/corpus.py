@@ -14,6 +14,8 @@ from framing.safeio import atomic_path
 
 SOURCE_KINDS = ("news", "opinion", "editorial_comment", "blog", "forum_comment", "quoted")
 VOICES = ("author", "quoted")
+# How exact published_date is: the document's own day, a month (stored as its 1st), a day near the real one, no date.
+DATE_PRECISIONS = ("day", "month", "approximate", "none")
 
 DOCUMENT_COLUMNS: dict[str, str] = {
     "doc_id": "string",
@@ -33,9 +35,14 @@ DOCUMENT_COLUMNS: dict[str, str] = {
     "duplicate_of": "string",
     "parent_id": "string",  # doc_id of the comment this one replies to (comment threads), else missing
     "depth": "Int64",  # 0 for a top-level comment, 1 for a reply, ...; missing outside comment threads
+    "author": "string",  # the byline's or author field's name as written, without "By"; missing when none
+    "date_precision": "string",  # day, month (a YYYY-MM date, stored as the 1st), approximate, or none (no date)
+    "is_stub": "boolean",  # the text is only the headline: kept, but left out of comparisons
 }
 # Columns added after the first release: a table written before them (a cached run) gets them, empty.
-OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"documents": ("parent_id", "depth")}
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "documents": ("parent_id", "depth", "author", "date_precision", "is_stub"),
+}
 SENTENCE_COLUMNS: dict[str, str] = {
     "doc_id": "string",
     "sent_idx": "int64",
@@ -81,8 +88,35 @@ def conform(df: pd.DataFrame, name: str) -> pd.DataFrame:
         raise SchemaError(f"{name}: missing columns {missing}")
     out = df.loc[:, list(schema)].copy()
     for col, dtype in schema.items():
+        if dtype == "boolean" and not pd.api.types.is_bool_dtype(out[col]):
+            out[col] = _as_boolean(out[col], f"{name}.{col}")
         out[col] = out[col].astype(dtype)  # type: ignore[call-overload]
     return out.reset_index(drop=True)
+
+
+_BOOLEAN_TEXT = {"true": True, "false": False, "1": True, "0": False}
+
+
+def _as_boolean(values: pd.Series, where: str) -> pd.Series:
+    """A column of booleans as read back from CSV (``True``/``False`` text, empty for missing) or given as objects.
+
+    Raises:
+        SchemaError: for a value that is not a boolean.
+
+    """
+    def one(value: object) -> object:
+        if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+            return pd.NA
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("", "nan", "<na>", "none"):
+            return pd.NA
+        if text in _BOOLEAN_TEXT:
+            return _BOOLEAN_TEXT[text]
+        raise SchemaError(f"{where} must be True or False, got {value!r}")
+
+    return pd.Series([one(v) for v in values], index=values.index, dtype="boolean")
 
 
 def validate(df: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -117,6 +151,7 @@ def validate(df: pd.DataFrame, name: str) -> pd.DataFrame:
             raise SchemaError(f"documents.parent_id points at unknown doc_ids {parents.head(3).tolist()}")
         if (out["depth"].dropna() < 0).any():
             raise SchemaError("documents.depth must be 0 or more")
+        _check_precision(out)
     if name == "sentences":
         _check_values(out, "voice", VOICES, name)
         if (out["char_end"] < out["char_start"]).any():
@@ -124,6 +159,20 @@ def validate(df: pd.DataFrame, name: str) -> pd.DataFrame:
         if out.duplicated(["doc_id", "sent_idx"]).any():
             raise SchemaError("sentences: (doc_id, sent_idx) is not unique")
     return out
+
+
+def _check_precision(docs: pd.DataFrame) -> None:
+    """``date_precision`` is one of :data:`DATE_PRECISIONS`, and ``none`` exactly when there is no date.
+
+    Missing is allowed: a table written before the column existed reads back with it empty.
+    """
+    given = docs["date_precision"].notna()
+    _check_values(docs[given], "date_precision", DATE_PRECISIONS, "documents")
+    undated = docs["published_date"].isna()
+    wrong = (given & ((docs["date_precision"] == "none") != undated)).fillna(False)
+    if wrong.any():
+        raise SchemaError(f"documents.date_precision must be 'none' exactly when published_date is empty "
+                          f"(first rows {_rows(wrong)})")
 
 
 def _check_values(df: pd.DataFrame, col: str, allowed: tuple[str, ...], name: str) -> None:

@@ -37,7 +37,7 @@ from framing.features.roles import predict_roles
 from framing.features.sentiment import aggregate_documents, score_sentences
 from framing.features.topics import TopicLexicon, tag_topics
 from framing.ingest import FileReport, Record, Reject, read_corpus
-from framing.ingest.base import format_ranges
+from framing.ingest.base import document_fields, format_ranges
 from framing.language import clean_code, detect_languages, english_measures_mask, policy_key
 from framing.lexicons import file_hash, lexicon_path
 from framing.memo import TextMemo, text_hash
@@ -322,6 +322,7 @@ def normalise(records: Iterable[Record], *, outlets: OutletRegistry | None = Non
             "duplicate_of": None,
             "parent_id": None,
             "depth": rec.extra.get("depth"),
+            **document_fields(rec, text=text, title=title),  # author, date_precision, is_stub
         })
         links.append((rec.extra.get("comment_id"), rec.extra.get("parent_id")))
     # Comment readers name parents by their comment id within the file; documents point at the parent's doc_id

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from framing.ingest.base import MAX_DOCUMENT_CHARS, Record, Reject, excerpt, split_lines
+from framing.ingest.base import MAX_DOCUMENT_CHARS, Record, Reject, date_precision, excerpt, fold, split_lines
 from framing.ingest.dates import check_date, future_dates
 from framing.ingest.registry import (
     BYTE_READERS,
@@ -33,7 +33,9 @@ from framing.ingest.registry import (
     choose_byte_reader,
     choose_reader,
     load_manifest,
+    manifest_date,
 )
+from framing.ingest.reposts import mark_quoted
 from framing.ingest.tabular import TableReader, sniff_table
 from framing.outlets import OutletRegistry
 
@@ -60,8 +62,9 @@ log = logging.getLogger(__name__)
 _SKIP = {MANIFEST_NAME, "README.md", "SOURCE.txt"}
 # What the readers make of a file, as a version: part of every cache key over ingested documents, raised whenever
 # a change to a reader, the decoding or the date rules can change the documents or the ledger of an unchanged
-# file (2: strict CSV rows, bad rows to the ledger, date bounds, BOM-less UTF-16, the length limit).
-INGEST_VERSION = 2
+# file (2: strict CSV rows, bad rows to the ledger, date bounds, BOM-less UTF-16, the length limit; 3: bylines as
+# ``author``, date precision and inherited dates, headline-only stubs, reposts quoted with their source).
+INGEST_VERSION = 3
 
 
 @dataclass
@@ -239,9 +242,11 @@ def collect_units(units: Iterable[Record | Reject], hints: dict[str, Any], repor
     problems = []
     for record in records:
         _check_date(record)  # the reader's date
+        _apply_quoted_blocks(record, hints)
         _apply_hints(record, hints)  # a manifest may fill a blanked date, or override a good one
         if problem := _check_date(record):  # what the document ends up with
             problems.append(problem)
+        record.date_precision = date_precision(record.published_date, record.date_precision)
     report.n_dates_unreadable = sum(p.startswith("unreadable") for p in problems)
     report.n_dates_implausible = len(problems) - report.n_dates_unreadable
     if problems:
@@ -264,11 +269,52 @@ def _check_date(record: Record) -> str | None:
 
 
 def _apply_hints(record: Record, hints: dict[str, Any]) -> None:
+    """Fill what the reader left empty from the manifest entry ``hints``, then force its ``override:`` fields.
+
+    A manifest date applies its precision with it: ``date_precision`` from the same level, else ``month`` for a
+    ``YYYY-MM`` date (stored as the 1st) and ``day`` for a full one; a document that keeps its own date keeps its
+    precision. A ``quoted_from`` the manifest fills makes the document a repost (voice and kind ``quoted``).
+    """
+    dated = record.published_date not in (None, "")
+    quoted = record.quoted_from not in (None, "")
     for key in DOCUMENT_FIELDS:
-        if key in hints and getattr(record, key, None) in (None, ""):
+        if key == "date_precision" or key not in hints or getattr(record, key, None) not in (None, ""):
+            continue
+        if key == "published_date":
+            _set_date(record, hints["published_date"], hints.get("date_precision"))
+        else:
             setattr(record, key, str(hints[key]))
-    for key, value in (hints.get("override") or {}).items():
-        setattr(record, key, None if value is None else str(value))
+    if not quoted and record.quoted_from not in (None, ""):
+        record.voice = str(hints.get("voice") or "quoted")
+        record.source_kind = str(hints.get("source_kind") or "quoted")
+    override = hints.get("override") or {}
+    for key, value in override.items():
+        if key == "published_date" and value is not None:
+            _set_date(record, value, override.get("date_precision", hints.get("date_precision")))
+        elif key != "date_precision":
+            setattr(record, key, None if value is None else str(value))
+    if override.get("date_precision") is not None and (dated or record.published_date):
+        record.date_precision = str(override["date_precision"])
+
+
+def _set_date(record: Record, value: Any, precision: Any) -> None:
+    """A manifest date onto ``record``: a month is stored as its 1st; any other value is checked later as usual."""
+    parsed = manifest_date(value)
+    record.published_date = parsed[0] if parsed else str(value)
+    record.date_precision = str(precision) if precision else (parsed[1] if parsed else "day")
+
+
+def _apply_quoted_blocks(record: Record, hints: dict[str, Any]) -> None:
+    """A manifest ``quoted_blocks`` entry whose ``starts_with`` opens the record's text or title makes it a repost.
+
+    The blog reader applies them paragraph by paragraph; here they mark whole documents of any reader (a SOTT
+    item by its title).
+    """
+    for hint in hints.get("quoted_blocks") or []:
+        start = fold(str(hint.get("starts_with", "")))
+        if start and (fold(record.text).startswith(start) or fold(record.title or "").startswith(start)):
+            mark_quoted(record, hint.get("quoted_from"))
+            return
 
 
 def load_manifests(corpus_dir: Path) -> dict[str, dict[str, Any]]:

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from framing.corpus import DATE_PRECISIONS
 from framing.outlets import OutletRegistry
 
 MAX_DOCUMENT_CHARS = 2_000_000  # ~300,000 words: longer "documents" are whole dumps without breaks (ledger)
@@ -29,7 +30,16 @@ class Record:
     quoted_from: str | None = None
     title: str | None = None
     published_date: str | None = None
+    author: str | None = None  # the name a byline or author field gives, as written ("Jane Doe"), without "By"
+    date_precision: str | None = None  # day, month or approximate (see DATE_PRECISIONS); None: day when dated
+    is_stub: bool = False  # the text is only the headline (the reader knows it); see headline_only
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+# How exact ``published_date`` is (framing.corpus.DATE_PRECISIONS): ``day`` (the document's own full date),
+# ``month`` (a YYYY-MM date, stored as the 1st), ``approximate`` (a day near the real one: a forum thread dated by
+# its content, a page's latest update), ``none`` (no date). ``none`` iff the date is missing.
+STUB_MAX_WORDS = 12  # a text this short that is part of its title is the headline alone
 
 
 @dataclass
@@ -165,3 +175,70 @@ def reject(source_file: str, lines: Iterable[Line], reason: str) -> Reject:
     """A reject covering ``lines``."""
     lines = list(lines)
     return Reject(source_file, [ln.number for ln in lines], reason, excerpt(" ".join(ln.text for ln in lines)))
+
+
+def fold(text: str) -> str:
+    """``text`` for loose comparison: curly apostrophes straightened, spaces collapsed, lower case.
+
+    >>> fold("  Venezuela’s   Defense ")
+    "venezuela's defense"
+    """
+    return re.sub(r"\s+", " ", text.replace("’", "'").replace("‘", "'")).strip().lower()
+
+
+def _bare(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
+
+
+def headline_only(text: str, title: str | None) -> bool:
+    """True when ``text`` is only its headline.
+
+    That is: equal to ``title`` but for case, spacing and punctuation, or shorter than :data:`STUB_MAX_WORDS` words
+    and part of the title.
+
+    >>> headline_only("Gunshots, molotovs: Skirmishes in Caracas", "Gunshots, molotovs - skirmishes in Caracas!")
+    True
+    >>> headline_only("Skirmishes in Caracas.", "Gunshots, molotovs: Skirmishes in Caracas")
+    True
+    >>> headline_only("Skirmishes in Caracas left two dead on Thursday.", "Skirmishes in Caracas")
+    False
+    >>> headline_only("Skirmishes in Caracas", None)
+    False
+    """
+    if not title:
+        return False
+    body, head = _bare(text), _bare(title)
+    if not body or not head:
+        return False
+    if body == head:
+        return True
+    return len(body.split()) < STUB_MAX_WORDS and f" {body} " in f" {head} "
+
+
+def date_precision(published_date: str | None, given: str | None = None) -> str:
+    """The ``date_precision`` of a document.
+
+    ``none`` without a date, else ``given`` when it is one of :data:`DATE_PRECISIONS`, else ``day``.
+
+    >>> date_precision(None, "month"), date_precision("2025-11-01", "month"), date_precision("2019-01-24")
+    ('none', 'month', 'day')
+    """
+    if not published_date:
+        return "none"
+    return given if given in DATE_PRECISIONS and given != "none" else "day"
+
+
+def document_fields(record: Record, *, text: str, title: str | None) -> dict[str, Any]:
+    """The documents-table columns a record gives besides its text and metadata.
+
+    ``author``, ``date_precision`` and ``is_stub`` (the reader's flag, or :func:`headline_only` of the repaired
+    ``text`` and ``title``).
+
+    >>> document_fields(Record("f", [1], "A headline"), text="A headline", title="A headline")
+    {'author': None, 'date_precision': 'none', 'is_stub': True}
+    """
+    return {
+        "author": (record.author or "").strip() or None,
+        "date_precision": date_precision(record.published_date, record.date_precision),
+        "is_stub": bool(record.is_stub or headline_only(text, title)),
+    }

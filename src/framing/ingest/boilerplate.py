@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import re
 
+# A name of one to four capitalised words (particles such as "van der" allowed); a byline may join several.
+_NAME = r"[A-Z][\w.'’-]*(?:\s+(?:(?:de|da|del|der|den|van|von|la|le|al|bin|ibn)\s+)*[A-Z][\w.'’-]*){0,3}"
+_NAMES = rf"(?P<name>{_NAME}(?:\s*(?:,|\band\b|&)\s*{_NAME}){{0,3}})"
+_BYLINE = re.compile(rf"^By\s+{_NAMES}\s*$")
+
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("image credit or caption", re.compile(
         r"©|\bCredit:\s*\S[^.]*\.?\s*$|^(Featured )?(image|photo|picture)\b.*\bvia\b", re.IGNORECASE)),
-    ("byline", re.compile(r"^By\s+[A-Z][\w.'’-]*(\s+[A-Z][\w.'’-]*){0,3}\s*$")),
+    ("byline", _BYLINE),
     ("link stub", re.compile(r"^(Comment:\s*)?((See also|Also see|Also check out|Read more|Related)\b.*:?\s*$)",
                              re.IGNORECASE)),
     ("bare link", re.compile(r"^(See also:\s*)?https?://\S+\s*$", re.IGNORECASE)),
@@ -45,3 +50,17 @@ def boilerplate_reason(line: str) -> str | None:
                 continue
             return reason
     return None
+
+
+def byline_name(line: str) -> str | None:
+    """The name a byline line gives, as written and without "By"; None if the line is no byline.
+
+    Readers keep bylines as the ``author`` of the document they belong to, not in the ledger.
+
+    >>> byline_name("By Skwawkbox"), byline_name("  By Jane Doe and John van der Berg ")
+    ('Skwawkbox', 'Jane Doe and John van der Berg')
+    >>> byline_name("By contrast, the hypothesis of a negotiated exit is plausible.") is None
+    True
+    """
+    m = _BYLINE.match(line.strip())
+    return m["name"].strip() if m else None

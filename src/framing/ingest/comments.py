@@ -269,7 +269,8 @@ class CommentThreadReader:
         return Record(source_file=ctx.source_file, lines=[n], text=text,
                       outlet=str(outlet) if outlet is not None else None, source_kind="forum_comment",
                       voice="author", title=str(title) if title is not None else None,
-                      published_date=_date_or_raw(_get(node, FIELD_NAMES["published_date"])), extra=extra)
+                      published_date=_date_or_raw(_get(node, FIELD_NAMES["published_date"])), author=author,
+                      extra=extra)
 
     @staticmethod
     def _link(units: list[Unit], ids: dict[str, int], tree_parent: dict[int, int | None],

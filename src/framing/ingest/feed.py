@@ -3,6 +3,12 @@
 The seed dump is a "Category: Russia" page: each item starts with a bullet ("•"), its paragraphs are
 indented, and it usually ends with "The post TITLE appeared first on OUTLET." and "This post was originally
 published on OUTLET." An item with no attribution line gets the outlet ``unknown``.
+
+"This post was originally published on OUTLET" names the item's outlet: the item is that outlet's own post (voice
+``author``). A further source line in the item ("Originally published on Tricontinental", "Reprinted from …",
+"Source: Reuters", see :mod:`framing.ingest.reposts`) makes it a repost: the outlet stays, and the item is quoted
+from the credited outlet. A byline ("By Joe Glenton") is the item's ``author``; the Canary items carry theirs at the
+end, above the attribution line, so a byline belongs to the item it is in.
 """
 
 from __future__ import annotations
@@ -11,14 +17,14 @@ import re
 from collections.abc import Iterator
 
 from framing.ingest.base import Line, ReadContext, Record, Unit, blocks, reject, split_lines
-from framing.ingest.boilerplate import boilerplate_reason
+from framing.ingest.boilerplate import boilerplate_reason, byline_name
+from framing.ingest.reposts import dateline_source, mark_quoted, source_credit
 
 _BULLET = re.compile(r"^\s*[•·▪●]\s+")
 _ORIGINALLY = re.compile(r"^\s*This post was originally published on\s+(?P<outlet>.+?)\.?\s*$", re.IGNORECASE)
 _THE_POST = re.compile(
     r"^\s*The post\s+(?P<title>.+?)\s+(?:appeared first|first appeared) on\s+(?P<outlet>.+?)\.?\s*$", re.IGNORECASE
 )
-_UPSTREAM = re.compile(r"^\s*Originally published on\s+(?P<outlet>.+?)\.?\s*$", re.IGNORECASE)
 
 
 class FeedReader:
@@ -59,7 +65,7 @@ class FeedReader:
     def _read_item(self, item: list[Line], ctx: ReadContext) -> Iterator[Unit]:
         first = item[0]
         item = [Line(first.number, _BULLET.sub("", first.text)), *item[1:]]
-        outlet = title = upstream = None
+        outlet = title = upstream = author = None
         post_outlet = None
         content: list[str] = []
         used: list[int] = []
@@ -72,8 +78,11 @@ class FeedReader:
                 elif m := _THE_POST.match(stripped):
                     title, post_outlet = m["title"].strip(), m["outlet"].strip()
                     used.append(line.number)
-                elif m := _UPSTREAM.match(stripped):
-                    upstream = m["outlet"].strip()
+                elif credit := source_credit(stripped, ctx.outlets):
+                    upstream = upstream or credit.name
+                    used.append(line.number)
+                elif (name := byline_name(stripped)) and not author:
+                    author = name
                     used.append(line.number)
                 elif reason := boilerplate_reason(stripped):
                     yield reject(ctx.source_file, [line], reason)
@@ -84,11 +93,15 @@ class FeedReader:
             if used:
                 yield reject(ctx.source_file, [ln for ln in item if ln.number in used], "feed item without text")
             return
-        yield Record(
+        record = Record(
             source_file=ctx.source_file,
             lines=used,
             text="\n\n".join(content),
             outlet=outlet or post_outlet,
             title=title,
+            author=author,
             extra={"upstream": upstream} if upstream else {},
         )
+        if upstream or (upstream := dateline_source(content[0], ctx.outlets)):
+            mark_quoted(record, upstream)
+        yield record

@@ -7,7 +7,8 @@ import statistics
 from collections.abc import Iterator
 
 from framing.ingest.base import ReadContext, Record, Unit, blocks, reject, split_lines
-from framing.ingest.boilerplate import boilerplate_reason
+from framing.ingest.boilerplate import boilerplate_reason, byline_name
+from framing.ingest.reposts import dateline_source, mark_quoted, source_credit
 
 
 class ForumReader:
@@ -31,21 +32,55 @@ class ForumReader:
         return 0.1
 
     def read(self, text: str, ctx: ReadContext) -> Iterator[Unit]:
-        """Yield one record per paragraph; a leading title line is kept as every comment's title."""
+        """Yield one record per paragraph; a leading title line is kept as every comment's title.
+
+        A byline paragraph ("By Jane Doe") is the ``author`` of the comment it heads (the next one; the last one
+        when none follows). A source line ("— Bloomberg", "Source: Reuters") makes the comment above it a repost
+        (the one below when it comes first).
+        """
         paras = blocks(split_lines(text))
+        out: list[Unit] = []
         title = None
         if paras and len(paras[0].lines) == 1 and _is_title(paras[0].text):
             title = paras[0].text
-            yield reject(ctx.source_file, paras[0].lines, "thread title (kept as each comment's title)")
+            out.append(reject(ctx.source_file, paras[0].lines, "thread title (kept as each comment's title)"))
             paras = paras[1:]
+        comments: list[Record] = []
+        author: str | None = None
+        waiting: list[int] = []  # lines of bylines and leading source lines, for the next comment
+        credit: str | None = None
         for para in paras:
-            if reason := boilerplate_reason(para.text):
-                yield reject(ctx.source_file, para.lines, reason)
+            if name := byline_name(para.text):
+                author = author or name
+                waiting.extend(para.numbers)
                 continue
-            yield Record(
-                source_file=ctx.source_file, lines=para.numbers, text=para.text, title=title,
-                source_kind="forum_comment",
+            if found := source_credit(para.text, ctx.outlets):
+                if comments:
+                    comments[-1].lines.extend(para.numbers)
+                    mark_quoted(comments[-1], found.name)
+                else:
+                    credit = credit or found.name
+                    waiting.extend(para.numbers)
+                continue
+            if reason := boilerplate_reason(para.text):
+                out.append(reject(ctx.source_file, para.lines, reason))
+                continue
+            record = Record(
+                source_file=ctx.source_file, lines=[*waiting, *para.numbers], text=para.text, title=title,
+                source_kind="forum_comment", author=author,
             )
+            if credit or (credit := dateline_source(para.text, ctx.outlets)):
+                mark_quoted(record, credit)
+            author, waiting, credit = None, [], None
+            comments.append(record)
+            out.append(record)
+        if waiting and comments:  # a byline after the last comment signs it
+            comments[-1].lines.extend(waiting)
+            comments[-1].author = comments[-1].author or author
+        elif waiting:
+            out.append(reject(ctx.source_file, [ln for p in paras for ln in p.lines if ln.number in waiting],
+                              "byline without a comment"))
+        yield from out
 
 
 class ArticleReader:
@@ -58,15 +93,28 @@ class ArticleReader:
         return 0.05 if text.strip() else 0.0
 
     def read(self, text: str, ctx: ReadContext) -> Iterator[Unit]:
-        """Yield one record; a short first line is the title."""
+        """Yield one record; a short first line is the title, a byline paragraph the ``author``.
+
+        A source or republication line ("Source: Reuters", "Originally published by ZeroHedge") or an agency
+        dateline opening the text makes the article a repost, quoted from that outlet.
+        """
         paras = blocks(split_lines(text))
         title = None
         if len(paras) > 1 and len(paras[0].lines) == 1 and _is_title(paras[0].text):
             title = paras[0].text
         kept: list[int] = []
         body: list[str] = []
+        author = credit = None
         for k, para in enumerate(paras):
             if k == 0 and title:
+                kept.extend(para.numbers)
+                continue
+            if (name := byline_name(para.text)) and not author:
+                author = name
+                kept.extend(para.numbers)
+                continue
+            if found := source_credit(para.text, ctx.outlets):
+                credit = credit or found.name
                 kept.extend(para.numbers)
                 continue
             if reason := boilerplate_reason(para.text):
@@ -75,7 +123,11 @@ class ArticleReader:
             kept.extend(para.numbers)
             body.append(para.text)
         if body:
-            yield Record(source_file=ctx.source_file, lines=kept, text="\n\n".join(body), title=title)
+            record = Record(source_file=ctx.source_file, lines=kept, text="\n\n".join(body), title=title,
+                            author=author)
+            if credit or (credit := dateline_source(body[0], ctx.outlets)):
+                mark_quoted(record, credit)
+            yield record
         elif kept:
             yield reject(ctx.source_file, [ln for p in paras for ln in p.lines if ln.number in kept],
                          "title without text")

@@ -51,7 +51,11 @@ TABLE_KINDS = ("csv", "tsv", "jsonl", "parquet")
 READER_NAMES = (*sorted(READERS), *sorted(BYTE_READERS), TABLE_READER)
 MANIFEST_NAME = "manifest.yaml"
 # Fields a manifest entry may fill in (when the reader found nothing) or force (under ``override:``).
-DOCUMENT_FIELDS = ("outlet", "via", "source_kind", "voice", "quoted_from", "title", "published_date", "lang")
+# ``published_date`` may be a month (YYYY-MM, stored as the 1st with precision ``month``); ``date_precision``
+# (day, month or approximate) says how exact the manifest's date is.
+DOCUMENT_FIELDS = ("outlet", "via", "source_kind", "voice", "quoted_from", "title", "published_date", "lang",
+                   "author", "date_precision")
+MANIFEST_PRECISIONS = ("day", "month", "approximate")
 _ENTRY_KEYS = {*DOCUMENT_FIELDS, "reader", "quoted_blocks", "override", "description", "notes", "columns", "table"}
 
 
@@ -138,18 +142,32 @@ def load_manifest(corpus_dir: Path) -> dict[str, dict[str, Any]]:
         bad = set(override) - set(DOCUMENT_FIELDS)
         if bad:
             raise ManifestError(f"{path}: {name!r} override has unknown fields {sorted(bad)}")
-        for key in ("published_date",):
-            for value in (entry.get(key), override.get(key)):
-                if value is not None and not _is_iso_date(str(value)):
-                    raise ManifestError(f"{path}: {name!r} {key} must be YYYY-MM-DD, got {value!r}")
+        for value in (entry.get("published_date"), override.get("published_date")):
+            if value is not None and manifest_date(value) is None:
+                raise ManifestError(f"{path}: {name!r} published_date must be YYYY-MM-DD or YYYY-MM, got {value!r}")
+        for value in (entry.get("date_precision"), override.get("date_precision")):
+            if value is not None and value not in MANIFEST_PRECISIONS:
+                raise ManifestError(f"{path}: {name!r} date_precision must be one of {list(MANIFEST_PRECISIONS)}, "
+                                    f"got {value!r}")
     return {str(k): v for k, v in files.items()}
 
 
-def _is_iso_date(value: str) -> bool:
+def manifest_date(value: object) -> tuple[str, str] | None:
+    """A manifest date as ``(YYYY-MM-DD, precision)``, or None if it is neither a date nor a month.
+
+    A full date has precision ``day``; a month ``YYYY-MM`` is stored as its 1st, with precision ``month``.
+
+    >>> manifest_date("2025-11"), manifest_date("2019-05-03"), manifest_date("2019-13")
+    (('2025-11-01', 'month'), ('2019-05-03', 'day'), None)
+    """
     from datetime import date
 
+    text = str(value).strip()
     try:
-        date.fromisoformat(value)
+        if len(text) == 7:
+            return date.fromisoformat(f"{text}-01").isoformat(), "month"
+        if len(text) == 10:
+            return date.fromisoformat(text).isoformat(), "day"
     except ValueError:
-        return False
-    return len(value) == 10
+        return None
+    return None

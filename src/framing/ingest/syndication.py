@@ -3,7 +3,10 @@
 The text is the item's full content (``content:encoded``, Atom ``content``) when it has one, else its summary
 (``description``); HTML in it becomes plain text with paragraph breaks kept. The outlet is the first of the
 item's ``<source>``, the feed title, the item link's domain and the feed link's domain that the outlet alias
-table knows, else the first one given. Items are numbered from 1 in ``source_lines``.
+table knows, else the first one given. Items are numbered from 1 in ``source_lines``. ``author`` is the item's
+``<author>`` (its name, without the e-mail address) or ``dc:creator``. An item without a date takes the feed's
+(``<lastBuildDate>``/``<pubDate>`` of the channel, Atom ``<updated>``) with precision ``approximate``; a source line
+in the text ("Source: Reuters", "Originally published by …") makes the item a repost (:mod:`framing.ingest.reposts`).
 
 feedparser only ever gets the bytes (wrapped in a stream): given a string or bytes it would take them for a URL
 or a file name and fetch or open it.
@@ -23,6 +26,7 @@ import feedparser
 from framing.ingest.base import ReadContext, Record, Reject, Unit, excerpt
 from framing.ingest.dates import parse_date
 from framing.ingest.markup import html_to_text
+from framing.ingest.reposts import credit_text
 
 _ROOTS = (b"<rss", b"<feed", b"<rdf:rdf")
 _HTML_ROOTS = (b"<html", b"<!doctype html")
@@ -78,6 +82,24 @@ def entry_date(entry: Any) -> str | None:
 def _field(entry: Any, key: str) -> Any:
     """``entry[key]`` or None, without feedparser's deprecated ``updated`` -> ``published`` fallback (it warns)."""
     return dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)
+
+
+def entry_author(entry: Any) -> str | None:
+    """The item's author as written: ``<author>``'s name (not its e-mail address) or ``dc:creator``.
+
+    >>> entry_author({"author": "jane@example.com (Jane Doe)", "author_detail": {"name": "Jane Doe"}})
+    'Jane Doe'
+    >>> entry_author({"author": "news@example.com"}), entry_author({"authors": [{"name": "A. Writer"}]})
+    (None, 'A. Writer')
+    """
+    detail = _field(entry, "author_detail") or {}
+    names = [detail.get("name"), _field(entry, "author"), *[a.get("name") for a in _field(entry, "authors") or []
+                                                              if isinstance(a, dict)]]
+    for name in names:
+        text = str(name or "").strip()
+        if text and not re.fullmatch(r"\S+@\S+", text):
+            return text
+    return None
 
 
 def _raw_date(entry: Any) -> str | None:
@@ -138,6 +160,7 @@ class SyndicationReader:
         # A feed cut off mid-item parses as far as it goes; items whose closing tag is missing are incomplete.
         complete = len(_CLOSED_ITEM.findall(data)) if error is not None else len(entries)
         feed = parsed.feed
+        feed_date = entry_date(feed)
         for i, entry in enumerate(entries, 1):
             title = _as_text(entry.get("title_detail"), entry.get("title")) or None
             if i > complete:
@@ -149,6 +172,9 @@ class SyndicationReader:
                 yield Reject(ctx.source_file, [i], "feed item without text", excerpt(title or entry.get("link") or ""))
                 continue
             link = entry.get("link")
-            yield Record(source_file=ctx.source_file, lines=[i], text=text, outlet=entry_outlet(entry, feed, ctx),
-                         title=title, published_date=entry_date(entry) or _raw_date(entry),
-                         extra={"url": link} if link else {})
+            record = Record(source_file=ctx.source_file, lines=[i], text=text, outlet=entry_outlet(entry, feed, ctx),
+                            title=title, published_date=entry_date(entry) or _raw_date(entry),
+                            author=entry_author(entry), extra={"url": link} if link else {})
+            if record.published_date is None and feed_date:
+                record.published_date, record.date_precision = feed_date, "approximate"
+            yield credit_text(record, ctx.outlets)

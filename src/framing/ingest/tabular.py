@@ -5,6 +5,8 @@ exports (``stories_id, publish_date, title, url, media_name`` …) and GDELT-sty
 (``DATE, SourceCommonName, DocumentIdentifier`` …). A manifest entry's ``columns:`` mapping overrides any of them,
 e.g. ``columns: {text: body, outlet: site}``. A row without text goes to the ledger (Media Cloud and GDELT lists
 often carry only metadata: join the texts first). Rows are numbered from 1 after the header in ``source_lines``.
+An ``author``/``byline``/``authors`` column gives ``author`` (a byline's "By" dropped, a list of names joined with
+", "); a source line opening or closing the text ("Source: Reuters") makes the row a repost.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from typing import Any
 import pandas as pd
 
 from framing.ingest.base import ReadContext, Record, Reject, Unit, excerpt
+from framing.ingest.boilerplate import byline_name
 from framing.ingest.dates import check_date
+from framing.ingest.reposts import credit_text
 
 COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "text": ("text", "content", "body", "full_text", "story_text", "article_text", "fulltext", "maintext"),
@@ -33,6 +37,7 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "published_date": ("published_date", "publish_date", "date", "pub_date", "publication_date", "published",
                        "sqldate", "datetime"),
     "url": ("url", "link", "documentidentifier", "sourceurl", "story_url"),
+    "author": ("author", "byline", "authors", "author_name", "creator", "writer"),
 }
 def resolve_columns(columns: list[str], mapping: dict[str, str] | None = None) -> dict[str, str | None]:
     """Which column holds each field: the manifest's mapping first, then the known names.
@@ -293,8 +298,29 @@ def table_units(table: pd.DataFrame, ctx: ReadContext, *, first_row: int = 1,
         extra: dict[str, Any] = {"url": cell("url")} if cell("url") else {}
         if problem:
             extra["date_problem"] = problem
-        yield Record(source_file=ctx.source_file, lines=[i], text=str(text), outlet=cell("outlet"),
-                     title=cell("title"), published_date=published, extra=extra)
+        record = Record(source_file=ctx.source_file, lines=[i], text=str(text), outlet=cell("outlet"),
+                        title=cell("title"), published_date=published, author=_author_cell(row, cols["author"]),
+                        extra=extra)
+        yield credit_text(record, ctx.outlets)
+
+
+def _author_cell(row: dict[str, Any], column: str | None) -> str | None:
+    """The author a row names: a list of names (JSON Lines, Parquet) joined with ", ", a byline without "By".
+
+    >>> _author_cell({"byline": "By Jane Doe"}, "byline"), _author_cell({"authors": ["A. One", "B. Two"]}, "authors")
+    ('Jane Doe', 'A. One, B. Two')
+    """
+    value = row.get(column) if column else None
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if hasattr(value, "tolist") and not isinstance(value, str):  # a Parquet list arrives as an array
+        value = value.tolist()
+    if isinstance(value, list | tuple):
+        value = ", ".join(str(v).strip() for v in value if v is not None and str(v).strip())
+    text = str(value).strip()
+    if text in ("", "nan", "None"):
+        return None
+    return byline_name(text) or text
 
 
 def iter_parsed_batches(path: Path, kind: str, *, rows: int) -> Iterator[ParsedTable]:

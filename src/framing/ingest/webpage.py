@@ -3,8 +3,9 @@
 One document per file. Scripts, styles, ``<noscript>``, templates and navigation are removed before extraction, so
 they never reach the text; a headline repeated as the text's first paragraph is dropped (it is the title). The
 outlet is the page's site name (``og:site_name``) or host name, whichever the alias table knows, else the site
-name, else the host name. trafilatura reads the bytes it is given and fetches nothing (only its ``fetch_url``
-would).
+name, else the host name; ``author`` is the page's author metadata (trafilatura reads ``<meta name="author">``,
+JSON-LD and byline markup). A source line as the text's first or last paragraph makes the page a repost.
+trafilatura reads the bytes it is given and fetches nothing (only its ``fetch_url`` would).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from trafilatura.utils import load_html
 
 from framing.ingest.base import ReadContext, Record, Reject, Unit, excerpt
 from framing.ingest.markup import element_text
+from framing.ingest.reposts import credit_text
 
 _HTML_ROOTS = (b"<html", b"<!doctype html")
 _FEED_ROOTS = (b"<rss", b"<feed", b"<rdf:rdf")
@@ -83,5 +85,7 @@ class WebPageReader:
         sitename, hostname = getattr(doc, "sitename", None), getattr(doc, "hostname", None)
         outlet = next((n for n in (sitename, hostname) if n and ctx.outlets.find(n)), None) or sitename or hostname
         url = getattr(doc, "url", None)
-        yield Record(source_file=ctx.source_file, lines=[1], text=text, outlet=outlet, title=title,
-                     published_date=getattr(doc, "date", None) or None, extra={"url": url} if url else {})
+        author = (getattr(doc, "author", None) or "").strip() or None
+        yield credit_text(Record(source_file=ctx.source_file, lines=[1], text=text, outlet=outlet, title=title,
+                                 published_date=getattr(doc, "date", None) or None, author=author,
+                                 extra={"url": url} if url else {}), ctx.outlets)
