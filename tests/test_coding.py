@@ -1,5 +1,7 @@
+import dataclasses
 import functools
 import json
+import math
 
 import krippendorff
 import numpy as np
@@ -13,7 +15,7 @@ from framing.models import artefacts
 
 CODEBOOK = IssueCodebook.load()
 HIDDEN = {"automatic", "outlet", "actor_label", "frame_present", "frame_prob", "p_negative", "p_positive", "cues",
-          "flagged", "stratum"}
+          "flagged", "stratum", "voice", "speaker", "speaker_ref", "stance"}
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +36,9 @@ def cues(sheet):
 @pytest.mark.parametrize(
     ("unit", "by", "column"),
     [("issue", "frame", "frame"), ("issue", "outlet", "outlet"), ("generic", "frame", "frame"),
-     ("generic", "outlet", "outlet"), ("actor", "actor", "actor"), ("actor", "outlet", "outlet")],
+     ("generic", "outlet", "outlet"), ("actor", "actor", "actor"), ("actor", "outlet", "outlet"),
+     ("voice", "outlet", "outlet"), ("voice", "actor", "actor"), ("stance", "frame", "frame"),
+     ("stance", "outlet", "outlet")],
 )
 def test_sample_draws_the_same_number_from_every_stratum(tables, unit, by, column):
     sheet = draw(tables, unit=unit, by=by, per_stratum=4, seed=3)
@@ -76,8 +80,33 @@ def test_sample_is_seeded_and_blind(tables):
 
 
 def test_frame_strata_need_frame_units(tables):
-    with pytest.raises(ValueError, match="--by frame needs frame units"):
-        draw(tables, unit="actor", by="frame")
+    for unit in ("actor", "voice"):
+        with pytest.raises(ValueError, match="--by frame needs frame units"):
+            draw(tables, unit=unit, by="frame")
+
+
+@pytest.mark.parametrize(("unit", "default_by", "key"),
+                         [("voice", "outlet", ["doc_id", "sent_idx", "char_start", "char_end"]),
+                          ("stance", "frame", ["doc_id", "sent_idx", "frame"])])
+def test_voice_and_stance_sheets_are_blind_seeded_and_stratified(tables, unit, default_by, key):
+    spec = coding.UNIT_SPECS[unit]
+    a = draw(tables, unit=unit, per_stratum=3, seed=7)
+    pd.testing.assert_frame_equal(a, draw(tables, unit=unit, per_stratum=3, seed=7))
+    assert set(a["item_id"]) != set(draw(tables, unit=unit, per_stratum=3, seed=8)["item_id"])
+    assert a.attrs["sample"]["by"] == default_by
+    assert list(a.columns) == ["item_id", *spec.columns, "code", "coder", "notes"] and not HIDDEN & set(a.columns)
+    assert a[["code", "coder", "notes"]].eq("").all().all() and a["item_id"].str.startswith(f"{unit}-").all()
+    pool = coding.candidate_units(tables, unit)
+    joined = a[["item_id"]].merge(pool, on="item_id", validate="one_to_one")
+    assert joined[default_by].value_counts().le(3).all() and joined[default_by].nunique() == pool[default_by].nunique()
+    assert set(pool["automatic"]) <= set(spec.codes) - {"error"}  # the detector never says it is wrong
+    if unit == "voice":  # the sentence marks the mention, as on actor sheets
+        assert all(coding.unmark_target(m, s, e)[s:e] == t for m, s, e, t in a[["sentence", "char_start", "char_end",
+                                                                                 "mention"]].itertuples(index=False))
+    else:  # only detector hits, each (sentence, frame) once
+        hits = tables.issue_frame_sentences.astype({"doc_id": str})
+        assert len(a.merge(hits, on=key)) == len(a)
+        assert not a[["sentence", "frame"]].duplicated().any()
 
 
 # ---------------------------------------------------------------- sheets: XLSX and CSV
@@ -111,6 +140,26 @@ def test_sheet_round_trip_with_codebook(tables, tmp_path, suffix):
 def test_actor_codebook_uses_the_newsmtsc_codes():
     book = coding.codebook_table("actor")
     assert [e for e in book["entry"] if e.startswith("code")] == ["code negative", "code neutral", "code positive"]
+
+
+@pytest.mark.parametrize(("unit", "codes"), [("voice", ["author", "quoted", "reported"]),
+                                             ("stance", ["used", "reported", "rebutted", "error"])])
+def test_voice_and_stance_codebooks_define_every_code_with_an_example(tables, tmp_path, unit, codes):
+    from openpyxl import load_workbook
+
+    book = coding.codebook_table(unit)
+    rows = book[book["entry"].str.startswith("code ")]
+    assert rows["name"].tolist() == codes == list(coding.UNIT_SPECS[unit].codes)
+    assert rows["definition"].str.len().gt(40).all() and rows["include"].ne("").all()
+    assert rows["examples"].str.match(r"^\+ [^;]+$").all()  # one example each
+    if unit == "voice":
+        assert rows["examples"].str.contains(r"\[\[\w+\]\]").all()  # the target marked as on the sheet
+    else:
+        assert {f"frame {slug}" for slug in CODEBOOK.frames} <= set(book["entry"])  # the frames' own rules too
+    assert all(c in book.set_index("entry").at["instructions", "definition"] for c in codes)
+    path = tmp_path / f"{unit}.xlsx"
+    coding.write_sheet(draw(tables, unit=unit, per_stratum=1), path)
+    assert load_workbook(path)["coding"].data_validations.dataValidation[0].formula1 == '"' + ",".join(codes) + '"'
 
 
 # ---------------------------------------------------------------- agreement
@@ -348,3 +397,189 @@ def test_cli_sample_agreement_and_train(tables, tmp_path, capsys, monkeypatch, s
     assert "-coded-" in summary["model_file"] and summary["coded_units"] == len(sheet)
     assert main(["train", "roles", "--coded", str(tmp_path / "ana.xlsx")]) == 2
     assert "cannot train the roles model" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- voice and stance units on hand-made tables
+
+# rt: d1, d2; sott: d3, d4 (d4 a quoted document, a quoted block); d5 a copy of d1. One mention per sentence:
+# key → (actor, the attribution voice in the table, ana's code, ben's code)
+MENTIONS = {
+    ("d1", 0): ("maduro", "author", "author", "author"),
+    ("d1", 1): ("putin", "author", "quoted", "quoted"),
+    ("d2", 0): ("lavrov", "quoted", "quoted", "quoted"),
+    ("d2", 1): ("pompeo", "reported", "reported", "author"),  # the coders tie: no consensus
+    ("d3", 0): ("maduro", "author", "author", "author"),
+    ("d3", 1): ("trump", "reported", "reported", "reported"),
+    ("d4", 0): ("bolton", "reported", "author", "author"),
+    ("d4", 1): ("rubio", "quoted", "quoted", "quoted"),
+}
+
+
+def handmade_tables(*, voice=True, stance=True):
+    docs = [("d1", "rt", "author", None), ("d2", "rt", "author", None), ("d3", "sott", "author", None),
+            ("d4", "sott", "quoted", None), ("d5", "rt", "author", "d1")]
+    documents = pd.DataFrame([{"doc_id": d, "outlet": o, "voice": v, "duplicate_of": dup, "title": f"Title {d}",
+                               "text": "..."} for d, o, v, dup in docs])
+    names = actors.ActorRegistry.load().names
+    sentences, mentions = [], []
+    for d, _, _, _ in docs:
+        for i in (0, 1):
+            actor, own, _, _ = MENTIONS[("d1" if d == "d5" else d, i)]
+            name = names[actor].split()[-1]
+            sentences.append({"doc_id": d, "sent_idx": i, "text": f"On day {i}, {name} spoke about {d}."})
+            start = len(f"On day {i}, ")
+            mentions.append({"doc_id": d, "sent_idx": i, "char_start": start, "char_end": start + len(name),
+                             "actor": actor, "mention": name, "actor_label": "neutral", "voice": own})
+    hits = pd.DataFrame({"doc_id": ["d1", "d1", "d3", "d4", "d5"], "sent_idx": [0, 1, 0, 1, 0],
+                         "frame": ["coup-regime-change", "oil-resources", "coup-regime-change", "economic-war-sanctions",
+                                   "coup-regime-change"], "cues": "x",
+                         "stance": pd.array(["used", "reported", "rebutted", None, "used"], dtype="string")})
+    mentions = pd.DataFrame(mentions).astype({"voice": "string"})
+    return dataclasses.replace(pipeline.empty_tables(), documents=documents, sentences=pd.DataFrame(sentences),
+                               actor_mentions=mentions if voice else mentions.drop(columns="voice"),
+                               issue_frame_sentences=hits if stance else hits.drop(columns="stance"))
+
+
+def by_key(pool, *cols):
+    return {(d, int(i)): v for d, i, v in pool[["doc_id", "sent_idx", *cols]].itertuples(index=False)}
+
+
+def test_voice_and_stance_fall_back_when_the_tables_lack_the_columns():
+    with_cols = handmade_tables()
+    pool = coding.candidate_units(with_cols, "voice")
+    assert "d5" not in set(pool["doc_id"])  # a copy is not coded twice
+    own = {k: v[1] for k, v in MENTIONS.items()}
+    assert by_key(pool, "automatic") == own  # the mention's own voice (d4's quoted and reported kept)
+    # no voice column (tables written before the attribution layer): the document's voice
+    bare = coding.candidate_units(handmade_tables(voice=False), "voice")
+    assert by_key(bare, "automatic") == {k: "quoted" if k[0] == "d4" else "author" for k in MENTIONS}
+    # an empty voice takes the document's; the author's voice of a quoted document is the quoted source's
+    mentions = with_cols.actor_mentions.copy()
+    mentions.loc[[0, 6], "voice"] = pd.NA  # d1 s0, d4 s0
+    mentions.loc[7, "voice"] = "author"  # d4 s1
+    voices = coding.mention_voices(dataclasses.replace(with_cols, actor_mentions=mentions))
+    assert voices.tolist()[:8] == ["author", "author", "quoted", "reported", "author", "reported", "quoted", "quoted"]
+    # stance: an empty one, or no column at all, is "used"
+    assert coding.hit_stances(with_cols).tolist() == ["used", "reported", "rebutted", "used", "used"]
+    assert coding.hit_stances(handmade_tables(stance=False)).tolist() == ["used"] * 5
+    stance = coding.candidate_units(handmade_tables(stance=False), "stance")
+    assert len(stance) == 4 and set(stance["automatic"]) == {"used"}  # the copy d5 left out
+    assert by_key(coding.candidate_units(with_cols, "stance"), "automatic") == {
+        ("d1", 0): "used", ("d1", 1): "reported", ("d3", 0): "rebutted", ("d4", 1): "used"}
+
+
+def code_by_key(sheet, pick):
+    return [pick[(d, int(i))] for d, i in sheet[["doc_id", "sent_idx"]].itertuples(index=False)]
+
+
+def test_voice_agreement_per_outlet_matches_a_hand_computation(tmp_path):
+    tables = handmade_tables()
+    sheet = draw(tables, unit="voice", per_stratum=10, seed=1)
+    assert len(sheet) == 8 and sheet.attrs["per_stratum"] == {"rt": 4, "sott": 4} and "outlet" not in sheet
+    paths = [code_sheet(sheet, code_by_key(sheet, {k: v[2] for k, v in MENTIONS.items()}), "ana", tmp_path / "a.csv"),
+             code_sheet(sheet, code_by_key(sheet, {k: v[3] for k, v in MENTIONS.items()}), "ben", tmp_path / "b.csv")]
+    sheets = coding.read_coded(paths)
+    automatic = coding.automatic_codes(sheets[0].table, tables=tables)
+    assert list(automatic) == ["attribution"]
+    scores = coding.agreement(sheets, automatic=automatic).set_index(["scope", "comparison"])
+    # coders: one disagreement (d2 s1: reported/author) in 8 units; 16 values: author 7, quoted 6, reported 3;
+    # alpha = 1 - (n - 1) * (o_ar + o_ra) / (n^2 - sum n_c^2)
+    assert scores.loc[("all", "coders"), "alpha"] == pytest.approx(1 - 15 * 2 / (16 ** 2 - (7 ** 2 + 6 ** 2 + 3 ** 2)))
+    by = coding.outlet_scores(sheets, automatic=automatic, documents=tables.documents)
+    assert list(by.columns) == list(coding.OUTLET_COLUMNS)
+    assert by["outlet"].unique().tolist() == ["all", "rt", "sott"]  # looked up from doc_id: the sheet is blind
+    got = by.set_index(["outlet", "code"])
+    nan = float("nan")
+    # consensus vs attribution, ties left out. rt (3 units): d1 s0 author/author, d1 s1 quoted/author, d2 s0
+    # quoted/quoted; sott (4): author/author, reported/reported, author/reported, quoted/quoted
+    expected = {
+        ("rt", "author"): (3, 1, 2, 1 / 2, 1, 2 / 3), ("rt", "quoted"): (3, 2, 1, 1, 1 / 2, 2 / 3),
+        ("rt", "reported"): (3, 0, 0, nan, nan, nan),
+        ("sott", "author"): (4, 2, 1, 1, 1 / 2, 2 / 3), ("sott", "quoted"): (4, 1, 1, 1, 1, 1),
+        ("sott", "reported"): (4, 1, 2, 1 / 2, 1, 2 / 3),
+        ("all", "author"): (7, 3, 3, 2 / 3, 2 / 3, 2 / 3), ("all", "quoted"): (7, 3, 2, 1, 2 / 3, 4 / 5),
+        ("all", "reported"): (7, 1, 2, 1 / 2, 1, 2 / 3),
+        ("rt", "macro"): (3, 3, 3, 3 / 4, 3 / 4, 2 / 3),  # reported, absent on both sides, is left out
+        ("sott", "macro"): (4, 4, 4, 5 / 6, 5 / 6, (2 / 3 + 1 + 2 / 3) / 3),
+        ("all", "macro"): (7, 7, 7, (2 / 3 + 1 + 1 / 2) / 3, (2 / 3 + 2 / 3 + 1) / 3, (2 / 3 + 4 / 5 + 2 / 3) / 3),
+    }
+    for key, values in expected.items():
+        row = got.loc[key, ["n_units", "n_consensus", "n_automatic", "precision", "recall", "f1"]].tolist()
+        assert row == pytest.approx(list(values), nan_ok=True), key
+    pooled = scores.loc[("all", "consensus vs attribution")]
+    assert [pooled["n_units"], pooled["precision"], pooled["recall"], pooled["f1"]] == pytest.approx(
+        [7, *expected[("all", "macro")][3:]])
+
+
+def test_stance_scores_count_detector_errors_against_it(tmp_path):
+    tables = handmade_tables()
+    sheet = draw(tables, unit="stance", per_stratum=10, seed=2)
+    assert len(sheet) == 4 and set(sheet["frame"]) == {"coup-regime-change", "oil-resources", "economic-war-sanctions"}
+    coded = {("d1", 0): "used", ("d1", 1): "error", ("d3", 0): "Used", ("d4", 1): "reported"}  # case is forgiven
+    (checked,) = coding.read_coded([code_sheet(sheet, code_by_key(sheet, coded), "ana", tmp_path / "s.xlsx")])
+    automatic = coding.automatic_codes(checked.table, tables=tables)  # used, reported, rebutted, used (empty → used)
+    by = coding.outlet_scores([checked], automatic=automatic, documents=tables.documents).set_index(["outlet", "code"])
+    nan = float("nan")
+    # all: used: predicted d1 s0, d4 s1, coded d1 s0, d3 s0: 1 of 2 each; reported: predicted d1 s1 (coded error),
+    # coded d4 s1; rebutted: predicted d3 s0, never coded; error: coded once, never predicted
+    expected = {"used": (2, 2, 1 / 2, 1 / 2, 1 / 2), "reported": (1, 1, 0, 0, 0), "rebutted": (0, 1, 0, nan, 0),
+                "error": (1, 0, nan, 0, 0)}
+    for code, values in expected.items():
+        row = by.loc[("all", code), ["n_consensus", "n_automatic", "precision", "recall", "f1"]].tolist()
+        assert row == pytest.approx(list(values), nan_ok=True), code
+    assert by.loc[("all", "macro"), ["precision", "recall", "f1"]].tolist() == pytest.approx([1 / 6, 1 / 6, 1 / 8])
+    assert by.loc[("rt", "macro"), "n_units"] == 2 and by.loc[("sott", "macro"), "n_units"] == 2
+    assert math.isnan(by.loc[("sott", "error"), "f1"])  # no error in sott, on either side
+
+
+def test_voice_and_stance_sheets_reject_bad_codes_by_row(tmp_path):
+    tables = handmade_tables()
+    sheet = draw(tables, unit="voice", per_stratum=10, seed=1)
+    codes = ["Author"] * len(sheet)
+    codes[1], codes[4] = "speaker", "1"
+    path = code_sheet(sheet, codes, "ana", tmp_path / "ana.csv")
+    with pytest.raises(ValueError, match=r"ana.csv: codes outside the allowed set \['author', 'quoted', 'reported'\] "
+                                         r"in 2 row\(s\): row 3 \(voice-\w+: 'speaker'\), row 6 \(voice-\w+: '1'\)"):
+        coding.read_coded([path])
+    stance = draw(tables, unit="stance", per_stratum=10, seed=2)
+    path = code_sheet(stance, ["used", "wrong", "used", "used"], "ben", tmp_path / "ben.xlsx")
+    with pytest.raises(ValueError, match=r"ben.xlsx: codes outside the allowed set \['used', 'reported', 'rebutted', "
+                                         r"'error'\] in 1 row\(s\): row 3 \(stance-\w+: 'wrong'\)"):
+        coding.read_coded([path])
+    ok = coding.read_coded([code_sheet(sheet, ["quoted"] * len(sheet), "ana", tmp_path / "ok.csv")])
+    with pytest.raises(ValueError, match="voice sheets are scored against the study's tables"):
+        coding.automatic_codes(ok[0].table)
+    with pytest.raises(ValueError, match="voice sheets score the attribution rules, which is not trained"):
+        coding.training_data(ok)
+
+
+def test_cli_voice_sheet_scored_by_outlet(tables, tmp_path, capsys):
+    from framing.cli import main
+
+    out = tmp_path / "voice.xlsx"
+    assert main(["-q", "sample", "--unit", "voice", "--per-stratum", "3", "--actor-mode", "fast",
+                 "--out", str(out)]) == 0
+    assert "stratified by outlet" in capsys.readouterr().out
+    sheet = coding.read_sheet(out)
+    truth = coding.automatic_codes(sheet, tables=tables)["attribution"]
+    code_sheet(sheet, truth.tolist(), "ana", tmp_path / "ana.xlsx")
+    assert main(["agreement", str(tmp_path / "ana.xlsx"), "--sample", str(out)]) == 2
+    assert "give the corpus the sheet was drawn from (--corpus DIR)" in capsys.readouterr().err
+    assert main(["-q", "agreement", str(tmp_path / "ana.xlsx"), "--sample", str(out), "--by-outlet", "--corpus",
+                 "data/raw", "--actor-mode", "fast", "--resamples", "100", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["agreement"][0]["comparison"] == "consensus vs attribution"
+    by = pd.DataFrame(result["by_outlet"])
+    pool = coding.candidate_units(tables, "voice")
+    n = sheet[["item_id"]].merge(pool, on="item_id").groupby("outlet").size()
+    macro = by[by["code"] == "macro"].set_index("outlet")
+    assert macro.loc["all", "n_units"] == len(sheet) and macro["n_units"].drop("all").to_dict() == n.to_dict()
+    assert macro["f1"].eq(1.0).all()  # coded as the tables say
+    tables.save(tmp_path / "tables")  # a run's tables instead of the corpus: the same figures
+    assert main(["agreement", str(tmp_path / "ana.xlsx"), "--by-outlet", "--tables", str(tmp_path / "tables"),
+                 "--resamples", "100", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == result
+    assert main(["-q", "agreement", str(tmp_path / "ana.xlsx"), "--by-outlet", "--corpus", "data/raw",
+                 "--actor-mode", "fast", "--resamples", "50"]) == 0
+    text = capsys.readouterr().out
+    assert "per outlet: precision, recall and F1" in text and all(o in text for o in n.index)

@@ -118,17 +118,35 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 def _agreement(args: argparse.Namespace) -> int:
-    from framing import coding
+    from framing import coding, pipeline
 
     sheets = coding.read_coded(args.sheets, sample=args.sample)
+    tables = None
+    if args.by_outlet or sheets[0].unit in coding.FROM_TABLES:
+        if args.tables:
+            if not Path(args.tables).is_dir():
+                raise FileNotFoundError(f"tables folder not found: {args.tables}")
+            tables = pipeline.StudyTables.load(Path(args.tables))
+        elif args.corpus:
+            tables = pipeline.run(args.corpus, actor_mode=args.actor_mode, progress=not args.quiet)
+        else:
+            why = "--by-outlet looks the outlets up" if args.by_outlet else f"{sheets[0].unit} sheets are scored"
+            raise ValueError(f"{why} in the study's tables: give the corpus the sheet was drawn from (--corpus DIR) "
+                             "or a run's tables (--tables DIR)")
     measures = [m for m in (args.measures or "").split(",") if m] or None
-    automatic = coding.automatic_codes(sheets[0].table, measures=measures)
+    automatic = coding.automatic_codes(sheets[0].table, measures=measures, tables=tables)
     settings = coding.AgreementSettings(n_resamples=args.resamples, seed=args.seed)
     scores = coding.agreement(sheets, automatic=automatic, settings=settings)
+    by_outlet = (coding.outlet_scores(sheets, automatic=automatic, documents=tables.documents)
+                 if args.by_outlet and tables is not None else None)
     if args.json:
-        print(json.dumps(coding.summary(scores), indent=2))
+        print(json.dumps(coding.summary(scores) if by_outlet is None else
+                         {"agreement": coding.summary(scores), "by_outlet": coding.summary(by_outlet)}, indent=2))
     else:
         print(scores.round(3).to_string(index=False))
+        if by_outlet is not None:
+            print("\nper outlet: precision, recall and F1 against the coders' consensus")
+            print(by_outlet.round(3).to_string(index=False))
     return 0
 
 
@@ -258,11 +276,14 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--corpus", default="data/raw", help="folder of raw files")
     sample.add_argument("--out", default="coding_sheet.csv",
                         help="sheet to write: .xlsx (codebook in a second worksheet) or .csv (codebook beside it)")
-    sample.add_argument("--unit", default="issue", choices=["issue", "generic", "actor"],
+    sample.add_argument("--unit", default="issue", choices=["issue", "generic", "actor", "voice", "stance"],
                         help="what is coded: issue frames of sentences (1/0), generic frames of documents (1/0), "
-                             "or sentiment toward actor mentions (negative/neutral/positive)")
+                             "sentiment toward actor mentions (negative/neutral/positive), who says the words about "
+                             "an actor mention (voice: author/quoted/reported), or the stance of an issue-frame hit "
+                             "(stance: used/reported/rebutted/error)")
     sample.add_argument("--by", default=None, choices=["outlet", "frame", "actor"],
-                        help="strata drawn equally (default: frame for frame units, actor for actor units)")
+                        help="strata drawn equally (default: frame for issue, generic and stance units, actor for "
+                             "actor units, outlet for voice units)")
     sample.add_argument("--per-stratum", "--per-frame", dest="per_stratum", type=int, default=20,
                         help="units per stratum, split evenly across the automatic labels (default 20)")
     sample.add_argument("--seed", type=int, default=20190123)
@@ -275,7 +296,20 @@ def build_parser() -> argparse.ArgumentParser:
     agreement.add_argument("--sample", default=None, help="the blank sheet they were copied from (checks the ids)")
     agreement.add_argument("--measures", default=None,
                            help="automatic measures, comma-separated (issue: cues; generic: model; actor: "
-                                "accurate,fast,vader; default: cues, model, accurate,fast)")
+                                "accurate,fast,vader; voice: attribution; stance: stance; default: cues, model, "
+                                "accurate,fast, attribution, stance)")
+    agreement.add_argument("--by-outlet", action="store_true",
+                           help="also precision, recall and F1 of each measure against the consensus per outlet "
+                                "(looked up from doc_id in the study's tables: give --corpus or --tables)")
+    agreement.add_argument("--corpus", default=None,
+                           help="folder of raw files the sheet was drawn from (its tables are built or read from "
+                                "the cache); needed for --by-outlet and for voice and stance sheets")
+    agreement.add_argument("--tables", default=None, metavar="DIR",
+                           help="a run's tables folder (as `framing ingest` or `framing run` writes it), instead "
+                                "of --corpus")
+    agreement.add_argument("--actor-mode", default="accurate", choices=["accurate", "fast"],
+                           help="with --corpus: the tables' actor mode (as given to `framing sample`; the voice "
+                                "and stance codes are the same in both)")
     agreement.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples of units")
     agreement.add_argument("--seed", type=int, default=20190123, help="seed of the bootstrap")
     agreement.add_argument("--json", action="store_true")

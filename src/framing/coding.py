@@ -4,16 +4,20 @@ The round trip has four steps:
 
 1. :func:`draw_sample` picks units from the study's tables, the same number from each stratum (outlet, frame or
    actor) and, inside a stratum, as evenly as possible across the automatic measure's labels, so that precision
-   and recall can both be estimated. Three kinds of unit can be coded: an issue frame in a sentence
-   (``issue``: 1 or 0), a generic frame in a document (``generic``: 1 or 0), and the sentiment of a sentence
-   toward an actor mention (``actor``: negative, neutral or positive, the NewsMTSC convention).
+   and recall can both be estimated. Five kinds of unit can be coded: an issue frame in a sentence
+   (``issue``: 1 or 0), a generic frame in a document (``generic``: 1 or 0), the sentiment of a sentence
+   toward an actor mention (``actor``: negative, neutral or positive, the NewsMTSC convention), who says the words
+   about an actor mention (``voice``: author, quoted or reported) and the stance of an issue-frame hit
+   (``stance``: used, reported, rebutted, or error where the detector was wrong).
 2. :func:`write_sheet` writes the sheet, blind (no automatic label, score or outlet on it), with the codebook: a
    second worksheet ``codebook`` in an XLSX file, a sidecar ``<name>.codebook.csv`` beside a CSV file.
 3. Coders fill in ``code``; :func:`read_coded` reads their copies back and checks them (ids against the sample,
    codes against the allowed set, no empty ``code`` column).
 4. :func:`agreement` reports Krippendorff's alpha (nominal) between coders and between the coders, their consensus
-   and each automatic measure, with seeded percentile-bootstrap CIs over units; :func:`training_data` turns coded
-   sheets into rows that the generic-frame and actor-sentiment models add to their gold training data.
+   and each automatic measure, with seeded percentile-bootstrap CIs over units; :func:`outlet_scores` gives the
+   measures' precision, recall and F1 against the coders' consensus per outlet (the outlet is looked up from the
+   study's documents table: the sheet is blind); :func:`training_data` turns coded sheets into rows that the
+   generic-frame and actor-sentiment models add to their gold training data.
 
 Every item has an ``item_id`` that is a hash of the unit's key (document, sentence, frame or mention), so coded
 sheets join back to the study's tables however a coder sorts the rows.
@@ -22,6 +26,7 @@ sheets join back to the study's tables however a coder sorts the rows.
 from __future__ import annotations
 
 import hashlib
+import logging
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -36,10 +41,16 @@ from framing.safeio import atomic_path
 if TYPE_CHECKING:
     from framing.pipeline import StudyTables
 
-UNITS = ("issue", "generic", "actor")
+log = logging.getLogger(__name__)
+
+UNITS = ("issue", "generic", "actor", "voice", "stance")
 STRATA = ("outlet", "frame", "actor")
 ACTOR_CODES = ("negative", "neutral", "positive")
+VOICE_CODES = ("author", "quoted", "reported")
+STANCE_CODES = ("used", "reported", "rebutted", "error")
 BINARY_CODES = ("0", "1")
+MENTION_UNITS = ("actor", "voice")  # units that are an actor mention in a sentence
+HIT_UNITS = ("issue", "stance")  # units that are a frame in a sentence
 MARK_OPEN, MARK_CLOSE = "[[", "]]"
 CODEBOOK_SHEET = "codebook"
 CODING_SHEET = "coding"
@@ -75,6 +86,20 @@ UNIT_SPECS = {
         "actor",
         "write negative, neutral or positive in 'code': how the sentence portrays the target marked "
         f"{MARK_OPEN}like this{MARK_CLOSE} (not the sentence's overall tone)"),
+    "voice": Unit(
+        "voice", ("doc_id", "sent_idx", "char_start", "char_end"),
+        ("doc_id", "sent_idx", "char_start", "char_end", "actor", "actor_name", "mention", "sentence"), VOICE_CODES,
+        "outlet",
+        "write author, quoted or reported in 'code': who says the words about the target marked "
+        f"{MARK_OPEN}like this{MARK_CLOSE}: the outlet itself (author), someone quoted word for word (quoted), or "
+        "someone whose words the outlet passes on without quotation marks (reported)"),
+    "stance": Unit(
+        "stance", ("doc_id", "sent_idx", "frame"),
+        ("doc_id", "sent_idx", "frame", "frame_name", "definition", "sentence"), STANCE_CODES, "frame",
+        "write used, reported, rebutted or error in 'code' for the frame named in 'frame_name', which the "
+        "detector found in the sentence: used if the outlet itself presents the events through the frame, "
+        "reported if it passes on someone else's use of it, rebutted if the frame is raised only to be denied or "
+        "mocked, error if the sentence does not carry the frame at all or is not about the codebook's topic"),
 }
 CODER_COLUMNS = ("code", "coder", "notes")
 
@@ -83,8 +108,8 @@ CODER_COLUMNS = ("code", "coder", "notes")
 class SampleSettings:
     """Settings for :func:`draw_sample`."""
 
-    unit: str = "issue"  # issue, generic or actor
-    by: str | None = None  # outlet, frame or actor (None: frame for frame units, actor for actor units)
+    unit: str = "issue"  # issue, generic, actor, voice or stance
+    by: str | None = None  # outlet, frame or actor (None: the unit's default_by: frame, actor or outlet)
     per_stratum: int = 20  # units drawn from each stratum (fewer where a stratum has fewer)
     seed: int = 20190123
     balance_automatic: bool = True  # inside a stratum, draw evenly across the automatic measure's labels
@@ -214,22 +239,80 @@ def _unmarked(sheet: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["text", "start", "end"])
 
 
-def _actor_pool(tables: StudyTables) -> pd.DataFrame:
+def mention_voices(tables: StudyTables) -> pd.Series:
+    """Who says the words about each actor mention (``author``, ``quoted``, ``reported``), per mention row.
+
+    One value per row of ``tables.actor_mentions``: the mention's own attribution ``voice`` (that of the clause it
+    falls in). Where the table has no ``voice`` column (tables written before the attribution layer) or leaves it
+    empty, the mention takes its document's ``voice``. A mention in the author's voice of a quoted document (a
+    quoted block) is ``quoted``: the words are the quoted source's, not the outlet's (as
+    :func:`framing.compare.in_voice` counts them).
+    """
+    mentions = tables.actor_mentions
+    docs = tables.documents.drop_duplicates("doc_id")
+    by_doc = pd.Series(docs["voice"].astype(str).to_numpy(dtype=object), index=docs["doc_id"].astype(str).to_numpy())
+    doc_voice = mentions["doc_id"].astype(str).map(by_doc).fillna("author").astype(object)
+    if "voice" in mentions.columns:
+        own = mentions["voice"].astype("string").fillna("").str.strip().astype(object)
+        own = own.where(own != "", doc_voice)
+    else:
+        own = doc_voice
+    return own.where(~((doc_voice == "quoted") & (own == "author")), "quoted").rename("voice")
+
+
+def hit_stances(tables: StudyTables) -> pd.Series:
+    """The stance of each issue-frame hit (``used``, ``reported``, ``rebutted``), per hit row.
+
+    One value per row of ``tables.issue_frame_sentences``; ``used`` where the table has no ``stance`` column (tables
+    written before it) or leaves it empty.
+    """
+    hits = tables.issue_frame_sentences
+    if "stance" not in hits.columns:
+        return pd.Series("used", index=hits.index, dtype=object, name="stance")
+    stance = hits["stance"].astype("string").fillna("").str.strip().astype(object)
+    return stance.where(stance != "", "used").rename("stance")
+
+
+def _mention_pool(tables: StudyTables, unit: str) -> pd.DataFrame:
+    """Actor mentions as units: the sentence with the target marked, and the automatic code of ``unit``."""
     from framing.features.actors import ActorRegistry
 
     names = ActorRegistry.load().names
     docs = _unique_documents(tables)[["doc_id", "outlet"]]
-    mentions = tables.actor_mentions.merge(docs, on="doc_id")
+    automatic = tables.actor_mentions["actor_label"] if unit == "actor" else mention_voices(tables)
+    mentions = tables.actor_mentions.assign(_automatic=automatic.astype(str).to_numpy()).merge(docs, on="doc_id")
     text = {(d, int(i)): str(t) for d, i, t in tables.sentences[["doc_id", "sent_idx", "text"]].itertuples(
         index=False)}
     rows = []
-    cols = ["doc_id", "sent_idx", "char_start", "char_end", "actor", "mention", "outlet", "actor_label"]
+    cols = ["doc_id", "sent_idx", "char_start", "char_end", "actor", "mention", "outlet", "_automatic"]
     for doc_id, sent_idx, start, end, actor, mention, outlet, label in mentions[cols].itertuples(
             index=False, name=None):
         i, a, b, who = int(sent_idx), int(start), int(end), str(actor)
         rows.append((doc_id, i, a, b, who, names.get(who, who), str(mention), mark_target(text[(doc_id, i)], a, b),
                      outlet, str(label)))
-    return pd.DataFrame(rows, columns=[*UNIT_SPECS["actor"].columns, "outlet", "automatic"])
+    return pd.DataFrame(rows, columns=[*UNIT_SPECS[unit].columns, "outlet", "automatic"])
+
+
+def _stance_pool(tables: StudyTables) -> pd.DataFrame:
+    """Issue-frame hits as units, with their stance (hits of frames the codebook no longer has are left out)."""
+    from framing.features.issue_frames import IssueCodebook
+
+    frames = IssueCodebook.load().frames
+    book = pd.DataFrame({"frame": list(frames), "frame_name": [f.name for f in frames.values()],
+                         "definition": [f.definition for f in frames.values()]}, dtype=object)
+    found = tables.issue_frame_sentences
+    hits = pd.DataFrame({"doc_id": found["doc_id"].astype(str).to_numpy(dtype=object),
+                         "sent_idx": found["sent_idx"].astype("int64").to_numpy(),
+                         "frame": found["frame"].astype(str).to_numpy(dtype=object),
+                         "automatic": hit_stances(tables).astype(str).to_numpy(dtype=object)})
+    unique = _unique_documents(tables)
+    docs = pd.DataFrame({"doc_id": unique["doc_id"].astype(str).to_numpy(dtype=object),
+                         "outlet": unique["outlet"].astype(str).to_numpy(dtype=object)})
+    sents = pd.DataFrame({"doc_id": tables.sentences["doc_id"].astype(str).to_numpy(dtype=object),
+                          "sent_idx": tables.sentences["sent_idx"].astype("int64").to_numpy(),
+                          "sentence": tables.sentences["text"].astype(str).to_numpy(dtype=object)})
+    pool = hits.merge(docs, on="doc_id").merge(sents, on=["doc_id", "sent_idx"]).merge(book, on="frame")
+    return pool[[*UNIT_SPECS["stance"].columns, "outlet", "automatic"]]
 
 
 def candidate_units(tables: StudyTables, unit: str) -> pd.DataFrame:
@@ -239,7 +322,8 @@ def candidate_units(tables: StudyTables, unit: str) -> pd.DataFrame:
     """
     if unit not in UNIT_SPECS:
         raise ValueError(f"unknown unit {unit!r}; choose one of {list(UNITS)}")
-    pool = {"issue": _issue_pool, "generic": _generic_pool, "actor": _actor_pool}[unit](tables)
+    pool = {"issue": _issue_pool, "generic": _generic_pool, "actor": lambda t: _mention_pool(t, "actor"),
+            "voice": lambda t: _mention_pool(t, "voice"), "stance": _stance_pool}[unit](tables)
     pool.insert(0, "item_id", item_ids(unit, pool[list(UNIT_SPECS[unit].key)]))
     return pool.sort_values("item_id", kind="stable").reset_index(drop=True)
 
@@ -264,12 +348,13 @@ def _with_strata(pool: pd.DataFrame, tables: StudyTables, unit: str, by: str) ->
     if by == "outlet":
         return pool.assign(stratum=pool["outlet"])
     if by == "frame":
-        if unit == "actor":
-            raise ValueError("--by frame needs frame units (--unit issue or generic); actor mentions have no frame")
+        if unit in MENTION_UNITS:
+            raise ValueError("--by frame needs frame units (--unit issue, generic or stance); actor mentions have no "
+                             "frame")
         return pool.assign(stratum=pool["frame"])
-    if unit == "actor":
+    if unit in MENTION_UNITS:
         return pool.assign(stratum=pool["actor"])
-    on = ["doc_id", "sent_idx"] if unit == "issue" else ["doc_id"]
+    on = ["doc_id", "sent_idx"] if unit in HIT_UNITS else ["doc_id"]
     mentions = tables.actor_mentions
     who = pd.DataFrame({"doc_id": mentions["doc_id"].astype(str).to_numpy(dtype=object),
                         "sent_idx": mentions["sent_idx"].astype(int).to_numpy(),
@@ -317,8 +402,9 @@ def draw_sample(tables: StudyTables, *, settings: SampleSettings = SampleSetting
         _row=np.arange(len(full)))
     pool = pool.sort_values(["stratum", "item_id"], kind="stable").reset_index(drop=True)
     # a text is one unit: identical sentences (near copies the dedupe did not merge, stock phrases) are drawn once
-    # per stratum, and an issue-frame sheet shows each sentence once, for one frame
-    text_col = {"issue": "sentence", "generic": "text"}.get(settings.unit)
+    # per stratum, an issue-frame sheet shows each sentence once, for one frame, and a stance sheet each sentence
+    # once per frame
+    text_col = {"issue": "sentence", "stance": "sentence", "generic": "text"}.get(settings.unit)
     texts = None
     if text_col:  # each distinct text normalised once (an issue pool holds each sentence once per frame)
         codes, uniques = pd.factorize(full[text_col].astype(str))
@@ -326,6 +412,8 @@ def draw_sample(tables: StudyTables, *, settings: SampleSettings = SampleSetting
         texts = pd.Series(folded[codes[pool["_row"].to_numpy()]], index=pool.index, dtype=object)
         pool = pool[~pd.DataFrame({"s": pool["stratum"], "f": pool["frame"], "t": texts}).duplicated()]
         texts = texts.loc[pool.index]
+        if settings.unit == "stance":
+            texts = pool["frame"].astype(str) + "\x1f" + texts
     rng = np.random.default_rng(settings.seed)
     chosen: list[int] = []
     taken_ids: set[str] = set()
@@ -333,7 +421,7 @@ def draw_sample(tables: StudyTables, *, settings: SampleSettings = SampleSetting
     counts: dict[str, int] = {}
     for stratum in sorted(pool["stratum"].unique()):
         sub = pool[(pool["stratum"] == stratum) & ~pool["item_id"].isin(taken_ids)]
-        if settings.unit == "issue" and texts is not None:
+        if settings.unit in HIT_UNITS and texts is not None:
             sub = sub[~texts.loc[sub.index].isin(taken_texts)]
         if settings.balance_automatic:
             labels = sorted(sub["automatic"].unique(), reverse=True)  # "1" before "0": flagged first
@@ -369,15 +457,16 @@ def codebook_table(unit: str) -> pd.DataFrame:
     rows = [("instructions", "How to code", spec.instruction[0].upper() + spec.instruction[1:] + ". Code each row "
              "on its own; leave 'code' empty only if you cannot decide, and say why in 'notes'. Put your name in "
              "'coder'. Do not edit, add or delete rows (item_id joins your codes back to the sample).", "", "", "")]
-    if unit == "issue":
+    if unit in HIT_UNITS:
         from framing.features.issue_frames import IssueCodebook
 
-        rows += [("code 1", "uses the frame", "The sentence uses the frame named on the row.", "", "", ""),
-                 ("code 0", "does not use the frame", "The sentence does not use the frame named on the row.", "", "",
-                  "")]
-        for slug, f in IssueCodebook.load().frames.items():
+        codebook = IssueCodebook.load()
+        rows += _ISSUE_CODES if unit == "issue" else _stance_codes(getattr(codebook, "topic", None))
+        for slug, f in codebook.frames.items():
             examples = "; ".join([f"+ {e}" for e in f.positive_examples] + [f"- {e}" for e in f.negative_examples])
             rows.append((f"frame {slug}", f.name, f.definition, f.inclusion, f.exclusion, examples))
+    elif unit == "voice":
+        rows += _VOICE_CODES
     elif unit == "generic":
         from framing.features.frames import FRAMES, GenericCodebook
 
@@ -389,7 +478,7 @@ def codebook_table(unit: str) -> pd.DataFrame:
         for code in FRAMES:
             rows.append((f"frame {code}", gc.names[code], " ".join(gc.questions[code].values()),
                          "Indicator questions of the Narrative Frames codebook (Frermann et al., ACL 2023).", "", ""))
-    else:
+    elif unit == "actor":
         rows += [
             ("code negative", "negative", "The sentence portrays the marked target negatively: criticises, blames, "
              "ridicules or reports harm done by it.", "Quoted criticism of the target counts.",
@@ -401,6 +490,57 @@ def codebook_table(unit: str) -> pd.DataFrame:
              "+ [[Venezuela]] has shown remarkable resilience."),
         ]
     return pd.DataFrame(rows, columns=["entry", "name", "definition", "include", "exclude", "examples"])
+
+
+_ISSUE_CODES = [("code 1", "uses the frame", "The sentence uses the frame named on the row.", "", "", ""),
+                ("code 0", "does not use the frame", "The sentence does not use the frame named on the row.", "", "",
+                 "")]
+_VOICE_CODES = [
+    ("code author", "author", "The outlet's own words: the outlet (its writer) says what the sentence says about the "
+     "marked target.", "Narration of what the target did, including that it spoke, without what it said ("
+     "'[[Lavrov]] spoke for an hour'); 'as X explained, P' where the writer asserts P; scare quotes the writer uses.",
+     "Words about the target that the outlet attributes to someone else (quoted, reported).",
+     "+ [[Maduro]] has clung to power through a rigged election."),
+    ("code quoted", "quoted", "Someone else's words, given word for word: the target is mentioned in a quotation "
+     "(in quote marks, an unmarked block quote, or a sentence inside a quote that runs over several sentences).",
+     "A speaker named in the reporting frame of a quote ('..., [[Lavrov]] said') takes the voice of the quote; "
+     "every sentence of a quoted document (a quoted block) is quoted.",
+     "Scare quotes around a word or two that the writer uses (author).",
+     "+ \"[[Guaidó]] is a puppet of Washington,\" Lavrov told reporters."),
+    ("code reported", "reported", "Someone else's words or thoughts, passed on without quoting them word for word: "
+     "indirect speech ('X said (that) ...'), speech-act verbs with their content ('X accused [[Y]] of ...', 'X "
+     "warned ...'), 'according to X', the findings of a report or survey.",
+     "A speaker named in the reporting frame ('[[Pompeo]] said that ...') takes this voice; colon headlines "
+     "('X: ...').", "Sentences that only say someone spoke, without what was said (author).",
+     "+ Lavrov said [[Guaidó]] was a puppet of Washington."),
+]
+
+
+def _stance_codes(topic: str | None) -> list[tuple[str, str, str, str, str, str]]:
+    about = f"the codebook's topic ({topic})" if topic else "the codebook's topic"
+    return [
+        ("code used", "used", "The outlet itself presents the events through the frame: in its own words, the "
+         "sentence calls or treats them as the frame's definition says.",
+         "Headlines and rhetorical questions that assert the frame; a quote the outlet endorses in the same "
+         "sentence ('as Lavrov rightly said, ...').",
+         "The frame only in someone else's words (reported) or raised to be denied (rebutted).",
+         "+ Washington is trying to topple Maduro by force."),
+        ("code reported", "reported", "The outlet passes on someone else's use of the frame, in a quotation or in "
+         "reported speech ('X said ...', 'according to X'), without adopting or denying it.",
+         "Speakers of any side, named or not ('critics call it a coup').",
+         "A frame the outlet itself also uses in the sentence (used); a quoted denial (rebutted).",
+         "+ Maduro said the opposition was staging a US-backed coup."),
+        ("code rebutted", "rebutted", "The frame is raised to be denied, dismissed or mocked, whoever speaks.",
+         "Denials ('this was no coup', 'the lie that ...'), 'so-called', scare quotes that keep the frame's words at "
+         "a distance; a quoted denial ('there was no coup,' she said).",
+         "Criticism of the events that does not deny the frame (used).",
+         "+ Calling the uprising a \"coup\" is a lie: Guaidó is the legitimate interim president."),
+        ("code error", "error", "The detector is wrong: the cue does not carry the frame here (another sense of "
+         f"the word, a figure of speech), or the sentence is not about {about}.",
+         "Frame words about another country or issue; words that only look like the cue.",
+         "A sentence that carries the frame in any voice (used, reported or rebutted).",
+         "+ The league ousted the club's coach after a run of defeats."),
+    ]
 
 
 def _about_rows(sheet: pd.DataFrame) -> pd.DataFrame:
@@ -536,7 +676,7 @@ def unit_of(sheet: pd.DataFrame) -> str:
     units = {str(i).split("-", 1)[0] for i in sheet["item_id"]}
     if len(units) != 1 or not units <= set(UNIT_SPECS):
         raise ValueError(f"item_id values do not name one kind of unit ({sorted(units)[:5]}); expected ids such as "
-                         "'issue-…', 'generic-…' or 'actor-…' from `framing sample`")
+                         f"{', '.join(repr(u + '-…') for u in UNITS)} from `framing sample`")
     return units.pop()
 
 
@@ -654,7 +794,7 @@ def _unit_coincidences(data: np.ndarray, n_values: int) -> np.ndarray:
     counts, m = counts[keep], m[keep]
     outer = counts[:, :, None] * counts[:, None, :]
     outer[:, np.arange(n_values), np.arange(n_values)] -= counts
-    return (outer / (m - 1)[:, None, None]).reshape(len(counts), -1)
+    return (outer / (m - 1)[:, None, None]).reshape(len(counts), n_values * n_values)  # (0, v²) for no such unit
 
 
 def _alpha_from_coincidences(o: np.ndarray, n_values: int) -> np.ndarray:
@@ -723,22 +863,40 @@ def consensus(codes: pd.DataFrame) -> pd.Series:
     return codes.apply(one, axis=1) if len(codes.columns) else pd.Series("", index=codes.index)
 
 
-def automatic_codes(sheet: pd.DataFrame, *, measures: Sequence[str] | None = None) -> dict[str, pd.Series]:
-    """The automatic measures' codes for each item of a sheet, computed from the sheet's own text.
+MEASURES = {"issue": ("cues",), "generic": ("model",), "actor": ("accurate", "fast", "vader"),
+            "voice": ("attribution",), "stance": ("stance",)}
+DEFAULT_MEASURES = {"issue": ("cues",), "generic": ("model",), "actor": ("accurate", "fast"),
+                    "voice": ("attribution",), "stance": ("stance",)}
+FROM_TABLES = ("voice", "stance")  # units whose automatic code is read from the study's tables
+
+
+def automatic_codes(sheet: pd.DataFrame, *, measures: Sequence[str] | None = None,
+                    tables: StudyTables | None = None) -> dict[str, pd.Series]:
+    """The automatic measures' codes for each item of a sheet.
 
     Measures: ``cues`` for issue frames (the codebook detector); ``model`` for generic frames (the trained model
     and its per-frame threshold); ``accurate``, ``fast`` and ``vader`` (sentence VADER, ±0.05) for actor
-    sentiment.
+    sentiment: these are computed from the sheet's own text. ``attribution`` for voice units (the mention's voice,
+    :func:`mention_voices`) and ``stance`` for stance units (the hit's stance, :func:`hit_stances`) are read from
+    the study's ``tables``, which must then be given; an item the tables do not hold gets ``""`` (no code).
 
     Returns:
         Measure name → Series of codes indexed by ``item_id``.
+
+    Raises:
+        ValueError: for a measure the unit does not have, or a voice or stance sheet without ``tables``.
     """
     unit = unit_of(sheet)
-    allowed = {"issue": ("cues",), "generic": ("model",), "actor": ("accurate", "fast", "vader")}[unit]
-    measures = list(measures or {"issue": ("cues",), "generic": ("model",), "actor": ("accurate", "fast")}[unit])
+    allowed = MEASURES[unit]
+    measures = list(measures or DEFAULT_MEASURES[unit])
     unknown = [m for m in measures if m not in allowed]
     if unknown:
         raise ValueError(f"unknown measure(s) {unknown} for {unit} units; choose from {list(allowed)}")
+    if unit in FROM_TABLES:
+        if tables is None:
+            raise ValueError(f"{unit} sheets are scored against the study's tables: give the corpus they were drawn "
+                             "from (--corpus DIR) or its tables (--tables DIR)")
+        return {m: _codes_from_tables(sheet, tables, unit) for m in measures}
     ids = sheet["item_id"].tolist()
     out: dict[str, pd.Series] = {}
     if unit == "issue":
@@ -772,17 +930,57 @@ def automatic_codes(sheet: pd.DataFrame, *, measures: Sequence[str] | None = Non
     return {m: out[m] for m in measures}
 
 
-def _precision_recall(truth: pd.Series, pred: pd.Series, codes: Sequence[str]) -> tuple[float, float]:
-    """Precision and recall of ``pred`` against ``truth``: of code "1" for 0/1 codes, macro-averaged otherwise."""
-    positives = ["1"] if tuple(codes) == BINARY_CODES else list(codes)
-    precision, recall = [], []
-    for c in positives:
-        p, t = pred == c, truth == c
-        precision.append(float((t & p).sum() / p.sum()) if p.any() else np.nan)
-        recall.append(float((t & p).sum() / t.sum()) if t.any() else np.nan)
+def _codes_from_tables(sheet: pd.DataFrame, tables: StudyTables, unit: str) -> pd.Series:
+    """The voice (voice units) or stance (stance units) the tables give each item of ``sheet``, by ``item_id``."""
+    if unit == "voice":
+        found, codes = tables.actor_mentions, mention_voices(tables)
+    else:
+        found, codes = tables.issue_frame_sentences, hit_stances(tables)
+    by_id = dict(zip(item_ids(unit, found[list(UNIT_SPECS[unit].key)]), codes.astype(str), strict=True))
+    ids = sheet["item_id"].map(_plain).tolist()
+    out = pd.Series([by_id.get(i, "") for i in ids], index=sheet["item_id"].tolist(), dtype=object)
+    missing = int(out.eq("").sum())
+    if missing:
+        log.warning("%d of %d %s items are not in the tables (drawn from another corpus, or tables built by other "
+                    "code): they have no automatic code", missing, len(out), unit)
+    return out
+
+
+def scored_codes(codes: Sequence[str]) -> list[str]:
+    """The codes whose precision and recall are reported: ``1`` for 0/1 codes, every code otherwise."""
+    return ["1"] if tuple(codes) == BINARY_CODES else list(codes)
+
+
+def code_scores(truth: pd.Series, pred: pd.Series, code: str) -> dict[str, float]:
+    """Precision, recall and F1 of ``pred`` for one code against ``truth`` (NaN where undefined).
+
+    F1 is ``2·TP / (2·TP + FP + FN)``: 0 where the code occurs but is never found, NaN where neither side has it.
+
+    >>> t, p = pd.Series(["a", "a", "b", "b"]), pd.Series(["a", "b", "b", "b"])
+    >>> {k: round(v, 3) for k, v in code_scores(t, p, "b").items()}
+    {'n_consensus': 2, 'n_automatic': 3, 'precision': 0.667, 'recall': 1.0, 'f1': 0.8}
+    """
+    p, t = (pred == code).to_numpy(), (truth == code).to_numpy()
+    tp, n_pred, n_true = int((t & p).sum()), int(p.sum()), int(t.sum())
+    return {"n_consensus": n_true, "n_automatic": n_pred,
+            "precision": tp / n_pred if n_pred else float("nan"), "recall": tp / n_true if n_true else float("nan"),
+            "f1": 2 * tp / (n_pred + n_true) if n_pred + n_true else float("nan")}
+
+
+def _nanmean(values: Sequence[float]) -> float:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: no prediction or no truth of any code
-        return float(np.nanmean(precision)), float(np.nanmean(recall))
+        return float(np.nanmean(np.asarray(values, dtype=float))) if len(values) else float("nan")
+
+
+def _precision_recall(truth: pd.Series, pred: pd.Series, codes: Sequence[str]) -> tuple[float, float, float]:
+    """Precision, recall and F1 of ``pred`` against ``truth``: of code "1" for 0/1 codes, macro-averaged otherwise.
+
+    Each average is over the codes where the figure is defined (precision: codes the measure gives; recall: codes
+    the coders give; F1: codes either gives).
+    """
+    scores = [code_scores(truth, pred, c) for c in scored_codes(codes)]
+    return tuple(_nanmean([s[k] for s in scores]) for k in ("precision", "recall", "f1"))  # type: ignore[return-value]
 
 
 def agreement(sheets: Sequence[CodedSheet], *, automatic: dict[str, pd.Series] | None = None,
@@ -817,7 +1015,7 @@ def agreement(sheets: Sequence[CodedSheet], *, automatic: dict[str, pd.Series] |
     def matrix(columns: list[pd.Series]) -> np.ndarray:
         return np.array([[index.get(v, np.nan) for v in col] for col in columns], dtype=float)
 
-    scope_col = "actor" if unit == "actor" else "frame"
+    scope_col = "actor" if unit in MENTION_UNITS else "frame"
     scopes = [("all", base.index)] + [(str(s), base.index[base[scope_col] == s])
                                       for s in sorted(base[scope_col].unique())]
     rows = []
@@ -832,14 +1030,81 @@ def agreement(sheets: Sequence[CodedSheet], *, automatic: dict[str, pd.Series] |
                     comparisons.append((f"{c} vs {m}", [codes.loc[idx, c], auto[idx]], (codes.loc[idx, c], auto[idx])))
         for name, cols, pair in comparisons:
             stats = alpha_with_ci(matrix(cols), settings=settings)
-            precision = recall = float("nan")
+            precision = recall = f1 = float("nan")
             if pair is not None:
                 both = (pair[0] != "") & (pair[1] != "")
-                precision, recall = _precision_recall(pair[0][both], pair[1][both], spec.codes)
+                precision, recall, f1 = _precision_recall(pair[0][both], pair[1][both], spec.codes)
             rows.append({"scope": scope, "comparison": name, "n_coders": len(sheets), **stats,
-                         "precision": precision, "recall": recall})
+                         "precision": precision, "recall": recall, "f1": f1})
     return pd.DataFrame(rows, columns=["scope", "comparison", "n_coders", "n_units", "alpha", "alpha_ci_low",
-                                       "alpha_ci_high", "precision", "recall"])
+                                       "alpha_ci_high", "precision", "recall", "f1"])
+
+
+OUTLET_COLUMNS = ("outlet", "comparison", "code", "n_units", "n_consensus", "n_automatic", "precision", "recall",
+                  "f1")
+
+
+def item_outlets(sheet: pd.DataFrame, documents: pd.DataFrame) -> pd.Series:
+    """The outlet of each item of a (blind) sheet, by ``item_id``, looked up from the item's ``doc_id``.
+
+    ``unknown`` where the documents table does not hold the document.
+    """
+    docs = documents.drop_duplicates("doc_id")
+    outlet = pd.Series(docs["outlet"].astype(str).to_numpy(dtype=object), index=docs["doc_id"].astype(str).to_numpy())
+    found = sheet["doc_id"].map(_plain).map(outlet)
+    if found.isna().any():
+        log.warning("%d of %d items have a doc_id the documents table does not hold (a sheet of another corpus?): "
+                    "their outlet is 'unknown'", int(found.isna().sum()), len(found))
+    return pd.Series(found.fillna("unknown").to_numpy(dtype=object), index=sheet["item_id"].tolist(), name="outlet")
+
+
+def outlet_scores(sheets: Sequence[CodedSheet], *, automatic: dict[str, pd.Series],
+                  documents: pd.DataFrame) -> pd.DataFrame:
+    """Precision, recall and F1 of each automatic measure against the coders' consensus, pooled and per outlet.
+
+    The sheet is blind, so each item's outlet comes from ``documents`` (:func:`item_outlets`). Items whose coders
+    tie, or that the measure gives no code, are left out. As in :func:`agreement`, the figures are those of the
+    sample, which draws every automatic label about equally often, not those of the corpus.
+
+    Args:
+        sheets: Checked coded sheets of the same sample (:func:`read_coded`), one per coder.
+        automatic: Measure name → codes per ``item_id`` (:func:`automatic_codes`).
+        documents: The study's documents table (``doc_id``, ``outlet``), e.g. ``pipeline.run(corpus).documents``.
+
+    Returns:
+        One row per outlet (``all`` first, then the outlets by name), measure and code. Columns ``outlet``,
+        ``comparison`` (``consensus vs <measure>``), ``code`` (``1`` for 0/1 units; each code, then ``macro``, for
+        units of more codes), ``n_units`` (items of the outlet with a consensus and an automatic code),
+        ``n_consensus`` and ``n_automatic`` (of those, the items the coders and the measure give the code; both
+        ``n_units`` on the ``macro`` row), ``precision``, ``recall`` and ``f1`` (NaN where undefined; on the
+        ``macro`` row, each the mean over the codes where it is defined: the macro-F1 is that of the codes the
+        coders or the measure give).
+
+    Example:
+        >>> scores = outlet_scores(sheets, automatic=codes, documents=tables.documents)  # doctest: +SKIP
+    """
+    if not sheets:
+        raise ValueError("no coded sheets")
+    spec = UNIT_SPECS[sheets[0].unit]
+    base = sheets[0].table.set_index("item_id")
+    codes = pd.concat([s.table.set_index("item_id")["code"].rename(s.coder) for s in sheets], axis=1)
+    agreed = consensus(codes.reindex(base.index).fillna(""))
+    outlets = item_outlets(sheets[0].table, documents).reindex(base.index)
+    scored = scored_codes(spec.codes)
+    rows: list[dict[str, Any]] = []
+    for outlet in ["all", *sorted(outlets.unique())]:
+        idx = base.index if outlet == "all" else base.index[outlets == outlet]
+        for m, auto in automatic.items():
+            truth, pred = agreed[idx], auto.reindex(idx).fillna("").astype(str)
+            both = (truth != "") & (pred != "")
+            truth, pred = truth[both], pred[both]
+            head = {"outlet": outlet, "comparison": f"consensus vs {m}", "n_units": int(both.sum())}
+            per_code = [{**head, "code": c, **code_scores(truth, pred, c)} for c in scored]
+            rows += per_code
+            if len(scored) > 1:
+                rows.append({**head, "code": "macro", "n_consensus": head["n_units"], "n_automatic": head["n_units"],
+                             **{k: _nanmean([r[k] for r in per_code]) for k in ("precision", "recall", "f1")}})
+    return pd.DataFrame(rows, columns=list(OUTLET_COLUMNS))
 
 
 # ---------------------------------------------------------------- coded units as training data
@@ -859,7 +1124,8 @@ def training_data(sheets: Sequence[CodedSheet]) -> pd.DataFrame:
         one row per document. Rows are sorted by id, so the same codes give the same table (and model cache key).
 
     Raises:
-        ValueError: for issue-frame sheets (the cue lexicon is not trained) or sheets of different units.
+        ValueError: for issue-frame, voice and stance sheets (rules, not trained models) or sheets of different
+            units.
     """
     if not sheets:
         raise ValueError("no coded sheets")
@@ -867,8 +1133,10 @@ def training_data(sheets: Sequence[CodedSheet]) -> pd.DataFrame:
     if any(s.unit != unit for s in sheets):
         raise ValueError("the coded sheets code different kinds of unit")
     if unit not in MODELS_FOR_UNIT:
-        raise ValueError("issue-frame sheets score the cue lexicon, which is not trained; use them with "
-                         "`framing agreement`. Train with actor or generic-frame sheets.")
+        what = {"issue": "issue-frame sheets score the cue lexicon", "voice": "voice sheets score the attribution "
+                "rules", "stance": "stance sheets score the issue-frame detector's stance rules"}[unit]
+        raise ValueError(f"{what}, which is not trained; use them with `framing agreement`. Train with actor or "
+                         "generic-frame sheets.")
     long = pd.concat([s.table.assign(_sheet=k) for k, s in enumerate(sheets)], ignore_index=True)
     wide = long.pivot(index="item_id", columns="_sheet", values="code").fillna("")
     labels = consensus(wide.astype(str))
