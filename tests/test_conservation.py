@@ -4,7 +4,7 @@ import pytest
 
 from framing.ingest import read_corpus
 
-from .conftest import FEED, RAW
+from .conftest import FEED, RAW, SOTT
 from .line_coverage import line_problems
 
 
@@ -37,6 +37,23 @@ def test_truncated_files_are_conserved(corpus_dir, cut):
     (corpus_dir / "feed.txt").write_text(text[: int(len(text) * cut)], encoding="utf-8")
     result = read_corpus(corpus_dir)
     assert coverage(result, corpus_dir) == []
+
+
+def test_bylines_reposts_and_quoting_comments_are_conserved(corpus_dir):
+    """Bylines leave the ledger and source lines leave the text: their lines must still be in one document."""
+    sott = (RAW / SOTT).read_text(encoding="utf-8")
+    sott = sott.replace("Comment: The events in Venezuela have taken a dramatic turn with countries around the world "
+                        "choosing sides.", "Comment: As RT reported:\n\"A quoted sentence here,\" RT said.\n\nBy Ann Lee")
+    (corpus_dir / "sott.txt").write_text(sott, encoding="utf-8")
+    (corpus_dir / "feed.txt").write_text((RAW / FEED).read_text(encoding="utf-8").replace(
+        "    By Joe Glenton\n", "    By Joe Glenton\n\n    Source: Reuters\n"), encoding="utf-8")
+    (corpus_dir / "thread.txt").write_text("Venezuela\n\nBy Sam Poster\n\n" + "".join(
+        f"Comment {i} on the uprising.\n\n— Reuters\n\n" for i in range(8)) + "By Kim Writer\n", encoding="utf-8")
+    (corpus_dir / "manifest.yaml").write_text("files:\n  thread.txt:\n    reader: forum_thread\n", encoding="utf-8")
+    result = read_corpus(corpus_dir)
+    assert coverage(result, corpus_dir) == []
+    assert not [r for r in result.rejects if r.reason == "byline"]
+    assert {r.author for r in result.records} >= {"Ann Lee", "Joe Glenton", "Sam Poster", "Kim Writer"}
 
 
 def test_empty_and_binary_files_go_to_the_ledger(corpus_dir):

@@ -2,7 +2,18 @@ import pandas as pd
 import pytest
 
 from framing import pipeline
-from framing.corpus import DOCUMENT_COLUMNS, REJECT_COLUMNS, SENTENCE_COLUMNS, SchemaError, validate
+from framing.corpus import (
+    DOCUMENT_COLUMNS,
+    OPTIONAL_COLUMNS,
+    REJECT_COLUMNS,
+    SENTENCE_COLUMNS,
+    SchemaError,
+    conform,
+    load_table,
+    save_table,
+    validate,
+)
+from framing.ingest import Record
 
 from .conftest import RAW
 
@@ -33,6 +44,50 @@ def test_validation_names_the_problem(seed_tables, column, value, message):
     docs.loc[0, column] = value
     with pytest.raises(SchemaError, match=message):
         validate(docs, "documents")
+
+
+def small_documents() -> pd.DataFrame:
+    records = [Record("a.txt", [1], "Maduro spoke in Caracas on Friday.", outlet="RT", published_date="2019-01-25",
+                      author="Jane Doe"),
+               Record("a.txt", [3], "Maduro speaks", outlet="RT", title="Maduro speaks", published_date="2025-11-01",
+                      date_precision="month"),
+               Record("a.txt", [5], "An undated text about the crisis.", outlet="RT")]
+    return pipeline.normalise(records)
+
+
+def test_author_precision_and_stub_columns():
+    docs = validate(small_documents(), "documents")
+    assert list(docs.columns)[-3:] == ["author", "date_precision", "is_stub"]
+    assert docs["author"].tolist()[:1] == ["Jane Doe"] and docs["author"].isna().tolist()[1:] == [True, True]
+    assert docs["date_precision"].tolist() == ["day", "month", "none"]
+    assert docs["is_stub"].tolist() == [False, True, False]
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "value", "message"),
+    [
+        (0, "date_precision", "weekly", "date_precision has values outside"),
+        (0, "date_precision", "none", "'none' exactly when published_date is empty"),
+        (2, "date_precision", "day", "'none' exactly when published_date is empty"),
+        (0, "is_stub", "maybe", "is_stub must be True or False"),
+    ],
+)
+def test_new_columns_are_validated(row, column, value, message):
+    docs = small_documents().astype({"is_stub": object})
+    docs.loc[row, column] = value
+    with pytest.raises(SchemaError, match=message):
+        validate(docs, "documents")
+
+
+def test_new_columns_survive_csv_and_old_tables_get_them_empty(tmp_path):
+    docs = validate(small_documents(), "documents")
+    back = load_table(save_table(docs, tmp_path / "documents.csv", "documents"), "documents")
+    pd.testing.assert_frame_equal(back, docs)
+    assert back["is_stub"].dtype == "boolean"
+    old = docs.drop(columns=["author", "date_precision", "is_stub"])  # a cached table written before them
+    assert {"author", "date_precision", "is_stub"} <= set(OPTIONAL_COLUMNS["documents"])
+    filled = validate(conform(old, "documents"), "documents")
+    assert filled[["author", "date_precision", "is_stub"]].isna().all().all()
 
 
 def test_missing_column_is_an_error():
