@@ -29,6 +29,7 @@ def split_of(text: str) -> str:
 
 
 def main(ingest: Path) -> None:
+    """Write the sample (id, split, source, where, text) as TSV to stdout."""
     rng = random.Random(SEED)
     docs = pd.read_csv(ingest / "documents.csv", dtype={"doc_id": str})
     sents = pd.read_csv(ingest / "sentences.csv", dtype={"doc_id": str}).merge(docs[["doc_id", "outlet"]], on="doc_id")
