@@ -47,7 +47,7 @@ _UPDATE_OUTLET = re.compile(
 _UPDATE_OWN = re.compile(r"^UPDATE\s*\((?P<month>[A-Z][a-z]+)\s+(?P<day>\d{1,2})\)\s*:\s*(?P<text>.*)$")
 _COMMENT = re.compile(r"^Comment:\s*(?P<text>.*)$")
 _SENTENCE_END = re.compile(r"[.!?:;\"'”’)\]]$")
-_IN_QUOTES = re.compile(r"^[\"“«].{8,}[\"”»](?P<tail>[^\"“”«»]*)$")  # "…," he said.
+_OPENING_QUOTES, _CLOSING_QUOTES = "\"“«", "\"”»"
 _MONTHS = {m: i for i, m in enumerate(
     ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
      "November", "December"], 1)}
@@ -66,9 +66,16 @@ def _lead_in(text: str) -> bool:
 
 
 def _in_quotes(text: str) -> bool:
-    """A line set in quote marks, perhaps with a short attribution after them (``"…," Maduro said.``)."""
-    m = _IN_QUOTES.match(text.strip())
-    return m is not None and len(m["tail"].split()) <= 8
+    """A line set in quote marks, perhaps with a short attribution after them (``"…," Maduro said.``).
+
+    >>> _in_quotes('"We will solve our problems without violence," he said.'), _in_quotes('He said "no".')
+    (True, False)
+    """
+    t = text.strip()
+    if not t or t[0] not in _OPENING_QUOTES:
+        return False
+    last = max(t.rfind(mark) for mark in _CLOSING_QUOTES)  # linear: no regex backtracking on a long line
+    return last >= 9 and len(t[last + 1:].split()) <= 8
 
 
 def named_outlet(text: str, outlets: OutletRegistry) -> str | None:
