@@ -241,6 +241,68 @@ def test_gold_reader_is_lenient_and_counts_what_it_drops(tmp_path):
         frames.load_frames_gold(bad)
 
 
+GENERIC = frames.GenericCodebook.load()
+
+
+@pytest.mark.parametrize("sentence", [
+    "Nigel Farage's Reform Party won the seat.",
+    "Former Reform UK in Wales leader Nathan Gill was sentenced.",
+    "Reform UK leads the polls.",
+    "Reform party members met in Kent.",
+    "The Green Party has significantly increased its presence, at Reform's expense.",
+    "It looks like Reform are struggling to hold on to the lead.",
+])
+def test_the_reform_party_is_no_reform(sentence):
+    assert GENERIC.cues_in(sentence, "RE") == []
+    assert GENERIC.hit_counts([sentence])[0, GENERIC.question_ids.index("RE1")] == 0
+
+
+@pytest.mark.parametrize(("sentence", "cue"), [
+    ("Reforms are needed before the vote.", "reforms"),
+    ("The reform's cost is high.", "reform"),
+    ("They want a Green New Deal.", "deal"),  # cues count inside names in this codebook (its in_names: true)
+    ("Pope Francis issued an encyclical.", "pope"),
+])
+def test_generic_cues_still_fire(sentence, cue):
+    assert any(cue in GENERIC.cues_in(sentence, code) for code in frames.FRAMES)
+
+
+def test_generic_cue_counts_are_the_patterns_matches_less_the_voided_ones():
+    text = ["Reform UK promised reforms, a deal and the Green New Deal.", "Pope Francis met the pope."]
+    counts = GENERIC.hit_counts(text)
+    raw = np.array([[len(GENERIC.patterns[q].findall(t)) for q in GENERIC.question_ids] for t in text])
+    re1 = GENERIC.question_ids.index("RE1")
+    assert counts[0, re1] == raw[0, re1] - 1 == 3  # "Reform" of Reform UK is voided, both deals count
+    assert np.array_equal(np.delete(counts, re1, axis=1), np.delete(raw, re1, axis=1))
+
+
+def _scores(rows: list[tuple[str, int, str, float, str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["doc_id", "sent_idx", "frame", "frame_prob", "cues"])
+
+
+def test_frame_evidence_needs_a_cue_or_a_near_certain_score():
+    from framing import compare
+
+    scores = _scores([("a", 0, "HI", 0.98, ""), ("a", 1, "HI", 0.70, "starving"), ("a", 2, "HI", 0.995, ""),
+                      ("b", 0, "HI", 0.99, ""), ("c", 0, "HI", 0.999, "children")])
+    texts = ["Maybe grill some burgers.", "The people are starving.", "Millions rose out of poverty.",
+             "A sentence.", "Children wept."]
+    sentences = scores[["doc_id", "sent_idx"]].assign(text=texts)
+    documents = pd.DataFrame({"doc_id": ["a", "b", "c"], "outlet": ["x", "x", "y"], "voice": "author",
+                              "duplicate_of": None, "published_date": None, "title": "t"})
+    doc_frames = pd.DataFrame({"doc_id": ["a", "b", "c"], "frame": "HI", "frame_present": [True, True, False]})
+    ev = compare.frame_evidence(scores, sentences, documents, score="frame_prob", k=3, doc_frames=doc_frames,
+                                cues="cues", min_score=0.99)
+    # the cue first, then near-certain scores; not the burgers (0.98, no cue), not document c (coded negative)
+    assert ev["sentence"].tolist() == ["The people are starving.", "Millions rose out of poverty.", "A sentence."]
+    assert list(ev.columns) == [*compare.FRAME_EVIDENCE_COLUMNS, "cues"]
+    only_cues = compare.frame_evidence(scores, sentences, documents, score="frame_prob", k=3,
+                                       doc_frames=doc_frames, cues="cues")
+    assert only_cues["sentence"].tolist() == ["The people are starving."]
+    by_score = compare.frame_evidence(scores, sentences, documents, score="frame_prob", k=1, doc_frames=doc_frames)
+    assert by_score["sentence"].tolist() == ["Millions rose out of poverty."]
+
+
 @pytest.mark.slow
 def test_generic_frames_meet_the_targets(capsys):
     from framing.cli import main

@@ -121,3 +121,82 @@ def test_the_validation_section_says_when_a_rescored_figure_moved(monkeypatch):
                                                                    columns=validate.SUMMARY_COLUMNS))
     (note,) = sections.validation_figures(study).notes
     assert note.startswith("1 re-scored figure differs from the one stored with its model (sentiment toward actor")
+
+
+# ---------------------------------------------------------------- frames
+
+@pytest.fixture(scope="module")
+def frame_tables():
+    """The seed study's tables (fast mode), with the issue-frame tables as topic-scoped, stance-coded functions give."""
+    import dataclasses
+
+    from framing import pipeline
+    from framing.features import issue_frames
+
+    tables = pipeline.build(RAW_DIR, actor_mode="fast", progress=False)
+    tables.meta["actor_mode"] = "fast"
+    english = tables.sentences[tables.sentences["doc_id"].isin(tables.doc_frames["doc_id"])]
+    hits = issue_frames.detect(english, doc_topics=tables.doc_topics, units=getattr(tables, "sentence_voice", None),
+                               stance=True)
+    shares = issue_frames.document_shares(hits, english, tables.documents[tables.documents["doc_id"].isin(
+        english["doc_id"])], doc_topics=tables.doc_topics, stance=True)
+    return dataclasses.replace(tables, issue_frame_sentences=hits, issue_frame_docs=shares)
+
+
+def test_issue_frames_show_used_reported_and_rebutted_per_outlet(frame_tables):
+    from framing import compare
+    from framing.report import Study
+
+    study = Study(frame_tables, ReportSettings(actor_mode="fast"))
+    shown = sections.issue_frames(study)
+    assert shown.rendered and "issue_frames_heatmap_author" in shown.figures
+    assert "n_rebutted" in shown._repr_html_() and "n_reported" in shown._repr_html_()
+    stances = compare.issue_frame_stances(study.feature("issue_frame_docs"), study.feature("issue_frame_sentences"),
+                                          study.selection, voice="author")
+    author = study.docs(voice="author")
+    hits = frame_tables.issue_frame_sentences.merge(author[["doc_id"]], on="doc_id")
+    assert stances[["n_used", "n_reported", "n_rebutted"]].to_numpy().sum() == len(hits)
+    assert stances["n_rebutted"].sum() > 0
+    assert (stances["n_docs_used"] <= stances["n_docs"]).all()
+    assert ((stances["ci_low"] <= stances["share_used"]) & (stances["share_used"] <= stances["ci_high"])).all()
+    on_topic = set(frame_tables.doc_topics.loc[frame_tables.doc_topics["topic"] == "venezuela", "doc_id"])
+    n_docs = stances.groupby("outlet")["n_docs"].first()
+    assert n_docs.to_dict() == author[author["doc_id"].isin(on_topic) & author["doc_id"].isin(
+        frame_tables.issue_frame_docs["doc_id"])].groupby("outlet").size().to_dict()  # the outlet's on-topic docs
+
+
+def test_issue_frames_say_so_when_no_document_is_on_the_codebooks_topic(frame_tables):
+    from framing.report import Study
+
+    study = Study(frame_tables, ReportSettings(actor_mode="fast", outlets=["the-canary"]))
+    for sec in (sections.issue_frames, sections.issue_frames_quoted):
+        shown = sec(study)
+        if sec is sections.issue_frames_quoted and shown.reason.startswith("No quoted text"):
+            continue  # the Canary quotes no block
+        assert not shown.rendered and shown.reason.endswith(".") and "\n" not in shown.reason
+        assert "Venezuela" in shown.reason and "issue-frame codebook" in shown.reason
+
+
+def test_generic_frame_evidence_comes_from_positive_documents_with_a_cue_or_a_near_certain_score(frame_tables,
+                                                                                                   tmp_path):
+    import pandas as pd
+
+    from framing import compare
+    from framing.report import Study
+    from framing.report.sections.frames import EVIDENCE_MIN_PROB
+
+    study = Study(frame_tables, ReportSettings(actor_mode="fast"), output_dir=str(tmp_path))
+    assert sections.generic_frame_evidence(study).rendered
+    ev = pd.read_csv(tmp_path / "tables" / "generic_frames_evidence_author.csv", dtype={"cues": str},
+                     keep_default_na=False)
+    assert len(ev) and (ev["cues"].ne("") | (ev["score"].astype(float) >= EVIDENCE_MIN_PROB)).all()
+    flags = study.feature("doc_frames")
+    present = set(zip(flags.loc[flags["frame_present"], "doc_id"], flags.loc[flags["frame_present"], "frame"],
+                      strict=True))
+    assert all((d, f) in present for d, f in zip(ev["doc_id"], ev["frame"], strict=True))
+    # the rule matters here: by score alone, some cells would show sentences without a cue below the bar
+    scores = study.feature("sentence_frames")
+    by_score = compare.frame_evidence(scores, study.sentence_rows(scores), study.selection, score="frame_prob",
+                                      k=2, doc_frames=flags)
+    assert not set(zip(by_score["doc_id"], by_score["sent_idx"], by_score["frame"], strict=True)) <= set(
+        zip(ev["doc_id"], ev["sent_idx"], ev["frame"], strict=True))

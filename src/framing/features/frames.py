@@ -20,6 +20,7 @@ are the same, and it is evaluated by the same nested cross-validation (:func:`cr
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -30,7 +31,7 @@ import pandas as pd
 
 from framing.config import EXTERNAL_DIR
 from framing.lexicons import LexiconError, lexicon_path, load_yaml
-from framing.text import Caseless, count_words, lowered, split_sentences
+from framing.text import Caseless, Subject, count_words, lowered, split_sentences
 
 FRAMES = ("RE", "HI", "CO", "MO", "EC")
 # Semetko & Valkenburg (2000) name five frames: attribution of responsibility, human interest, conflict, morality and
@@ -44,24 +45,206 @@ FAST_C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.2, 0.81, 0.05))
 
 
+# ---------------------------------------------------------------- cue lists (both codebooks)
+
+_WORD_RUN = re.compile(r"[^\W_]+")
+_PREV_WORD = re.compile(r"([^\W_]+) +$")  # the word right before a match, separated by spaces only
+_NEXT_WORD = re.compile(r" +([^\W_]+)")  # the word right after it
+_LONG_WORD = re.compile(r"[^\W\d_]{4,}")
+_OPENERS = " \t\"'([{“‘«•*-–—"  # what may stand before a sentence's first word
+_CUE_KEYS = {"cue", "not_after", "not_before", "capitalised_is_name", "in_names"}
+_ESCAPE = re.compile(r"\\.")
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper()
+
+
+def headline_case(text: str) -> bool:
+    """Whether ``text`` is in title case, where capitals say nothing about names.
+
+    It is when it has three words of four letters or more, 80% of them capitalised, and every one of five letters or
+    more (a sentence dense with names still has a verb or a noun in lower case).
+
+    >>> headline_case("US Imposes New Sanctions On Venezuela's Oil Company"), headline_case("Reform UK gained seats.")
+    (True, False)
+    """
+    words = _LONG_WORD.findall(text)
+    return (len(words) >= 3 and sum(map(_capitalised, words)) >= 0.8 * len(words)
+            and all(_capitalised(w) for w in words if len(w) >= 5))
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    """Whether the word at ``start`` opens a sentence: nothing but quotes or brackets before it, or a full stop."""
+    before = text[:start].rstrip(_OPENERS)
+    return not before or before[-1] in ".!?:;"
+
+
+def in_proper_name(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is capitalised and part of a capitalised multi-word name.
+
+    It is when the word right after it is capitalised ("Reform UK", "Drug Enforcement Administration"), or the word
+    right before it is capitalised and does not open the sentence ("the No Cold War campaign"). A sentence-initial
+    capital before it proves nothing ("The Cold War ended").
+
+    >>> s = "Activists of No Cold War met Reform UK. The Cold War ended."
+    >>> [in_proper_name(s, i, i + len(w)) for w, i in (("Cold War", 16), ("Reform", 29), ("Cold War", 44))]
+    [True, True, False]
+    """
+    words = _WORD_RUN.findall(text[start:end])
+    if not words or not all(_capitalised(w) for w in words):
+        return False
+    after = _NEXT_WORD.match(text, end)
+    if after is not None and _capitalised(after.group(1)):
+        return True
+    before = _PREV_WORD.search(text, max(0, start - 64), start)
+    return before is not None and _capitalised(before.group(1)) and not _opens_sentence(text, before.start(1))
+
+
+def _next_to(text: str, start: int, end: int, words: tuple[str, ...], *, after: bool) -> bool:
+    """Whether one of ``words`` (case-sensitive, whole words, spaces between) stands right before or after a span."""
+    if after:
+        before = text[:start].rstrip(" ")
+        return any(before.endswith(w) and not before[:len(before) - len(w)][-1:].isalnum() for w in words)
+    rest = text[end:].lstrip(" ")
+    return any(rest.startswith(w) and not rest[len(w):len(w) + 1].isalnum() for w in words)
+
+
+@dataclass(frozen=True)
+class CueRule:
+    """What voids a match of one cue given as a mapping in a codebook (``cue:`` plus these keys)."""
+
+    cue: re.Pattern[str]  # the cue alone: tells whether a match is this cue's
+    not_after: tuple[str, ...] = ()  # words right before a match that void it (case-sensitive): "No" of No Cold War
+    not_before: tuple[str, ...] = ()  # words right after it: "UK" of Reform UK
+    capitalised_is_name: bool = False  # a capitalised match inside a sentence is a name ("at Reform's expense")
+    in_names: bool = False  # counts inside a capitalised name too (the Vietnam War is a war)
+
+    def voids(self, text: str, start: int, end: int) -> bool:
+        """Whether this rule voids the match ``text[start:end]`` (which must be this cue's)."""
+        if self.not_after and _next_to(text, start, end, self.not_after, after=True):
+            return True
+        if self.not_before and _next_to(text, start, end, self.not_before, after=False):
+            return True
+        return (self.capitalised_is_name and all(_capitalised(w) for w in _WORD_RUN.findall(text[start:end]))
+                and not _opens_sentence(text, start) and not headline_case(text))
+
+
+class CueSet:
+    """A codebook's list of cues: one case-insensitive, whole-word pattern, and the rules that void a match.
+
+    A cue is a regular expression, or a mapping with ``cue`` and any of ``not_after`` and ``not_before`` (lists of
+    words, matched case-sensitively right before or after the match), ``capitalised_is_name`` (true: a match
+    written with a capital inside a sentence is a name) and ``in_names`` (true: the next rule does not apply).
+    Besides, a match of a cue written in lower case in the codebook is skipped where it is part of a capitalised
+    multi-word name (:func:`in_proper_name`: "No Cold War", "Reform UK", "Drug Enforcement Administration"), except
+    in a title-case sentence (:func:`headline_case`). Cues written with capitals ("Security Council", "PDVSA") are
+    names already and are never skipped that way.
+
+    Matching runs on :func:`framing.text.lowered` text (through :class:`framing.text.Caseless`); the case checks
+    look at the original text, at the same offsets.
+
+    >>> cues = CueSet.compile(["cold war", "Security Council", {"cue": "reforms?", "not_before": ["UK"]}], "demo")
+    >>> s = "The No Cold War campaign, the UN Security Council and a new cold war; reforms for Reform UK."
+    >>> [m.group(0) for m in cues.finditer(lowered(s), s)]
+    ['security council', 'cold war', 'reforms']
+    """
+
+    def __init__(self, pattern: re.Pattern[str], *, named: re.Pattern[str] | None = None,
+                 rules: tuple[CueRule, ...] = (), guard: bool = True):
+        self.pattern = pattern
+        self.caseless = Caseless(pattern)
+        self.named = named  # the cues written with capitals (not skipped as part of a name)
+        self.rules = rules
+        self.guard = guard
+
+    @classmethod
+    def compile(cls, cues: list[Any], where: str, *, guard: bool = True) -> CueSet:
+        """Compile a codebook's cue list (strings or mappings).
+
+        Raises:
+            LexiconError: naming ``where`` for an invalid pattern or an unknown key.
+        """
+        sources: list[str] = []
+        named: list[str] = []
+        rules: list[CueRule] = []
+        for entry in cues:
+            options: dict[str, Any] = {}
+            if isinstance(entry, dict):
+                unknown = set(entry) - _CUE_KEYS
+                if unknown or "cue" not in entry:
+                    raise LexiconError(f"{where}: a cue given as a mapping needs 'cue' and only "
+                                       f"{sorted(_CUE_KEYS - {'cue'})}; got {sorted(entry)}")
+                options = {k: v for k, v in entry.items() if k != "cue"}
+                entry = entry["cue"]
+            source = str(entry)
+            sources.append(source)
+            if any(ch.isupper() for ch in _ESCAPE.sub("", source)):
+                named.append(source)
+            if options:
+                try:
+                    one = re.compile(f"(?:{source})", re.IGNORECASE)
+                except re.error as exc:
+                    raise LexiconError(f"{where}: invalid pattern: {exc}") from exc
+                rules.append(CueRule(one, tuple(map(str, options.get("not_after") or ())),
+                                     tuple(map(str, options.get("not_before") or ())),
+                                     bool(options.get("capitalised_is_name", False)),
+                                     bool(options.get("in_names", False))))
+        try:
+            pattern = re.compile(r"(?<![\w-])(?:" + "|".join(sources) + r")(?![\w-])", re.IGNORECASE)
+            names = re.compile("(?:" + "|".join(named) + ")", re.IGNORECASE) if named else None
+        except re.error as exc:
+            raise LexiconError(f"{where}: invalid pattern: {exc}") from exc
+        return cls(pattern, named=names, rules=tuple(rules), guard=guard)
+
+    @classmethod
+    def of(cls, pattern: re.Pattern[str]) -> CueSet:
+        """A cue set of one compiled pattern, without rules (skipped as part of a name only if it has no capitals)."""
+        return cls(pattern, guard=not any(ch.isupper() for ch in _ESCAPE.sub("", pattern.pattern)))
+
+    def keeps(self, original: str, start: int, end: int) -> bool:
+        """Whether the match ``original[start:end]`` counts (no rule voids it and it is not part of a name)."""
+        matched = original[start:end]
+        guard = self.guard and matched[:1].isupper() and (self.named is None or not self.named.fullmatch(matched))
+        for rule in self.rules:
+            if rule.cue.fullmatch(matched):
+                if rule.voids(original, start, end):
+                    return False
+                guard = guard and not rule.in_names
+        return not (guard and in_proper_name(original, start, end) and not headline_case(original))
+
+    def finditer(self, subject: Subject, original: str, text: str | None = None) -> Iterator[re.Match[str]]:
+        """The matches that count in ``text`` (default ``subject.text``; the same length as ``original``)."""
+        for m in self.caseless.on(subject).finditer(subject.text if text is None else text):
+            if self.keeps(original, m.start(), m.end()):
+                yield m
+
+    def search(self, subject: Subject, original: str, text: str | None = None) -> re.Match[str] | None:
+        """The first match that counts, or None."""
+        return next(self.finditer(subject, original, text), None)
+
+
 @dataclass(frozen=True)
 class GenericCodebook:
-    """Frame → questions → compiled cue pattern."""
+    """Frame → questions → compiled cue pattern (and its :class:`CueSet`, which the counts go through)."""
 
     names: dict[str, str]
     questions: dict[str, dict[str, str]]  # frame -> question id -> question text
     patterns: dict[str, re.Pattern[str]]  # question id -> pattern
+    cue_sets: dict[str, CueSet] | None = None  # question id -> cues with their rules (None: the bare patterns)
 
     @classmethod
     def load(cls, path: Path | None = None) -> GenericCodebook:
         """Load ``generic_frames.yaml`` (or a file in its format)."""
         path = path or lexicon_path("generic_frames")
-        frames = load_yaml(path).get("frames")
+        data = load_yaml(path)
+        frames = data.get("frames")
+        in_names = bool(data.get("in_names", False))  # true: cues count inside capitalised names too
         if not isinstance(frames, dict) or set(frames) != set(FRAMES):
             raise LexiconError(f"{path}: expected 'frames' with exactly {list(FRAMES)}")
         names: dict[str, str] = {}
         questions: dict[str, dict[str, str]] = {}
-        patterns: dict[str, re.Pattern[str]] = {}
+        cue_sets: dict[str, CueSet] = {}
         for code, entry in frames.items():
             names[code] = str(entry.get("name", code))
             questions[code] = {}
@@ -69,13 +252,10 @@ class GenericCodebook:
                 cues = q.get("cues") if isinstance(q, dict) else None
                 if not cues:
                     raise LexiconError(f"{path}: question {qid!r} of frame {code!r} has no cues")
-                try:
-                    patterns[qid] = re.compile(r"(?<![\w-])(?:" + "|".join(map(str, cues)) + r")(?![\w-])",
-                                               re.IGNORECASE)
-                except re.error as exc:
-                    raise LexiconError(f"{path}: question {qid!r} has an invalid cue: {exc}") from exc
+                cue_sets[qid] = CueSet.compile(list(cues), f"{path}: question {qid!r} has an invalid cue",
+                                               guard=not in_names)
                 questions[code][qid] = str(q.get("question", qid))
-        return cls(names, questions, patterns)
+        return cls(names, questions, {q: c.pattern for q, c in cue_sets.items()}, cue_sets)
 
     @property
     def question_ids(self) -> list[str]:
@@ -83,16 +263,20 @@ class GenericCodebook:
         return [q for code in FRAMES for q in self.questions[code]]
 
     @cached_property
-    def _caseless(self) -> list[Caseless]:
-        return [Caseless(self.patterns[q]) for q in self.question_ids]
+    def _cues(self) -> list[CueSet]:
+        sets = self.cue_sets or {q: CueSet.of(p) for q, p in self.patterns.items()}
+        return [sets[q] for q in self.question_ids]
 
     def hit_counts(self, texts: list[str]) -> np.ndarray:
-        """Cue hits of every question (columns, in :attr:`question_ids` order) in each text (rows)."""
-        patterns = self._caseless
-        out = np.zeros((len(texts), len(patterns)), dtype=np.float64)
+        """Cue hits of every question (columns, in :attr:`question_ids` order) in each text (rows).
+
+        A hit is a match that counts (:meth:`CueSet.keeps`): "reform" counts, "Reform UK" does not.
+        """
+        cue_sets = self._cues
+        out = np.zeros((len(texts), len(cue_sets)), dtype=np.float64)
         for i, text in enumerate(texts):
             subject = lowered(text)
-            out[i] = [len(p.on(subject).findall(subject.text)) for p in patterns]
+            out[i] = [sum(1 for _ in c.finditer(subject, text)) for c in cue_sets]
         return out
 
     def cue_features(self, sentences: list[list[str]]) -> np.ndarray:
@@ -108,11 +292,15 @@ class GenericCodebook:
         return out
 
     def cues_in(self, sentence: str, frame: str) -> list[str]:
-        """The cue words of ``frame`` found in a sentence (for evidence tables)."""
-        found: list[str] = []
-        for qid in self.questions[frame]:
-            found += [m.group(0).lower() for m in self.patterns[qid].finditer(sentence)]
-        return sorted(set(found))
+        """The cue words of ``frame`` found in a sentence (for evidence tables), as :meth:`hit_counts` counts them.
+
+        >>> GenericCodebook.load().cues_in("Reform UK promised reforms.", "RE")
+        ['reforms']
+        """
+        subject = lowered(sentence)
+        sets = dict(zip(self.question_ids, self._cues, strict=True))
+        found = {m.group(0).lower() for qid in self.questions[frame] for m in sets[qid].finditer(subject, sentence)}
+        return sorted(found)
 
 
 def _bool(value: str) -> bool | None:

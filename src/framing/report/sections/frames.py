@@ -11,12 +11,33 @@ from framing.report.study import Needs, Study
 
 NB = "05_frames.ipynb"
 CONFLICT = ("war", "violence", "aggression", "weapon", "threat", "weaponry", "hate")
+# A sentence is shown as evidence of a generic frame when it carries one of the frame's codebook cues, or when the
+# frame model scores it alone at least this high: the model on one short sentence is sure of many that carry no
+# frame ("Maybe grill some burgers." scores 0.98 for human interest), so a score alone must be near certain.
+EVIDENCE_MIN_PROB = 0.99
 
 
 def _issue_names() -> dict[str, str]:
     from framing.features.issue_frames import IssueCodebook
 
     return {slug: frame.name for slug, frame in IssueCodebook.load().frames.items()}
+
+
+def _no_issue_topic(study: Study, voice: str) -> str | None:
+    """The sentence to show when no selected document is about the issue codebook's topic (None: some is)."""
+    from framing.features.issue_frames import IssueCodebook
+    from framing.features.topics import TopicLexicon
+
+    topic = IssueCodebook.load().topic
+    if topic is None:
+        return None
+    tags = study.feature("doc_topics")
+    on_topic = set(tags.loc[tags["topic"].astype(str) == topic, "doc_id"].astype(str))
+    if study.docs(voice=voice, english=True)["doc_id"].astype(str).isin(on_topic).any():
+        return None
+    label = TopicLexicon.load().labels.get(topic, topic)
+    return (f"No {voice}-voice document in this selection is tagged {label} (topic {topic!r} of "
+            "lexicons/topics.yaml), the subject of the issue-frame codebook, so no issue frame is measured.")
 
 
 @section("generic_frames", title="Generic frames", notebook=NB, needs=Needs(voice="settings", english=1))
@@ -38,20 +59,27 @@ def generic_frames(study: Study, show: Builder) -> None:
 @section("generic_frame_evidence", title="The sentences that carry each generic frame", notebook=NB,
          needs=Needs(voice="settings", english=1))
 def generic_frame_evidence(study: Study, show: Builder) -> None:
-    """The highest-scoring sentences of the documents each frame cell counts."""
+    """The sentences behind each frame cell: from documents coded positive, with a cue or a near-certain score."""
     from framing.features.frames import GenericCodebook
 
     voice = study.settings.voice
-    scores = study.feature("sentence_frames")
-    ev = compare.frame_evidence(scores, study.sentence_rows(scores), study.selection, score="frame_prob",
-                                voice=voice, k=2, doc_frames=study.feature("doc_frames"), present="frame_present")
+    doc_frames = study.feature("doc_frames")
+    positive = doc_frames.loc[doc_frames["frame_present"].astype(bool), ["doc_id", "frame"]]
+    scores = study.feature("sentence_frames").merge(positive, on=["doc_id", "frame"])
+    rows = study.sentence_rows(scores)
+    texts = scores.merge(rows, on=["doc_id", "sent_idx"], how="left")["text"].fillna("").astype(str)
     codebook = GenericCodebook.load()
-    ev["cues"] = [", ".join(codebook.cues_in(str(s), str(f))) for s, f in zip(ev["sentence"], ev["frame"],
-                                                                                strict=True)]
+    scores = scores.assign(cues=[", ".join(codebook.cues_in(t, str(f))) for t, f in zip(texts, scores["frame"],
+                                                                                         strict=True)])
+    ev = compare.frame_evidence(scores, rows, study.selection, score="frame_prob", voice=voice, k=2,
+                                doc_frames=doc_frames, present="frame_present", cues="cues",
+                                min_score=EVIDENCE_MIN_PROB)
     _show_evidence(show, ev, f"generic_frames_evidence_{voice}",
                    empty=f"No {voice}-voice document uses a generic frame, so no sentence carries one.",
-                   caption="Sentences that carry each generic frame, from the documents its cell counts (score: the "
-                           "frame model on the sentence alone; escaped text).")
+                   caption="Sentences that carry each generic frame, from the documents its cell counts: a sentence "
+                           "is shown when it carries one of the frame's codebook cues (listed; these come first) or "
+                           f"when the frame model scores it alone at {EVIDENCE_MIN_PROB} or more (score: the frame "
+                           "model on the sentence alone; escaped text).")
 
 
 def _show_evidence(show: Builder, evidence: pd.DataFrame, name: str, *, empty: str, caption: str) -> None:
@@ -65,23 +93,45 @@ def _show_evidence(show: Builder, evidence: pd.DataFrame, name: str, *, empty: s
 
 
 def _issue(study: Study, voice: str, value: str) -> pd.DataFrame:
-    return compare.frame_prevalence(study.feature("issue_frame_docs"), study.selection, value=value, voice=voice,
+    shares = study.feature("issue_frame_docs")
+    if voice == "quoted" and value == "uses_frame" and "n_reported" in shares.columns:
+        # every hit in a quoted block is in someone else's words (reported): the quoted text carries the frame
+        # when it uses or reports it, not when it rebuts it
+        shares = shares.assign(uses_frame=((shares["uses_frame"] == 1) | (shares["n_reported"] > 0)).astype("int64"))
+    return compare.frame_prevalence(shares, study.selection, value=value, voice=voice,
                                     settings=study.settings.compare)
 
 
 @section("issue_frames", title="Issue frames", notebook=NB, needs=Needs(voice="settings", english=1))
 def issue_frames(study: Study, show: Builder) -> None:
-    """Share of documents that use each frame of the study's codebook."""
+    """Share of on-topic documents that use each frame of the study's codebook; reported and rebutted hits beside."""
     voice = study.settings.voice
     iss = show.save(_issue(study, voice, "uses_frame"), f"issue_frames_{voice}")
     show.save(_issue(study, voice, "share_sentences"), f"issue_frames_sentences_{voice}")
+    missing = _no_issue_topic(study, voice)
+    if missing is not None:
+        show.note(missing)
+        return
     show.figure(plots.prevalence_heatmap(iss, column="frame", names=study.names, column_names=_issue_names(),
                                          vmax=1.0, title=f"Issue frames by outlet, {voice} voice: % of documents"),
                 f"issue_frames_heatmap_{voice}",
-                caption="Share of documents using each issue frame, with 95% Wilson intervals over documents; "
-                        "hatched: small n. The mean share of sentences per document is in "
+                caption="Share of the outlet's documents on the codebook's topic that use each issue frame (a "
+                        "sentence uses it in the outlet's own voice, neither reported nor rebutted), with 95% Wilson "
+                        "intervals over documents; hatched: small n. The mean share of sentences per document is in "
                         f"tables/issue_frames_sentences_{voice}.csv.",
                 alt="Heatmap of outlets by issue frames.")
+    stances = compare.issue_frame_stances(study.feature("issue_frame_docs"), study.feature("issue_frame_sentences"),
+                                          study.selection, voice=voice, settings=study.settings.compare)
+    names = _issue_names()
+    shown = stances.assign(outlet=stances["outlet"].map(lambda o: study.names.get(str(o), str(o))),
+                           frame=stances["frame"].map(lambda f: names.get(str(f), str(f))))
+    show.table(shown[["outlet", "frame", "n_docs", "n_docs_used", "share_used", "ci_low", "ci_high", "n_used",
+                      "n_reported", "n_rebutted"]].round({"share_used": 3, "ci_low": 3, "ci_high": 3}),
+               max_rows=200,
+               caption="Issue-frame hits per outlet and frame: sentences that use the frame (the outlet's framing), "
+                       "that report it (its cues in quoted or reported speech) and that rebut it (after a denial "
+                       "cue such as 'the lie that' or 'so-called', or in scare quotes); n_docs_used of the outlet's "
+                       "n_docs documents on the codebook's topic use it (share with its 95% Wilson interval).")
 
 
 @section("issue_frames_quoted", title="Issue frames in quoted text", notebook=NB,
@@ -89,11 +139,16 @@ def issue_frames(study: Study, show: Builder) -> None:
 def issue_frames_quoted(study: Study, show: Builder) -> None:
     """The issue-frame matrix for quoted blocks, per quoting outlet."""
     quoted = show.save(_issue(study, "quoted", "uses_frame"), "issue_frames_quoted")
+    missing = _no_issue_topic(study, "quoted")
+    if missing is not None:
+        show.note(missing)
+        return
     show.figure(plots.prevalence_heatmap(quoted, column="frame", names=study.names, column_names=_issue_names(),
                                          vmax=1.0,
                                          title="Issue frames in quoted text, by quoting outlet: % of quoted blocks"),
                 "issue_frames_heatmap_quoted",
-                caption="Share of quoted blocks using each issue frame, per quoting outlet, with 95% Wilson intervals.",
+                caption="Share of quoted blocks using each issue frame (in the quoted words; a rebutted frame does "
+                        "not count), per quoting outlet, with 95% Wilson intervals.",
                 alt="Heatmap of outlets by issue frames for quoted text.")
 
 
@@ -103,6 +158,8 @@ def issue_frame_evidence(study: Study, show: Builder) -> None:
     """Sentences behind each issue-frame cell, and the blind hand-coding sheet."""
     s = study.settings
     hits = study.feature("issue_frame_sentences")
+    if "stance" in hits.columns:  # the cells count used hits: reported and rebutted ones are no evidence of them
+        hits = hits[hits["stance"].astype(str) == "used"].drop(columns="stance")
     hits = hits.assign(n_cues=[len([c for c in str(cues).split(";") if c.strip()]) for cues in hits["cues"]])
     ev = compare.frame_evidence(hits, study.sentence_rows(hits), study.selection, score="n_cues", voice=s.voice, k=2,
                                 doc_frames=study.feature("issue_frame_docs"), present="uses_frame")
