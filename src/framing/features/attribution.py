@@ -41,7 +41,10 @@ from framing.lexicons import LexiconError, lexicon_path, load_yaml
 VOICES = ("author", "quoted", "reported")
 UNIT_COLUMNS = ("doc_id", "sent_idx", "unit_idx", "char_start", "char_end", "voice", "speaker", "speaker_ref", "cue")
 _VOICE_RANK = {"author": 0, "reported": 1, "quoted": 2}  # ties in a sentence go to the non-author voice
-MAX_QUOTE_RUN = 10  # sentences a quote left open may run on for in :func:`attribute_sentences`
+_TO_HEARER = frozenset("told tells asked asks urged urges warned warns assured reminded".split())  # "told X": X hears
+_PERSONAL = frozenset({"he", "she", "they"})  # pronoun speakers that take the last named speaker
+PRONOUN_REACH = 4  # sentences back a pronoun speaker ("she said") looks for the name it stands for
+MAX_QUOTE_RUN = 6  # sentences a quote left open may run on for in :func:`attribute_sentences`
 
 _DETERMINERS = frozenset("the a an this these those his her its their our some many several two three four "
                          "five both all most one another other each every no".split())
@@ -85,6 +88,7 @@ class AttributionRules:
 
     verbs: dict[str, str]  # verb form -> family ("speech" or "cognition")
     verb_pattern: re.Pattern[str]
+    quote_frame_pattern: re.Pattern[str]  # verbs and the verbs that frame a quote only right after it
     requires: dict[str, re.Pattern[str]]  # form -> what must follow it
     blocked_after: frozenset[str]
     prepositions: tuple[tuple[str, re.Pattern[str]], ...]  # (cue, pattern) for "according to X" and the like
@@ -131,6 +135,8 @@ class AttributionRules:
                 requires[str(form)] = pattern
         forms = sorted(verbs, key=len, reverse=True)
         verb_pattern = re.compile(r"(?<![\w'’-])(" + "|".join(map(re.escape, forms)) + r")(?![\w'’-])")
+        after = sorted({*forms, *map(str, data.get("quote_frame_verbs") or [])}, key=len, reverse=True)
+        quote_frame_pattern = re.compile(r"(?<![\w'’-])(" + "|".join(map(re.escape, after)) + r")(?![\w'’-])")
         prepositions = tuple((str(cue), re.compile(rf"(?<![\w-])(?:{pat})(?![\w-])", re.IGNORECASE))
                              for cue, pat in data["prepositions"].items())
         agencies = {str(k): str(v) for k, v in data["agencies"].items()}
@@ -144,7 +150,7 @@ class AttributionRules:
         trigger_parts = [verb_pattern.pattern, *(f"(?i:{p.pattern})" for _, p in prepositions), str(data["hearsay"]),
                          "[" + re.escape("".join(sorted(quote_chars))) + "]", r"^\s*[A-Z][^:]{0,60}:\s", r"\("]
         return cls(
-            verbs=verbs, verb_pattern=verb_pattern, requires=requires,
+            verbs=verbs, verb_pattern=verb_pattern, quote_frame_pattern=quote_frame_pattern, requires=requires,
             blocked_after=frozenset(str(w).lower() for w in data["blocked_after"]),
             prepositions=prepositions, hearsay=re.compile(rf"(?<![\w-])(?:{data['hearsay']})(?![\w-])"),
             dateline=dateline, agencies={k.lower(): v for k, v in agencies.items()}, told_outlet=told_outlet,
@@ -195,7 +201,7 @@ def _is_mark(text: str, i: int, ch: str) -> bool:
         return True
     prev = text[i - 1] if i else " "
     nxt = text[i + 1] if i + 1 < len(text) else " "
-    return not (prev.isalnum() and nxt.isalnum())
+    return not (prev.isalnum() and nxt.isalnum()) and not nxt.isdigit()  # not "Maduro's", "don't", "the '90s"
 
 
 def _role(text: str, i: int) -> str:
@@ -204,6 +210,8 @@ def _role(text: str, i: int) -> str:
     nxt = text[i + 1] if i + 1 < len(text) else " "
     opens = (i == 0 or prev in _OPEN_BEFORE or prev in "\"“‘«") and not nxt.isspace() and i + 1 < len(text)
     closes = i > 0 and not prev.isspace() and (i + 1 == len(text) or nxt in _CLOSE_AFTER or nxt in "\"”’»")
+    if not opens and not closes and prev in ".?!," and nxt.isupper():
+        return "glued"  # 'coincidence?"Unable' / 'House."I'm': closes a quote open before, else opens one
     if opens and not closes:
         return "open"
     if closes and not opens:
@@ -233,24 +241,30 @@ def _quotes(text: str, rules: AttributionRules, *, open_mark: str | None = None)
             if i in used or ch not in (opener, closer) or not _is_mark(text, i, ch):
                 continue
             if carried:  # closes the quote that ran on from the sentence before
-                if ch == closer:
-                    found.append(_Quote(0, i + 1, 0, i, "close", _words(text[:i]), opener))
-                    used.add(i)
-                    carried = False
-                    lone_close_ok = False
-                continue
+                if ch == closer and (opener != "'" or i == 0 or text[i - 1] in ".,!?…;:"):
+                    if opener == closer and i > 0 and _role(text, i) == "open":
+                        carried = False  # an opening mark: the quote from before did not run on to here
+                        lone_close_ok = False
+                    else:
+                        found.append(_Quote(0, i + 1, 0, i, "close", _words(text[:i]), opener))
+                        used.add(i)
+                        carried = False
+                        lone_close_ok = False
+                        continue
+                else:
+                    continue
             role = _role(text, i) if opener == closer else ("open" if ch == opener else "close")
             if opener == "'" and role != "open" and pending is None:
                 # a closing single mark with nothing open: an apostrophe ("countries'") unless it ends speech
                 prev = text[i - 1] if i else " "
                 if not (lone_close_ok and prev in ".,!?…" and i + 1 >= len(text.rstrip())):
                     continue
-            if pending is not None and role in ("close", "either"):
+            if pending is not None and role in ("close", "either", "glued"):
                 found.append(_Quote(pending, i + 1, pending + 1, i, "pair", _words(text[pending + 1:i]), opener))
                 used.update((pending, i))
                 pending = None
-            elif role == "open" or (role == "either" and pending is None and not (lone_close_ok and i > 0
-                                                                                  and _ends_speech(text, i))):
+            elif role in ("open", "glued") or (role == "either" and pending is None and not (
+                    lone_close_ok and i > 0 and _ends_speech(text, i))):
                 pending = i  # a second opening mark replaces one never closed
                 lone_close_ok = False
             elif lone_close_ok:
@@ -418,14 +432,18 @@ def _speaker_before(text: str, lo: int, verb_start: int, rules: AttributionRules
         app_lo = cut2 + 1 if cut2 >= 0 else lo
         appositive = text[app_lo:cut]
         first = _bare(appositive.split()[0]) if appositive.split() else ""
-        if cut2 >= 0 and text[cut2] == "," and (first in _DETERMINERS or first in _SUBORDINATORS):
+        if cut2 >= 0 and text[cut2] == "," and (first in _DETERMINERS or first in _SUBORDINATORS
+                                                 or first in rules.title_words):
             head_lo = _last_cut(text, lo, cut2)
             head_lo = head_lo + 1 if head_lo >= 0 else lo
             name = _np_suffix(text[head_lo:cut2], head_lo, rules)
             if name and name[1] and (_is_name(name[1].split()[0]) or name[1].lower() in rules.pronouns):
-                if first in _DETERMINERS:
+                if first in _DETERMINERS or first in rules.title_words:
                     return (name[0], text[name[0]:cut].strip(" ,"), name[2])
                 return name
+        words = appositive.split()
+        if len(words) > 6 or not words or not (_is_name(words[0]) or first in _DETERMINERS):
+            return None  # "..., but suddenly clear-eyed when realizing that ..., are pointing out": no name here
         return _np_suffix(appositive, app_lo, rules)
     if found is not None and found[1] and cut >= 0 and text[cut] == ",":
         first = _bare(chunk.split()[0]) if chunk.split() else ""
@@ -470,8 +488,8 @@ def _speaker_after(text: str, pos: int, end: int, rules: AttributionRules) -> tu
     words = name.split()
     if not words or len(words) > 12 or _first_person(words[0], rules) or _bare(words[0]) in _SUBORDINATORS:
         return None
-    if not _is_name(words[0]) and not any(_is_name(w) or _bare(w) in rules.title_words for w in words):
-        return None
+    if not _is_name(words[0]) and not any(_is_name(w) or _bare(w) in rules.title_words for w in words[1:3]):
+        return None  # "announced the deployment during ...": an object, not a speaker
     return (pos + m.start(1), name)
 
 
@@ -488,6 +506,8 @@ def _main_subject(text: str, lo: int, hi: int, rules: AttributionRules) -> str:
                     "speaking", "asked", "earlier", "later", "last", "this"):
                 i = j + 1
             break
+    while i < len(toks) and _bare(toks[i][0]) in _LEADING_FILLER:
+        i += 1
     out: list[str] = []
     for w, _, _ in toks[i:i + 10]:
         b = _bare(w)
@@ -541,6 +561,13 @@ class _Sentence:
         i = max(0, min(i, len(self.cuts) - 2))
         return self.cuts[i], self.cuts[i + 1]
 
+    def outer_start(self, c0: int) -> int:
+        """Where a clause-final frame's content starts: back over "but"/"while" cuts ("X is not binding but signals
+        Y, a spokesperson said")."""
+        while c0 > 0 and re.match(r"(?:but|while|whereas|yet|although|though)\b", self.text[c0:]):
+            c0 = self.clause(c0 - 1)[0]
+        return c0
+
     def content_end(self, pos: int, end: int) -> int:
         """Where the content of a frame at ``pos`` ends.
 
@@ -568,12 +595,16 @@ class _Sentence:
                 if word in self.rules.blocked_after:
                     continue
             need = self.rules.requires.get(m.group(1))
-            if need is not None and not need.match(text, m.end()) and not _CLAUSE_FINAL.match(text, m.end()):
-                continue  # ("Reuters reports." needs no "that")
+            if need is not None and not need.match(text, m.end()) and not (
+                    _CLAUSE_FINAL.match(text, m.end())
+                    and re.search(r"[,\"”]\s*(?:\S+\s+){0,6}$", text[max(0, m.start() - 80):m.start()])):
+                continue  # (", Reuters reports." needs no "that"; "... of Arab and Muslim states." is no frame)
             yield m
 
     def is_passive(self, m: re.Match[str]) -> bool:
-        prev = self.text[max(0, m.start() - 30):m.start()].split()
+        prev = self.text[max(0, m.start() - 40):m.start()].split()
+        while prev and _bare(prev[-1]).endswith("ly"):  # "has been widely criticised"
+            prev.pop()
         return bool(prev) and _bare(prev[-1]) in _BE and not m.group(1).endswith("ing")
 
     def is_progressive(self, m: re.Match[str]) -> bool:
@@ -590,9 +621,9 @@ def _adjunct_only(rest: str, verb: str, rules: AttributionRules) -> bool:
     if not rest:
         return True
     if verb in ("told", "tells", "asked", "urged", "warned", "assured", "reminded"):
-        m = rules.told_outlet.match(" " + rest) or re.match(r"\s*(?:\S+\s+){0,2}?(?:journalists|reporters|"
-                                                          r"lawmakers|the \w+|[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)",
-                                                          " " + rest)
+        m = rules.told_outlet.match(" " + rest) or re.match(
+            r"\s*(?:(?:the|a|an|his|her|their)\s+)?(?:[A-Z][\w.'’-]*(?:\s+(?:of|for|and|the|on|[A-Z][\w.'’-]*))*"
+            r"|(?:\S+\s+){0,2}?(?:journalists|reporters|lawmakers|members|officials|supporters|\w+))", " " + rest)
         if m:
             rest = (" " + rest)[m.end():].strip(" \t\n.,;:!?\"'”’)")
             if not rest:
@@ -619,18 +650,24 @@ def _verb_frames(s: _Sentence, taken: list[tuple[int, int]], seeds: list[_Frame]
         cue = _cue(form, text, v1, rules)
         participle = form.endswith("ing") and not s.is_progressive(m)
         if participle:
-            intro = re.search(r"(?:[,;:(]|\b(?:by|for|while|after|before|when|without|in|of|also|then|again))\s*$",
+            intro = re.search(r"(?:[,;:(]|\b(?:by|while|after|before|when|also|then|again))\s*$",
                               text[c0:v0])
+            if re.search(r"\bwithout\s*$", text[c0:v0]):
+                continue  # "it goes without saying"
             if not intro and form != "saying" and not re.match(r"(?:\s+\S+){0,2}?\s+that\b|\s*[,:]?\s*[\"“]",
                                                               text[v1:]):
                 continue  # "the White House promising funds": a gerund, not a reporting frame
             speaker = _participle_speaker(s, v0, [*seeds, *frames])
-            start = c0 + intro.start() if intro and text[c0 + intro.start()] == "," else v0
+            comma = bool(intro) and text[c0 + intro.start()] == ","
+            if not speaker and (not comma or _first_person(text[c0:v0].split()[0] if text[c0:v0].split() else "",
+                                                            rules)):
+                continue  # "I don't have any trouble believing that ...": the writer's words
+            start = c0 + intro.start() if comma else v0
             frames.append(_Frame(start, c1, "reported", speaker, cue, 4, v0))
             continue
         # inverted: "..., said Russian Foreign Ministry spokeswoman Maria Zakharova."
         before = text[c0:v0].rstrip()
-        if before.endswith((",", "\"", "”")) and len(before.split()) >= 3 and form in rules.verbs:
+        if before.endswith((",", "\"", "”")) and len(before.split()) >= 3 and form not in _TO_HEARER:
             after = _speaker_after(text, v1, c1, rules)
             if after is not None:
                 frames.append(_Frame(c0, c1, "reported", after[1], cue, 1, v0))
@@ -656,9 +693,12 @@ def _verb_frames(s: _Sentence, taken: list[tuple[int, int]], seeds: list[_Frame]
             frames.append(_Frame(start, c1 if _adjunct_only(text[v1:c1], form, rules) else c1, "reported", speaker,
                                  cue, 2, v0))
             continue
-        trailing = not subordinate and len(lead.split()) >= 3 and _adjunct_only(text[v1:c1], form, rules)
+        trailing = (not subordinate and len(lead.split()) >= 3 and lead.rstrip().endswith((",", "\"", "”", "’", ")"))
+                    and _adjunct_only(text[v1:c1], form, rules))
+        if not trailing and not text[v1:c1].strip(" .!?\"'”’)"):
+            continue  # "a plan to update its emissions promises.": a noun, no frame
         if trailing:
-            frames.append(_Frame(c0, c1, "reported", speaker, cue, 1, v0))
+            frames.append(_Frame(s.outer_start(c0), c1, "reported", speaker, cue, 1, v0))
         elif subordinate:
             sub = max(text.rfind(" " + w + " ", c0, sp_start) for w in _SUBORDINATORS)
             frames.append(_Frame(sub + 1 if sub >= 0 else sp_start, c1, "reported", speaker, cue, 5, v0))
@@ -718,7 +758,7 @@ def _quote_frames(s: _Sentence, frames_out: list[_Frame]) -> list[_Frame]:
         c0, c1 = s.clause(max(q.start, 0))
         after_lo = q.end
         a_end = s.clause(min(after_lo, len(text) - 1))[1] if after_lo < len(text) else len(text)
-        frame = _frame_after(s, q, after_lo, a_end) if after_lo < len(text) else None
+        frame = _frame_after(s, q, after_lo, a_end, extra) if after_lo < len(text) else None
         if frame is None:
             frame = _frame_before(s, q, c0, extra, units)
         if frame is None:
@@ -730,13 +770,19 @@ def _quote_frames(s: _Sentence, frames_out: list[_Frame]) -> list[_Frame]:
         whole = share >= rules.frameless_share
         edge = (q.kind == "open" and not text[:q.start].strip()) or (
             q.kind == "close" and not text[q.end:].strip(" .,;:!?\"'”’)"))
-        if q.kind == "close" and not whole and _opens_with_frame(s, q):
+        if q.kind == "close" and _opens_with_frame(s, q):
             continue  # "She says that ... coal."": a stray mark after a reported clause, not a quote's end
-        if whole or edge:
+        if (whole or edge) and not _title_case(text[q.inner_start:q.inner_end]):
             units.append(_Frame(q.start, q.end, "quoted", "", "quote_marks", 0, q.start))
     units.extend(extra)
     frames_out.extend(units)
     return units
+
+
+def _title_case(text: str) -> bool:
+    """Mostly capitalised words: a title in quote marks ("The Throne of Peace is Now Empty"), not speech."""
+    words = re.findall(r"[^\W\d_][\w'’-]*", text)
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.6 * len(words)
 
 
 def _opens_with_frame(s: _Sentence, q: _Quote) -> bool:
@@ -749,7 +795,7 @@ def _opens_with_frame(s: _Sentence, q: _Quote) -> bool:
     return False
 
 
-def _frame_after(s: _Sentence, q: _Quote, lo: int, hi: int) -> _Frame | None:
+def _frame_after(s: _Sentence, q: _Quote, lo: int, hi: int, extra: list[_Frame]) -> _Frame | None:
     """``"...," Pompeo said`` / ``"...," said Chad Bolt``: the speaker frame right after a quote."""
     text, rules = s.text, s.rules
     rest = text[lo:hi]
@@ -758,6 +804,11 @@ def _frame_after(s: _Sentence, q: _Quote, lo: int, hi: int) -> _Frame | None:
     if start >= hi or text[start] in "\"“”'‘’«»":
         return None
     m = next(iter(s.verbs(start, hi)), None)
+    extra_verb = rules.quote_frame_pattern.search(text, start, hi)
+    if extra_verb is not None and (m is None or extra_verb.start() < m.start()) and _CLAUSE_FINAL.match(
+            text, extra_verb.end()) or (extra_verb is not None and m is None and re.match(
+            r"(?:\s+(?:on|in|at|to|during|after|before)\b[^,;:.!?]*)?[.!?\"”’)]*\s*$", text[extra_verb.end():hi])):
+        m = extra_verb  # '"...," Jansen continued.'
     if m is None:
         return None
     v0, v1 = m.start(), m.end()
@@ -771,17 +822,31 @@ def _frame_after(s: _Sentence, q: _Quote, lo: int, hi: int) -> _Frame | None:
         after = _speaker_after(text, v1, hi, rules)
         if after is None:
             return None
-        return _Frame(q0, end, "quoted", after[1], cue, 0, q.start)
+        return _split_paraphrase(q0, q, _Frame(q.start, end, "quoted", after[1], cue, 0, q.start), extra)
     words = chunk.split()
     if _first_person(words[0], rules) and len(words) == 1:
-        return _Frame(q0, end, "quoted", words[0], cue, 0, q.start)
+        return _split_paraphrase(q0, q, _Frame(q.start, end, "quoted", words[0], cue, 0, q.start), extra)
     found = _speaker_before(text, start, v0, rules)
+    if found is None and len(words) <= 8 and (_is_name(words[0]) or _bare(words[0]) in _DETERMINERS) and not any(
+            _bare(w) in (_SUBORDINATORS | _PREPOSITIONS | _BE) - {"of", "for", "at"} for w in words):
+        found = (start, chunk.strip(" ,"), False)  # '"...," O'Rourke's legislative proposal states.'
     lead_words = text[start:found[0]].replace(",", " ").split() if found is not None else []
-    if found is None or not found[1] or found[2] or not all(
-            _is_name(w) or _bare(w) in rules.title_words for w in lead_words):
+    plain_lead = (len(lead_words) <= 3 or text[start:found[0]].rstrip().endswith(",")) and not any(
+        _bare(w) in _SUBORDINATORS | (_LEADING_FILLER - {"and"}) | _BE | (_PREPOSITIONS - {"of", "for", "at"})
+        for w in lead_words)
+    if found is None or not found[1] or found[2] or not (plain_lead or all(
+            _is_name(w) or _bare(w) in rules.title_words for w in lead_words)):
         return None  # the words after the quote do not start with its speaker ('"..." of Venezuela while Paris said')
-    return _Frame(q0, end, "quoted", text[start:v0].strip(" ,") if _is_name(words[0]) else found[1], cue, 0,
-                  q.start)
+    speaker = text[start:v0].strip(" ,") if _is_name(words[0]) else found[1]
+    return _split_paraphrase(q0, q, _Frame(q.start, end, "quoted", speaker, cue, 0, q.start), extra)
+
+
+def _split_paraphrase(q0: int, q: _Quote, frame: _Frame, extra: list[_Frame]) -> _Frame:
+    """'Tehran supports Caracas "in the face of ...," the spokesman said': the words before a quote in its clause are
+    the speaker's too, reported; the quote and its frame are quoted."""
+    if q0 < q.start:
+        extra.append(replace(frame, start=q0, end=q.start, voice="reported", anchor=q0))
+    return frame
 
 
 def _cue(form: str, text: str, end: int, rules: AttributionRules) -> str:
@@ -837,6 +902,9 @@ def _frame_before(s: _Sentence, q: _Quote, c0: int, extra: list[_Frame], earlier
                 continue
             speaker = found[1]
             start = found[0] if rules.verb_pattern.search(text, c0, found[0]) else c0
+            if found[2]:  # 'the bill for what President Trump said was "good business"': the quote only
+                sub = max(text.rfind(" " + w + " ", c0, found[0]) for w in _SUBORDINATORS)
+                start = sub + 1 if sub >= 0 else found[0]
         if not speaker and not form.endswith("ing"):
             continue
         cue = _cue(form, text, m.end(), rules)
@@ -1102,7 +1170,8 @@ def resolve_speaker(name: str) -> str:
         folded = _fold(part)
         # an actor that only qualifies someone else ("former US diplomat Jim Jatras") is not the speaker
         found = [(m.group(1), folded[m.end(1):m.end(1) + 2] in ("'s", "’s")) for m in actors.pattern.finditer(folded)
-                 if not re.search(r"\b[A-Z]", re.sub(r"\([^)]*\)", "", folded[m.end():]))]
+                 if not re.search(r"\b[A-Z]", re.sub(r"\([^)]*\)", "", folded[m.end():]))
+                 and not folded[m.end():m.end() + 1] == "-"]  # "US-designated leader"
         found = [(alias, poss) for alias, poss in found if actors.alias_to_actor[alias] != IGNORED]
         plain = [alias for alias, poss in found if not poss]
         pick = plain or [alias for alias, _ in found]
@@ -1130,7 +1199,7 @@ def attribute_sentences(sentences: pd.DataFrame, documents: pd.DataFrame | None 
 
     A sentence of a document whose ``voice`` is ``quoted`` (a quoted block of a post) is one ``quoted`` unit whose
     speaker is the document's ``quoted_from``. Within a document, sentences are read in order: a pronoun speaker
-    ("he said") takes the most recent named speaker; a quote left open runs on (up to ten sentences) until a closing
+    ("he said") takes the most recent named speaker; a quote left open runs on (up to six sentences) until a closing
     mark, and its sentences take the speaker named at either end; a quote with no speaker takes the previous
     sentence's named speaker.
 
@@ -1185,63 +1254,92 @@ def attribute_sentences(sentences: pd.DataFrame, documents: pd.DataFrame | None 
 
 def _document_units(doc: str, idxs: list[int], texts: list[str], rules: AttributionRules
                     ) -> list[tuple[str, int, int, int, int, str, str, str]]:
-    """Units of one document's sentences, read in order (open quotes, pronouns, frameless quotes)."""
-    per_sentence: list[list[Unit]] = []
-    open_mark: str | None = None
-    run: list[int] = []  # sentences inside a quote that ran on, waiting for its speaker
-    run_speaker = ""
-    for i, text in enumerate(texts):
-        units, s = _analyse(text, rules, open_mark)
-        carried = open_mark is not None
-        if carried and s is not None and s.quotes and s.quotes[0].start == 0:
-            first = next((u for u in units if u.start == 0), None)
-            if first is not None and first.voice != "quoted":  # the run-on quote is quoted whatever is inside
-                units = _cover(text, [_Frame(0, s.quotes[0].end, "quoted", "", "quote_marks", 0, 0)]
-                               + [_Frame(u.start, u.end, u.voice, u.speaker, u.cue, 0, u.start)
-                                  for u in units if u.start >= s.quotes[0].end and u.voice != "author"], None)
-        per_sentence.append(units)
-        ends_open = s is not None and bool(s.quotes) and s.quotes[-1].kind == "open"
-        if carried:
-            run.append(i)
-            speaker = next((u.speaker for u in units if u.voice == "quoted" and u.speaker), "")
-            run_speaker = run_speaker or speaker
-            if not ends_open or len(run) >= MAX_QUOTE_RUN:
-                _fill_run(per_sentence, run, run_speaker)
-                run, run_speaker, open_mark = [], "", None
-        if ends_open and s is not None:
-            q = s.quotes[-1]
-            if not carried or q.start > 0:
-                run = [i]
-                run_speaker = next((u.speaker for u in units if u.voice == "quoted" and u.speaker
-                                    and u.start <= q.start < u.end), "")
-            open_mark = q.mark
-    if run:
-        _fill_run(per_sentence, run, run_speaker)
+    """Units of one document's sentences, read in order (quotes over several sentences, pronouns)."""
+    plain = [_analyse(text, rules) for text in texts]
+    per_sentence = [units for units, _ in plain]
+    i = 0
+    closing: set[int] = set()  # sentences whose first mark closes a quote from before
+    while i < len(texts):
+        i = _quote_run(texts, plain, per_sentence, i, rules, closing)
     rows = []
-    last_named = ""
+    last_named, last_at = "", -1
     prev_named = ""
-    for sent_idx, units in zip(idxs, per_sentence, strict=True):
+    for n, (sent_idx, units) in enumerate(zip(idxs, per_sentence, strict=True)):
         named_here = ""
         for k, u in enumerate(units):
             speaker = u.speaker
-            if speaker.lower() in rules.pronouns and last_named:
+            if speaker.lower() in _PERSONAL and last_named and n - last_at <= PRONOUN_REACH:
                 speaker = last_named
-            elif not speaker and u.voice == "quoted" and prev_named:
-                speaker = prev_named
-            if _named(speaker, rules):
-                last_named = named_here = speaker
+            elif not speaker and u.voice == "quoted" and u.start == 0 and prev_named:
+                speaker = prev_named  # a quote that opens the sentence goes on from the speaker just before
+            if _named(u.speaker, rules):  # a name written here (not one a pronoun took)
+                last_named, last_at = speaker, n
+            named_here = speaker if u.voice != "author" and _named(speaker, rules) else ""
             rows.append((doc, int(sent_idx), k, u.start, u.end, u.voice, speaker, u.cue))
         prev_named = named_here
     return rows
 
 
-def _fill_run(per_sentence: list[list[Unit]], run: list[int], speaker: str) -> None:
-    """Give the quoted units of a run-on quote the speaker named in any of its sentences."""
-    if not speaker:
-        return
-    for i in run:
-        per_sentence[i] = [replace(u, speaker=speaker) if u.voice == "quoted" and not u.speaker else u
-                           for u in per_sentence[i]]
+def _quote_run(texts: list[str], plain: list[tuple[list[Unit], _Sentence | None]], per_sentence: list[list[Unit]],
+               i: int, rules: AttributionRules, closing: set[int]) -> int:
+    """Follow a quote that sentence ``i`` leaves open; return the next sentence to look at.
+
+    The quote runs on through the next sentences (at most :data:`MAX_QUOTE_RUN`) and counts only if a closing mark
+    of its family ends it there: then the sentences in between are quoted, and all take the speaker named at
+    either end. A closing mark at the very end of sentence ``i`` with no quote open is the segmenter's misplaced
+    opening mark of the next sentence when a closing mark follows.
+    """
+    text = texts[i]
+    units, s = plain[i]
+    if s is None or not s.quotes:
+        return i + 1
+    last = s.quotes[-1]
+    misplaced = last.kind == "close" and not text[last.end:].strip(" .,;:!?)]") and i not in closing
+    if last.kind != "open" and not misplaced:
+        return i + 1
+    carried: list[tuple[list[Unit], _Sentence | None]] = []
+    for j in range(i + 1, min(len(texts), i + 1 + MAX_QUOTE_RUN)):
+        u2, s2 = _analyse(texts[j], rules, last.mark)
+        carried.append((_forced_quote(texts[j], u2, s2), s2))
+        first = s2.quotes[0] if s2 is not None and s2.quotes else None
+        if first is None or first.start != 0:
+            return i + 1  # the quote did not run on into this sentence
+        if first.kind == "close":
+            break
+    else:
+        return i + 1  # never closed: a stray mark, not a quote over sentences
+    if misplaced:
+        blanked = text[:last.end - 1] + " " + text[last.end:]
+        per_sentence[i] = _analyse(blanked, rules)[0]
+        speaker = ""
+    else:
+        speaker = next((u.speaker for u in units if u.voice == "quoted" and u.start <= last.start < u.end), "")
+    for u2, _ in carried:
+        speaker = speaker or next((u.speaker for u in u2 if u.voice == "quoted" and u.speaker), "")
+    if misplaced and not speaker:  # '..., said in a statement that ... unexpected."' then the quote: same speaker
+        speaker = next((u.speaker for u in reversed(per_sentence[i]) if u.voice != "author" and u.speaker), "")
+    if not misplaced and speaker:
+        per_sentence[i] = [replace(u, speaker=speaker) if u.voice == "quoted" and not u.speaker
+                           and u.start <= last.start < u.end else u for u in per_sentence[i]]
+    for k, (u2, s2) in enumerate(carried, start=i + 1):
+        per_sentence[k] = [replace(u, speaker=speaker) if u.voice == "quoted" and not u.speaker and speaker
+                           and u.start == 0 else u for u in u2]
+        plain[k] = (per_sentence[k], s2)
+    closing.add(i + len(carried))
+    return i + len(carried)  # the closing sentence may open the next quote
+
+
+def _forced_quote(text: str, units: list[Unit], s: _Sentence | None) -> list[Unit]:
+    """A quote run on from the sentence before is quoted whatever its words look like."""
+    if s is None or not s.quotes or s.quotes[0].start != 0:
+        return units
+    q = s.quotes[0]
+    first = next((u for u in units if u.start == 0), None)
+    if first is not None and first.voice == "quoted" and first.end >= q.end - 1:
+        return units
+    kept = [_Frame(u.start, u.end, u.voice, u.speaker, u.cue, 0, u.start) for u in units
+            if u.start >= q.end and u.voice != "author"]
+    return _cover(text, [_Frame(0, q.end, "quoted", "", "quote_marks", 0, 0), *kept], None)
 
 
 def span_voice(spans: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
