@@ -562,8 +562,10 @@ class _Sentence:
         return self.cuts[i], self.cuts[i + 1]
 
     def outer_start(self, c0: int) -> int:
-        """Where a clause-final frame's content starts: back over "but"/"while" cuts ("X is not binding but signals
-        Y, a spokesperson said")."""
+        """Where a clause-final frame's content starts: back over "but"/"while" cuts.
+
+        As in "X is not binding but signals Y, a spokesperson said".
+        """
         while c0 > 0 and re.match(r"(?:but|while|whereas|yet|although|though)\b", self.text[c0:]):
             c0 = self.clause(c0 - 1)[0]
         return c0
@@ -658,11 +660,11 @@ def _verb_frames(s: _Sentence, taken: list[tuple[int, int]], seeds: list[_Frame]
                                                               text[v1:]):
                 continue  # "the White House promising funds": a gerund, not a reporting frame
             speaker = _participle_speaker(s, v0, [*seeds, *frames])
-            comma = bool(intro) and text[c0 + intro.start()] == ","
-            if not speaker and (not comma or _first_person(text[c0:v0].split()[0] if text[c0:v0].split() else "",
-                                                            rules)):
+            comma_at = c0 + intro.start() if intro is not None and text[c0 + intro.start()] == "," else -1
+            if not speaker and (comma_at < 0 or _first_person(text[c0:v0].split()[0] if text[c0:v0].split() else "",
+                                                              rules)):
                 continue  # "I don't have any trouble believing that ...": the writer's words
-            start = c0 + intro.start() if comma else v0
+            start = comma_at if comma_at >= 0 else v0
             frames.append(_Frame(start, c1, "reported", speaker, cue, 4, v0))
             continue
         # inverted: "..., said Russian Foreign Ministry spokeswoman Maria Zakharova."
@@ -754,6 +756,10 @@ def _quote_frames(s: _Sentence, frames_out: list[_Frame]) -> list[_Frame]:
     extra: list[_Frame] = []
     for q in s.quotes:
         if q.kind == "pair" and q.words <= rules.scare_max_words:
+            if q.end < len(text) and q.words:  # '"No," he said.': short, and speech all the same
+                frame = _frame_after(s, q, q.end, s.clause(q.end)[1], extra)
+                if frame is not None:
+                    units.append(frame)
             continue
         c0, c1 = s.clause(max(q.start, 0))
         after_lo = q.end
@@ -830,11 +836,13 @@ def _frame_after(s: _Sentence, q: _Quote, lo: int, hi: int, extra: list[_Frame])
     if found is None and len(words) <= 8 and (_is_name(words[0]) or _bare(words[0]) in _DETERMINERS) and not any(
             _bare(w) in (_SUBORDINATORS | _PREPOSITIONS | _BE) - {"of", "for", "at"} for w in words):
         found = (start, chunk.strip(" ,"), False)  # '"...," O'Rourke's legislative proposal states.'
-    lead_words = text[start:found[0]].replace(",", " ").split() if found is not None else []
+    if found is None:
+        return None
+    lead_words = text[start:found[0]].replace(",", " ").split()
     plain_lead = (len(lead_words) <= 3 or text[start:found[0]].rstrip().endswith(",")) and not any(
         _bare(w) in _SUBORDINATORS | (_LEADING_FILLER - {"and"}) | _BE | (_PREPOSITIONS - {"of", "for", "at"})
         for w in lead_words)
-    if found is None or not found[1] or found[2] or not (plain_lead or all(
+    if not found[1] or found[2] or not (plain_lead or all(
             _is_name(w) or _bare(w) in rules.title_words for w in lead_words)):
         return None  # the words after the quote do not start with its speaker ('"..." of Venezuela while Paris said')
     speaker = text[start:v0].strip(" ,") if _is_name(words[0]) else found[1]
@@ -842,8 +850,11 @@ def _frame_after(s: _Sentence, q: _Quote, lo: int, hi: int, extra: list[_Frame])
 
 
 def _split_paraphrase(q0: int, q: _Quote, frame: _Frame, extra: list[_Frame]) -> _Frame:
-    """'Tehran supports Caracas "in the face of ...," the spokesman said': the words before a quote in its clause are
-    the speaker's too, reported; the quote and its frame are quoted."""
+    """Split a quote's unit from the speaker's words before it in its clause.
+
+    In 'Tehran supports Caracas "in the face of ...," the spokesman said' the words before the quote are the
+    speaker's too, reported; the quote and its frame are quoted.
+    """
     if q0 < q.start:
         extra.append(replace(frame, start=q0, end=q.start, voice="reported", anchor=q0))
     return frame
