@@ -754,6 +754,7 @@ def _quote_frames(s: _Sentence, frames_out: list[_Frame]) -> list[_Frame]:
     text, rules = s.text, s.rules
     units: list[_Frame] = []
     extra: list[_Frame] = []
+    stray: list[_Quote] = []
     for q in s.quotes:
         if q.kind == "pair" and q.words <= rules.scare_max_words:
             if q.end < len(text) and q.words:  # '"No," he said.': short, and speech all the same
@@ -777,10 +778,13 @@ def _quote_frames(s: _Sentence, frames_out: list[_Frame]) -> list[_Frame]:
         edge = (q.kind == "open" and not text[:q.start].strip()) or (
             q.kind == "close" and not text[q.end:].strip(" .,;:!?\"'”’)"))
         if q.kind == "close" and _opens_with_frame(s, q):
-            continue  # "She says that ... coal."": a stray mark after a reported clause, not a quote's end
+            stray.append(q)  # "She says that ... coal."": a stray mark after a reported clause, not a quote's end
+            continue
         if (whole or edge) and not _title_case(text[q.inner_start:q.inner_end]):
             units.append(_Frame(q.start, q.end, "quoted", "", "quote_marks", 0, q.start))
     units.extend(extra)
+    if stray:  # its words are no quote: the verbs in them are frames like any other
+        s.quotes = [q for q in s.quotes if q not in stray]
     frames_out.extend(units)
     return units
 
