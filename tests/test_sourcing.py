@@ -7,6 +7,7 @@ import pytest
 
 from framing import compare, sourcing
 from framing.config import CompareSettings
+from framing.features.attribution import sentence_voice_summary
 
 
 def _docs(rows: list[tuple[str, str, str, str | None]]) -> pd.DataFrame:
@@ -34,11 +35,11 @@ UNITS = _units([
 
 
 def test_sentence_voice_is_the_voice_covering_most_characters() -> None:
-    per = sourcing.sentence_voices(UNITS).set_index(["doc_id", "sent_idx"])["voice"]
+    per = sentence_voice_summary(UNITS).set_index(["doc_id", "sent_idx"])["voice"]
     assert per[("a1", 2)] == "quoted"  # 40 of its 50 characters are Peskov's
     assert per[("a1", 0)] == "author"
     tie = _units([("x", 0, 0, 10, "author", "", ""), ("x", 0, 10, 20, "reported", "X", "")])
-    assert sourcing.sentence_voices(tie)["voice"].tolist() == ["reported"]  # a tie goes to the other voice
+    assert sentence_voice_summary(tie)["voice"].tolist() == ["reported"]  # a tie goes to the other voice
 
 
 def test_voice_shares_pool_sentences_and_average_documents() -> None:

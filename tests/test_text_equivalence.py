@@ -158,14 +158,20 @@ def test_cue_counts_and_issue_frames_equal_the_patterns_on_the_corpora(corpus_te
     sentences = [s for t in corpus_texts[:900] for _, _, s in split_sentences(t)]
     assert len(sentences) > 5000
     codebook = GenericCodebook.load()
-    expected = [[len(codebook.patterns[q].findall(s)) for q in codebook.question_ids] for s in sentences]
+    # the patterns, match by match, with the cue rules (not_after, proper-name guard) applied to each match
+    expected = [[sum(codebook.cue_sets[q].keeps(s, *m.span()) for m in codebook.patterns[q].finditer(s))
+                 for q in codebook.question_ids] for s in sentences]
     assert codebook.hit_counts(sentences).tolist() == expected
 
-    def reference(frame, sentence: str) -> list[str]:  # IssueFrame.matches before the twins
+    def reference(frame, sentence: str) -> list[str]:  # IssueFrame.matches before the twins, with the cue rules
         text = frame.exclude.sub(lambda m: " " * len(m.group(0)), sentence) if frame.exclude else sentence
-        found = sorted({m.group(0).lower() for m in frame.cues.finditer(text)})
-        if not found and frame.cooccur and all(p.search(text) for p in frame.cooccur):
-            found = sorted({p.search(text).group(0).lower() for p in frame.cooccur})
+        found = sorted({m.group(0).lower() for m in frame.cues.finditer(text)
+                        if frame.cue_set.keeps(sentence, *m.span())})
+        if not found and frame.cooccur:
+            first = [next((m for m in p.finditer(text) if c.keeps(sentence, *m.span())), None)
+                     for p, c in zip(frame.cooccur, frame.cooccur_sets, strict=True)]
+            if all(first):
+                found = sorted({m.group(0).lower() for m in first if m is not None})
         return found
 
     frames = IssueCodebook.load().frames

@@ -170,9 +170,11 @@ def _train(args: argparse.Namespace) -> int:
     if args.model == "all":
         names = [n for n in models.KINDS if n in trainable]
     elif args.model not in trainable:
+        rules = {"issue": "issue-frame codes score the cue lexicon", "voice": "voice codes score the attribution "
+                 "rules", "stance": "stance codes score the issue-frame detector's stance rules"}
         raise ValueError(f"{sheets[0].unit} sheets cannot train the {args.model} model"
                          + (f"; they train {list(trainable)}" if trainable else
-                            " (issue-frame codes score the cue lexicon, which is not trained)"))
+                            f" ({rules.get(sheets[0].unit, 'not trainable')}, which is not trained)"))
     extra = coding.training_data(sheets)
     for name in names:
         default = models.get(name)

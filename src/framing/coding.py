@@ -165,6 +165,9 @@ def _issue_pool(tables: StudyTables) -> pd.DataFrame:
 
     codebook = IssueCodebook.load()
     docs = _unique_documents(tables)[["doc_id", "outlet"]]
+    on_topic = codebook.on_topic(tables.doc_topics)  # where the detector runs: the codebook's topic only
+    if on_topic is not None:
+        docs = docs[docs["doc_id"].astype(str).isin(on_topic)]
     sents = tables.sentences.merge(docs, on="doc_id")
     # every sentence × every frame, sentence by sentence in the codebook's frame order (at 10^4 documents, a
     # million rows: built as columns, not row by row)

@@ -28,6 +28,7 @@ from framing.config import INTERIM_DIR, DedupeSettings, LanguageSettings, TopicS
 from framing.corpus import conform, empty, parquet_bytes, validate
 from framing.dedupe import DedupeIndex, Signatures
 from framing.features.actors import score_mentions
+from framing.features.attribution import attribute_sentences, span_voice
 from framing.features.frames import score_documents as score_generic_frames
 from framing.features.issue_frames import detect as detect_issue_frames
 from framing.features.issue_frames import document_shares as issue_document_shares
@@ -480,8 +481,9 @@ FEATURE_COLUMNS: dict[str, dict[str, str]] = {
     "actor_roles": {"doc_id": _S, "actor": _S, "p_hero": _F, "p_villain": _F, "p_victim": _F, "role": _S},
     "doc_frames": {"doc_id": _S, "frame": _S, "frame_prob": _F, "frame_present": _B},
     "sentence_frames": {"doc_id": _S, "sent_idx": _I, "frame": _S, "frame_prob": _F},
-    "issue_frame_sentences": {"doc_id": _S, "sent_idx": _I, "frame": _S, "cues": _S},
-    "issue_frame_docs": {"doc_id": _S, "frame": _S, "uses_frame": _I, "share_sentences": _F},
+    "issue_frame_sentences": {"doc_id": _S, "sent_idx": _I, "frame": _S, "cues": _S, "stance": _S},
+    "issue_frame_docs": {"doc_id": _S, "frame": _S, "uses_frame": _I, "share_sentences": _F, "n_reported": _I,
+                         "n_rebutted": _I},
     "doc_lexcats": {"doc_id": _S, "lexicon": _S, "category": _S, "n_hits": _I, "rate_per_1000_words": _F},
 }
 # Sentence-level feature tables hold the rows of one copy of each text: a duplicate document's sentences, mentions,
@@ -561,20 +563,14 @@ def document_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor
         return {"doc_topics": topics, **{name: df.copy() for name, df in _empty_english_tables(actor_mode).items()}}
     sentences = sentences[sentences["doc_id"].isin(documents["doc_id"])]
     sentence_sentiment = score_sentences(sentences)
-    try:  # TEMPORARY while framing.features.attribution is being written (removed before commit)
-        from framing.features.attribution import attribute_sentences
-    except ImportError:
-        sentence_voice = conform_feature("sentence_voice", pd.DataFrame())
-        actor_mentions = score_mentions(sentences, mode=actor_mode)
-    else:
-        sentence_voice = attribute_sentences(sentences, documents)
-        actor_mentions = with_voice(score_mentions(sentences, mode=actor_mode), sentence_voice)
+    sentence_voice = attribute_sentences(sentences, documents)
+    actor_mentions = with_voice(score_mentions(sentences, mode=actor_mode), sentence_voice)
     if actor_mode == "accurate":
         actor_roles = predict_roles(actor_mentions, sentences)
     else:
         actor_roles = pd.DataFrame(columns=["doc_id", "actor", "p_hero", "p_villain", "p_victim", "role"])
     doc_frames, sentence_frames = score_generic_frames(documents, sentences, mode=actor_mode)
-    issue_frame_sentences = detect_issue_frames(sentences)
+    issue_frame_sentences = detect_issue_frames(sentences, doc_topics=topics, units=sentence_voice, stance=True)
     return {
         "doc_topics": topics,
         "sentence_sentiment": sentence_sentiment,
@@ -586,7 +582,8 @@ def document_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor
         "doc_frames": doc_frames,
         "sentence_frames": sentence_frames,
         "issue_frame_sentences": issue_frame_sentences,
-        "issue_frame_docs": issue_document_shares(issue_frame_sentences, sentences, documents),
+        "issue_frame_docs": issue_document_shares(issue_frame_sentences, sentences, documents, doc_topics=topics,
+                                                  stance=True),
         "doc_lexcats": category_rates(documents),
     }
 
@@ -597,8 +594,6 @@ def with_voice(mentions: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     A mention in "Peskov said Moscow considered Maduro the legitimate head of state" is in reported voice with the
     speaker Peskov: the outlet reports that view, it does not state it.
     """
-    from framing.features.attribution import span_voice
-
     voiced = span_voice(mentions[["doc_id", "sent_idx", "char_start", "char_end"]], units)
     out = mentions.reset_index(drop=True).copy()
     for col in ("voice", "speaker", "speaker_ref"):

@@ -16,10 +16,11 @@ import pandas as pd
 from framing.analysis import stats as stats_
 from framing.compare import group_summary, summary_dtypes, typed
 from framing.config import CompareSettings
+from framing.features.attribution import sentence_voice_summary
 
 VOICE_ORDER = ("author", "quoted", "reported")
 HOW = {"quoted": "quote", "reported": "reported", "repost": "repost"}
-UNNAMED = "(unnamed)"
+UNNAMED = "(unnamed)"  # a pronoun or collective the rules could not resolve, or a repost that names no source
 # Speakers that name no one: a pronoun the attribution rules could not resolve, or a vague collective.
 _UNNAMED = re.compile(r"^(he|she|they|it|we|i|you|one|someone|others?|some|many|critics|officials|sources?|"
                       r"analysts|experts|observers|people)$", re.I)
@@ -27,19 +28,6 @@ SOURCING_COLUMNS = ("outlet", "source", "source_name", "how", "n_docs", "n_outle
                     "ci_high", "n_units", "example")
 VOICE_SHARE_COLUMNS = ("outlet", "voice", "n_sentences", "share_sentences", "n_docs", "mean", "ci_low", "ci_high",
                        "ci_method", "small_n")
-
-
-def sentence_voices(units: pd.DataFrame) -> pd.DataFrame:
-    """One voice per sentence: the voice covering most of its characters (ties go to the non-author voice)."""
-    cols = ["doc_id", "sent_idx", "voice"]
-    if units.empty:
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "sent_idx" else "string") for c in cols})
-    u = units.assign(_len=(units["char_end"] - units["char_start"]).clip(lower=0),
-                     _rank=units["voice"].map({"author": 0, "reported": 1, "quoted": 2}).fillna(0))
-    per = u.groupby(["doc_id", "sent_idx", "voice", "_rank"], sort=True)["_len"].sum().reset_index()
-    per = per.sort_values(["doc_id", "sent_idx", "_len", "_rank"], ascending=[True, True, False, False],
-                          kind="stable")
-    return per.drop_duplicates(["doc_id", "sent_idx"])[cols].reset_index(drop=True)
 
 
 def voice_shares(units: pd.DataFrame, documents: pd.DataFrame, *,
@@ -51,7 +39,7 @@ def voice_shares(units: pd.DataFrame, documents: pd.DataFrame, *,
     :func:`framing.compare.group_summary`.
     """
     docs = documents[documents["duplicate_of"].isna()][["doc_id", "outlet"]]
-    per_sent = sentence_voices(units).merge(docs, on="doc_id")
+    per_sent = sentence_voice_summary(units)[["doc_id", "sent_idx", "voice"]].merge(docs, on="doc_id")
     if per_sent.empty:
         return typed(pd.DataFrame(columns=list(VOICE_SHARE_COLUMNS)),
                      {**summary_dtypes(["outlet", "voice"]), "n_sentences": "int64", "share_sentences": "float64"})
@@ -142,7 +130,8 @@ def sourcing_table(units: pd.DataFrame, documents: pd.DataFrame, sentences: pd.D
         kinds = g["how"].value_counts()
         how = " · ".join(f"{k} {int(kinds[k])}" for k in ("quote", "reported", "repost") if k in kinds.index)
         written = g["speaker"][g["speaker"] != ""]
-        name = names.get(source) or (written.value_counts().index[0] if len(written) else source)
+        name = (UNNAMED if source == UNNAMED else names.get(source)
+                or (written.value_counts().index[0] if len(written) else source))
         rows.append({"outlet": outlet, "source": source, "source_name": name, "how": how, "n_docs": n_docs,
                      "n_outlet_docs": n_all, "share_docs": round(iv.estimate, 4), "ci_low": round(iv.low, 4),
                      "ci_high": round(iv.high, 4), "n_units": int(len(g)), "example": g["example"].iloc[0]})

@@ -21,6 +21,7 @@ import pandas as pd
 from framing.compare import (
     EVIDENCE_COLUMNS,
     FRAME_EVIDENCE_COLUMNS,
+    ISSUE_STANCE_COLUMNS,
     OVERVIEW_COLUMNS,
     SUMMARY_COLUMNS,
 )
@@ -66,6 +67,7 @@ _VOICED = {
     "issue_frames": _summary("outlet", "frame"),
     "issue_frames_sentences": _summary("outlet", "frame"),
     "issue_frames_evidence": (*FRAME_EVIDENCE_COLUMNS, "cues"),
+    "issue_frame_stances": ISSUE_STANCE_COLUMNS,
     "keyness": ("outlet", "term", "count", "count_rest", "log_odds_ratio", "z", "p_value", "q_value", "ngram",
                 "distinctive"),
     "lexicon_rates": _summary("outlet", "category"),
@@ -91,7 +93,7 @@ TABLE_SCHEMAS: dict[str, tuple[str, ...]] = {
     "topic_terms": ("topic", "rank", "term", "weight"),
     "doc_topic_shares": ("doc_id", "topic", "topic_share"),
     "topic_shares_by_outlet": _summary("outlet", "topic"),
-    "voice_shares": ("outlet", "voice", "n_sentences", "share", "ci_low", "ci_high"),
+    "voice_shares": ("outlet", "voice", "n_sentences", "share_sentences", *SUMMARY_COLUMNS),
     "sourcing": ("outlet", "source", "source_name", "how", "n_docs", "n_outlet_docs", "share_docs", "ci_low",
                  "ci_high", "n_units", "example"),
     "validation": ("measure", "gold", "metric", "value", "anchor", "anchor_source"),

@@ -51,7 +51,7 @@ def who_speaks(study: Study, show: Builder) -> None:
                                             "the outlet's sentences; mean and its interval average its documents.")
 
 
-@section("sourcing", title="Sources: whom each outlet quotes, reports or reposts", notebook=NB,
+@section("sources", title="Sources: whom each outlet quotes, reports or reposts", notebook=NB,
          needs=Needs(voice="quoted", english=1))
 def sources(study: Study, show: Builder) -> None:
     """The sourcing table: speakers and agencies per outlet, with the share of documents citing each."""

@@ -122,6 +122,7 @@ def issue_frames(study: Study, show: Builder) -> None:
                 alt="Heatmap of outlets by issue frames.")
     stances = compare.issue_frame_stances(study.feature("issue_frame_docs"), study.feature("issue_frame_sentences"),
                                           study.selection, voice=voice, settings=study.settings.compare)
+    show.save(stances, f"issue_frame_stances_{voice}")
     names = _issue_names()
     shown = stances.assign(outlet=stances["outlet"].map(lambda o: study.names.get(str(o), str(o))),
                            frame=stances["frame"].map(lambda f: names.get(str(f), str(f))))
