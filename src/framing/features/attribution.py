@@ -13,9 +13,21 @@ Choices:
   statement``), and ``, but the vote was clean`` is the author's. A clause-final frame (``..., he said.``) takes the
   whole clause before it; a clause-initial one (``Peskov said ...``) runs to the end of its clause (a ``;``, a
   spaced dash, ``, but``, ``, while``).
+* Frames nest: in "Peskov said that Moscow considered ..." the unit is Peskov's; a clause-final frame ("..., he
+  said") is the outermost. A frame inside a wire dateline's sentence wins over the dateline for its clause.
+* A sentence that is only a frame ("He explained that:", "As reported by Sky News:") is reported; one that says
+  someone spoke without saying what ("Trump made some revealing remarks") is the author's. Verbs that are often
+  something else ("found", "states", "called", "added", "claims") count only with what a frame needs after them
+  (``requires`` in the lexicon).
 * A speaker is the name as written, appositions included (``Dmitry Peskov, the spokesman for the Kremlin``); "I", "we"
-  and "you" are the writer, not a speaker. :func:`attribute_sentences` gives a pronoun speaker ("he said") the most
-  recent named speaker of its document, and carries quotes that run over several sentences.
+  and "you" are the writer, not a speaker. :func:`attribute_sentences` reads each document in order: a pronoun
+  speaker ("he said") takes the most recent named speaker within four sentences; a quote left open runs on through
+  the next sentences and counts only where a closing mark of its kind ends it within six (then the sentences in
+  between are quoted, with the speaker named at either end); a closing mark the segmenter left at the end of a
+  sentence, before the next one's words, is moved back to where it belongs.
+* What sentence rules cannot see: block quotes without marks, and sentences inside a multi-sentence quote when
+  :func:`attribute` reads them alone. The rules are English; other languages' sentences are the author's unless
+  quote marks say otherwise.
 * Why rules: the one library that attributes quotations (textacy's ``direct_quotations``) needs spaCy and a
   downloaded model, neither of which the project can rely on (no network at run time). The rules live in
   ``lexicons/attribution.yaml``; they were written on the ``dev`` half of the hand-labelled gold in
