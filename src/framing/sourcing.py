@@ -49,9 +49,10 @@ def voice_shares(units: pd.DataFrame, documents: pd.DataFrame, *,
             counts[v] = 0
     counts = counts[list(VOICE_ORDER)]
     totals = counts.sum(axis=1)
-    long = (counts.div(totals, axis=0).stack().rename("share").reset_index())
+    long = counts.div(totals, axis=0).melt(ignore_index=False, var_name="voice", value_name="share").reset_index()
     summary = group_summary(long, "share", by=["outlet", "voice"], settings=settings)
-    pooled = counts.groupby(level="outlet").sum().stack().rename("n_sentences").reset_index()
+    pooled = (counts.groupby(level="outlet").sum().melt(ignore_index=False, var_name="voice", value_name="n_sentences")
+              .reset_index())
     pooled["share_sentences"] = (pooled["n_sentences"]
                                  / pooled.groupby("outlet")["n_sentences"].transform("sum")).round(4)
     out = pooled.merge(summary, on=["outlet", "voice"])
@@ -130,7 +131,7 @@ def sourcing_table(units: pd.DataFrame, documents: pd.DataFrame, sentences: pd.D
         kinds = g["how"].value_counts()
         how = " · ".join(f"{k} {int(kinds[k])}" for k in ("quote", "reported", "repost") if k in kinds.index)
         written = g["speaker"][g["speaker"] != ""]
-        name = (UNNAMED if source == UNNAMED else names.get(source)
+        name = (UNNAMED if source == UNNAMED else names.get(str(source))
                 or (written.value_counts().index[0] if len(written) else source))
         rows.append({"outlet": outlet, "source": source, "source_name": name, "how": how, "n_docs": n_docs,
                      "n_outlet_docs": n_all, "share_docs": round(iv.estimate, 4), "ci_low": round(iv.low, 4),

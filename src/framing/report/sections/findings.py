@@ -75,7 +75,7 @@ def tone_over_time(study: Study, show: Builder) -> None:
     docs = study.docs(english=True)
     coarse = pd.Series(False, index=docs.index)
     if "date_precision" in docs.columns:  # a date known only to the month cannot be placed in a window of days
-        coarse = docs["date_precision"].astype("string").fillna("").isin(["month"]).to_numpy()
+        coarse = docs["date_precision"].astype("string").fillna("").isin(["month"])
         docs = docs[~coarse]
     over_time = findings.window_summary(docs, study.tables.doc_sentiment, study.settings.windows,
                                         settings=study.settings.compare)
