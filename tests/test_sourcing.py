@@ -93,3 +93,12 @@ def test_author_voice_keeps_only_the_outlets_own_words() -> None:
     # tables written before attribution have no mention voice: the document's voice decides
     legacy = compare.in_voice(mentions.drop(columns="voice"), DOCS, "author")
     assert legacy["actor_sentiment"].tolist() == [0.5, -0.7, 0.1]
+
+
+def test_a_corpus_citing_only_unnamed_sources_has_no_heatmap_cells() -> None:
+    units = _units([("a1", 0, 0, 30, "reported", "they", ""), ("b1", 0, 0, 30, "quoted", "he", "")])
+    table = sourcing.sourcing_table(units, DOCS[DOCS["voice"] == "author"])
+    assert set(table["source"]) == {sourcing.UNNAMED}
+    top = sourcing.top_sources(table)
+    assert top.empty and list(top.columns) == ["outlet", "source", "n_docs", "mean", "ci_low", "ci_high",
+                                               "ci_method", "small_n"]

@@ -149,9 +149,7 @@ def top_sources(table: pd.DataFrame, *, k: int = 12, min_docs: int = 5) -> pd.Da
     Every outlet that cites any source gets a cell for each chosen source (0 where it cites it in no document).
     Columns as :func:`framing.compare.group_summary`'s (``mean`` is ``share_docs``), with ``source``.
     """
-    if table.empty:
-        return pd.DataFrame(columns=["outlet", "source", "n_docs", "mean", "ci_low", "ci_high", "ci_method",
-                                     "small_n"])
+    cols = ["outlet", "source", "n_docs", "mean", "ci_low", "ci_high", "ci_method", "small_n"]
     named = table[table["source"] != UNNAMED]
     chosen = (named.groupby("source_name")["n_docs"].sum().sort_values(ascending=False, kind="stable")
               .head(k).index.tolist())
@@ -165,7 +163,7 @@ def top_sources(table: pd.DataFrame, *, k: int = 12, min_docs: int = 5) -> pd.Da
             rows.append({"outlet": outlet, "source": name, "n_docs": int(n_all), "mean": iv.estimate,
                          "ci_low": iv.low, "ci_high": iv.high, "ci_method": iv.method,
                          "small_n": bool(n_all < min_docs)})
-    return pd.DataFrame(rows).astype({"mean": "float64", "ci_low": "float64", "ci_high": "float64"})
+    return pd.DataFrame(rows, columns=cols).astype({"mean": "float64", "ci_low": "float64", "ci_high": "float64"})
 
 
 def voice_shares_wide(shares: pd.DataFrame) -> pd.DataFrame:

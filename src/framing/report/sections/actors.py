@@ -65,15 +65,19 @@ def sources(study: Study, show: Builder) -> None:
         show.note("No outlet in this selection quotes, reports or reposts anyone the attribution rules recognise.")
         return
     top = sourcing.top_sources(table, min_docs=study.settings.min_docs)
-    show.figure(plots.prevalence_heatmap(top, column="source", names=study.names,
-                                         unit="% of the outlet's documents",
-                                         title="Sources cited by each outlet: % of its documents"),
-                "sourcing_heatmap",
-                caption="The twelve sources cited in most documents (quoted, reported or reposted), as the share of "
-                        "each outlet's unique documents citing them, with Wilson 95% intervals; hatched: fewer than "
-                        f"{study.settings.min_docs} documents. Speakers are resolved to the actor and outlet "
-                        "registries where they can be; \"(unnamed)\" is a pronoun or a vague collective.",
-                alt="Heatmap of outlets by sources coloured by the share of documents citing the source.")
+    if top.empty:
+        show.note("Every source cited here is unnamed (a pronoun, a collective or an uncredited repost), so no "
+                  "source can be compared across outlets; the table lists them.")
+    else:
+        show.figure(plots.prevalence_heatmap(top, column="source", names=study.names,
+                                             unit="% of the outlet's documents",
+                                             title="Sources cited by each outlet: % of its documents"),
+                    "sourcing_heatmap",
+                    caption="The twelve sources cited in most documents (quoted, reported or reposted), as the "
+                            "share of each outlet's unique documents citing them, with Wilson 95% intervals; hatched: "
+                            f"fewer than {study.settings.min_docs} documents. Speakers are resolved to the actor and "
+                            "outlet registries where they can be; \"(unnamed)\" is a pronoun or a vague collective.",
+                    alt="Heatmap of outlets by sources coloured by the share of documents citing the source.")
     show.table(table, max_rows=120, caption="Every outlet × source: documents citing it, their share of the outlet's "
                                             "documents with its Wilson interval, and how (quote · reported · repost); "
                                             "example sentences escaped.")
