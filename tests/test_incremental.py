@@ -73,3 +73,23 @@ def test_a_rerun_repairs_and_splits_only_the_texts_it_has_not_seen(tmp_path, mon
     grown.documents = grown.documents.iloc[:3]  # changed since it was read: written, not copied
     assert len(pd.read_csv(grown.export(tmp_path / "changed")["documents"])) == 3
 
+
+
+def test_a_manifest_that_makes_a_file_quoted_recomputes_its_attribution(tmp_path):
+    # doc_id hashes outlet, file and text only: the store must still notice that the document became quoted
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    corpus.mkdir()
+    text = ("Maduro said the vote was clean. The government in Caracas rejected the sanctions.\n\n"
+            "Observers in Venezuela counted the ballots twice.\n")
+    (corpus / "article.txt").write_text(text, encoding="utf-8")
+    (corpus / "manifest.yaml").write_text("files:\n  article.txt:\n    outlet: rt\n", encoding="utf-8")
+    before = pipeline.run(corpus, cache_dir=cache, actor_mode="fast", progress=False)
+    assert set(before.sentence_voice["voice"]) >= {"author"}
+    (corpus / "manifest.yaml").write_text("files:\n  article.txt:\n    outlet: rt\n    quoted_from: reuters\n",
+                                          encoding="utf-8")
+    after = pipeline.run(corpus, cache_dir=cache, actor_mode="fast", progress=False)
+    assert set(after.documents["doc_id"]) == set(before.documents["doc_id"])  # the same documents ...
+    assert after.meta["computed_docs"] == len(after.documents)  # ... computed again
+    assert set(after.sentence_voice["voice"]) == {"quoted"}
+    assert set(after.sentence_voice["speaker"]) == {"reuters"}
+    assert set(after.actor_mentions["voice"]) == {"quoted"}

@@ -51,8 +51,8 @@ LEXICON_FILES = ("outlets", "topics", "actors", "labels", "generic_frames", "fra
                  "grievance_dictionary_7plus.csv", "attribution")
 # Modules whose code the tables do not depend on (they read the tables): the rest of the package is hashed into the
 # cache and feature-store keys (:func:`code_fingerprint`), so a changed rule or feature never serves stale tables.
-REPORT_SIDE = ("analysis", "report", "cli.py", "coding.py", "compare.py", "explore.py", "findings.py", "plots.py",
-               "runs.py", "synthetic.py", "validate.py", "models/shipped")
+REPORT_SIDE = ("analysis", "report", "cli.py", "coding.py", "explore.py", "findings.py", "plots.py", "runs.py",
+               "synthetic.py", "validate.py", "models/shipped")  # not compare.py: without_copies uses compare.copies
 
 
 @lru_cache(maxsize=1)
@@ -563,8 +563,9 @@ def document_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor
         return {"doc_topics": topics, **{name: df.copy() for name, df in _empty_english_tables(actor_mode).items()}}
     sentences = sentences[sentences["doc_id"].isin(documents["doc_id"])]
     sentence_sentiment = score_sentences(sentences)
-    sentence_voice = attribute_sentences(sentences, documents)
-    actor_mentions = with_voice(score_mentions(sentences, mode=actor_mode), sentence_voice)
+    sentence_voice = _missing_as_na(attribute_sentences(sentences, documents), ("speaker", "speaker_ref", "cue"))
+    actor_mentions = _missing_as_na(with_voice(score_mentions(sentences, mode=actor_mode), sentence_voice),
+                                    ("speaker", "speaker_ref"))
     if actor_mode == "accurate":
         actor_roles = predict_roles(actor_mentions, sentences)
     else:
@@ -586,6 +587,19 @@ def document_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor
                                                   stance=True),
         "doc_lexcats": category_rates(documents),
     }
+
+
+def _missing_as_na(df: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Empty strings in ``columns`` as missing values, as a table read back from CSV has them.
+
+    So a computed table and a cached one are equal.
+    """
+    out = df.copy()
+    for col in columns:
+        if col in out.columns:
+            values = out[col].astype("string")
+            out[col] = values.mask(values == "")
+    return out
 
 
 def with_voice(mentions: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
@@ -641,11 +655,19 @@ class FeatureStore:
     def _documents(self) -> pd.DataFrame:
         path = self.folder / "_documents.parquet"
         if not path.is_file():
-            return pd.DataFrame({"doc_id": pd.Series(dtype="object"), "scored": pd.Series(dtype=bool)})
+            return pd.DataFrame({"doc_id": pd.Series(dtype="object"), "scored": pd.Series(dtype=bool),
+                                 "context": pd.Series(dtype="object")})
         df = pd.read_parquet(path)
         if "scored" not in df.columns:  # stores written before language filtering computed every table
             df["scored"] = True
+        if "context" not in df.columns:  # stores written before attribution: their context is unknown
+            df["context"] = None
         return df
+
+    def contexts(self) -> dict[str, str]:
+        """doc_id → the document context (:func:`document_context`) its rows were computed in."""
+        df = self._documents()
+        return {str(d): str(c) for d, c in zip(df["doc_id"], df["context"], strict=True) if c is not None}
 
     def done(self) -> set[str]:
         """doc_ids whose features are stored."""
@@ -664,11 +686,12 @@ class FeatureStore:
         df = pd.read_parquet(path)
         return df[df["doc_id"].isin(doc_ids)]
 
-    def add(self, tables: dict[str, pd.DataFrame], doc_ids: set[str], *, scored: set[str] | None = None) -> None:
+    def add(self, tables: dict[str, pd.DataFrame], doc_ids: set[str], *, scored: set[str] | None = None,
+            contexts: dict[str, str] | None = None) -> None:
         """Store the rows of these documents (replacing any they had), then record them as done.
 
-        ``scored`` names those of ``doc_ids`` computed with the English tables (default: all). The documents
-        are recorded last, so a crash loses nothing.
+        ``scored`` names those of ``doc_ids`` computed with the English tables (default: all); ``contexts`` gives
+        each one's :func:`document_context`. The documents are recorded last, so a crash loses nothing.
         """
         scored = set(doc_ids) if scored is None else scored & doc_ids
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -681,10 +704,22 @@ class FeatureStore:
             _write_parquet(merged, path)
         known = self._documents()
         known = known[~known["doc_id"].isin(doc_ids)]
-        added = pd.DataFrame({"doc_id": sorted(doc_ids), "scored": [d in scored for d in sorted(doc_ids)]})
+        added = pd.DataFrame({"doc_id": sorted(doc_ids), "scored": [d in scored for d in sorted(doc_ids)],
+                              "context": [(contexts or {}).get(d) for d in sorted(doc_ids)]})
         ids = pd.concat([known, added], ignore_index=True) if len(known) else added
         _write_parquet(ids.sort_values("doc_id", kind="stable").reset_index(drop=True),
                        self.folder / "_documents.parquet")
+
+
+def document_context(documents: pd.DataFrame) -> dict[str, str]:
+    """doc_id → what a document's feature rows depend on besides its text: its ``voice`` and ``quoted_from``.
+
+    ``doc_id`` hashes outlet, source file and text only, so a manifest that marks a block quoted (``quoted_blocks``,
+    ``quoted_from``) keeps the id but changes the document's attribution units; the store recomputes such a document.
+    """
+    voice = documents["voice"].astype("string").fillna("")
+    source = documents["quoted_from"].astype("string").fillna("")
+    return {str(d): f"{v}|{q}" for d, v, q in zip(documents["doc_id"], voice, source, strict=True)}
 
 
 def _write_parquet(df: pd.DataFrame, path: Path) -> None:
@@ -721,8 +756,11 @@ def cached_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor_m
     """
     ids = set(documents["doc_id"])
     scored = set(documents.loc[english_measures_mask(documents, settings=language), "doc_id"])
+    contexts = document_context(documents)
     if store is not None:
-        new = (ids - store.done()) | (scored - store.done_scored())
+        known = store.contexts()
+        changed = {d for d, c in contexts.items() if known.get(d) != c}  # a manifest made it quoted, say
+        new = (ids - store.done()) | (scored - store.done_scored()) | changed
     else:
         new = ids
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in FEATURE_TABLES}
@@ -735,7 +773,7 @@ def cached_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor_m
               leave=False) as bar:
         for batch, fresh in zip(batches, results, strict=True):
             if store is not None:
-                store.add(fresh, batch, scored=scored)
+                store.add(fresh, batch, scored=scored, contexts=contexts)
             for name, df in fresh.items():
                 parts[name].append(df)
             bar.update(len(batch))

@@ -135,9 +135,9 @@ def test_rebutted_wins_over_reported():
 
 def test_hit_stance_precedence():
     spans = [(10, 14, "coup")]
-    assert issue_frames.hit_stance(spans, denials=[2], quotes=[], units=[(0, 20)]) == "rebutted"
+    assert issue_frames.hit_stance(spans, denials=[(2, 6)], quotes=[], units=[(0, 20)]) == "rebutted"
     assert issue_frames.hit_stance(spans, denials=[], quotes=[(9, 15)], units=[(0, 20)]) == "rebutted"
-    assert issue_frames.hit_stance(spans, denials=[20], quotes=[], units=[(0, 20)]) == "reported"
+    assert issue_frames.hit_stance(spans, denials=[(20, 24)], quotes=[], units=[(0, 20)]) == "reported"
     assert issue_frames.hit_stance(spans, denials=[], quotes=[], units=[]) == "used"
 
 
@@ -282,3 +282,9 @@ def test_the_case_checks_read_the_original_text():
     assert frame.matches_in(lowered(text), text) == ["traffickers"]
     assert frame.matches_in(lowered(text)) == ["drug", "traffickers"]  # no original: no case to check
     assert [m.group(0) for m in re.finditer(frame.cues, text)] == ["Drug", "traffickers"]  # the bare pattern
+
+
+@pytest.mark.parametrize("text", ["The so-called interim president Guaido is leading a US-backed coup in Venezuela.",
+                                  "Contrary to what Guaido says, this is a coup against the government of Venezuela."])
+def test_a_denial_far_from_the_cue_does_not_rebut_it(text):
+    assert _stances(text)["coup-regime-change"] == "used"

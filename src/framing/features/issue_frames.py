@@ -229,22 +229,27 @@ def _scare_quote_finder() -> Callable[[str], list[tuple[int, int]]]:
     return finder if callable(finder) else short_quotes
 
 
-def hit_stance(spans: list[Span], *, denials: list[int], quotes: list[tuple[int, int]],
+DENIAL_REACH = 24  # characters from a denial cue's end to the frame cue it rebuts ("the lie that Maduro is …")
+
+
+def hit_stance(spans: list[Span], *, denials: list[tuple[int, int]], quotes: list[tuple[int, int]],
                units: list[tuple[int, int]]) -> str:
     """The stance of one hit (a sentence × frame) from its cue spans.
 
     Args:
         spans: The hit's cue matches (:meth:`IssueFrame.hits_in`).
-        denials: Where the sentence's denial cues start.
+        denials: Where the sentence's denial cues start and end.
         quotes: Scare-quoted spans of the sentence.
         units: Spans of the sentence in quoted or reported voice.
 
     Returns:
-        ``rebutted`` when a cue ends after a denial cue starts (a denial before it or around it: "the lie that
-        Maduro is illegitimate", "no coup") or lies inside scare quotes; else ``reported`` when every cue lies in a
+        ``rebutted`` when a denial cue starts before a cue ends and ends at most :data:`DENIAL_REACH` characters
+        before it starts (a denial just before it or around it: "the lie that Maduro is illegitimate", "no coup";
+        not "The so-called interim president Guaido is leading a US-backed coup") or the cue lies inside scare
+        quotes; else ``reported`` when every cue lies in a
         quoted or reported unit; else ``used``.
 
-    >>> hit_stance([(10, 14, "coup")], denials=[4], quotes=[], units=[(0, 20)])
+    >>> hit_stance([(10, 14, "coup")], denials=[(4, 8)], quotes=[], units=[(0, 20)])
     'rebutted'
     >>> hit_stance([(10, 14, "coup"), (30, 36, "ouster")], denials=[], quotes=[], units=[(0, 20)])
     'used'
@@ -253,7 +258,7 @@ def hit_stance(spans: list[Span], *, denials: list[int], quotes: list[tuple[int,
     # quoted denial ("there was no coup," she said) still contests the frame rather than passing it on, and scare
     # quotes are quotation marks, which attribution reads as quoted voice, so reported must not win over them.
     # Reported only when every cue is in other people's words: a cue in the outlet's own words makes it a user.
-    if any(d < end for d in denials for _, end, _ in spans):
+    if any(a < end and start - b <= DENIAL_REACH for a, b in denials for start, end, _ in spans):
         return "rebutted"
     if any(a <= start and end <= b for start, end, _ in spans for a, b in quotes):
         return "rebutted"
@@ -314,17 +319,17 @@ def detect(sentences: pd.DataFrame, *, codebook: IssueCodebook | None = None, do
     for doc_id, sent_idx, text in sentences[["doc_id", "sent_idx", "text"]].itertuples(index=False):
         text = str(text)
         subject = lowered(text)
-        denials: list[int] | None = None
+        denials: list[tuple[int, int]] | None = None
         quotes: list[tuple[int, int]] | None = None
         for slug, frame in codebook.frames.items():
             spans = frame.hits_in(subject, text)
             if not spans:
                 continue
             if denials is None:  # once per sentence that uses a frame
-                denials = ([m.start() for m in codebook.rebuttal.finditer(subject, text)]
+                denials = ([m.span() for m in codebook.rebuttal.finditer(subject, text)]
                            if codebook.rebuttal is not None else [])
                 quotes = scare(text) if scare is not None else []
-            own = [m.start() for m in frame.rebuttal.finditer(subject, text)] if frame.rebuttal is not None else []
+            own = [m.span() for m in frame.rebuttal.finditer(subject, text)] if frame.rebuttal is not None else []
             how = hit_stance(spans, denials=denials + own, quotes=quotes or [],
                              units=voiced.get((str(doc_id), int(sent_idx)), []))
             rows.append((doc_id, int(sent_idx), slug, "; ".join(sorted({c for *_, c in spans})), how))

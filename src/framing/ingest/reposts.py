@@ -108,6 +108,8 @@ def source_credit(line: str, outlets: OutletRegistry) -> Credit | None:
     Credit(name='Consortium News', scope='document')
     >>> source_credit("— Trump", reg) is None, source_credit("Source: the ministry said it was not aware.", reg)
     (True, None)
+    >>> source_credit("Source: World Bank", reg) is None  # a chart's data source, not the text's
+    True
     >>> source_credit("Source: https://www.zerohedge.com/geopolitical/x", reg).name
     'zerohedge.com'
     """
@@ -120,6 +122,8 @@ def source_credit(line: str, outlets: OutletRegistry) -> Credit | None:
     for pattern, scope in ((_SOURCE, "block"), (_REPUBLISHED, "document"), (_REPRINTED, "document")):
         if m := pattern.match(text):
             name = _clean(m["name"])
+            if pattern is _SOURCE and name and not (outlets.find(name) or re.fullmatch(r"[\w-]+(\.[\w-]+)+", name)):
+                return None  # "Source: World Bank" under a chart credits data, not the text: only outlets and sites
             return Credit(name, scope) if name else None  # type: ignore[arg-type]
     return None
 
