@@ -1,4 +1,4 @@
-"""Experiment: LoRA fine-tuning of all-MiniLM-L6-v2 for target-dependent sentiment on NewsMTSC train.
+"""Experiment (not shipped; run: python benchmarks/experiments/finetune_actor_lora.py THREADS EPOCHS R LR; needs peft): LoRA fine-tuning of all-MiniLM-L6-v2 for target-dependent sentiment on NewsMTSC train.
 
 Input: (sentence with the target marked by [unused] tokens? no: pair input "sentence [SEP] target"), pooled: CLS +
 mean of the target's tokens in the sentence. Tuned only on a seeded 10% hold-out of train (epoch choice);
@@ -15,7 +15,8 @@ import numpy as np
 import torch
 from sklearn.metrics import f1_score
 
-sys.path.insert(0, "/work/main/src")
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]  # the repository
+sys.path.insert(0, str(ROOT / "src"))
 from framing.features.actors import LABELS, load_newsmtsc  # noqa: E402
 
 torch.manual_seed(13)
@@ -41,8 +42,8 @@ else:
     enc.print_trainable_parameters()
 head = torch.nn.Sequential(torch.nn.Dropout(0.1), torch.nn.Linear(2 * 384, 3))
 
-train = load_newsmtsc(__import__("pathlib").Path("/work/main/data/external/newsmtsc/train.jsonl"))
-dev = load_newsmtsc(__import__("pathlib").Path("/work/main/data/external/newsmtsc/devtest_rw.jsonl"))
+train = load_newsmtsc(ROOT / "data/external/newsmtsc/train.jsonl")
+dev = load_newsmtsc(ROOT / "data/external/newsmtsc/devtest_rw.jsonl")
 rng = np.random.default_rng(13)
 order = rng.permutation(len(train))
 n_hold = len(train) // 10
@@ -127,4 +128,4 @@ pred = [LABELS[i] for i in p.argmax(1)]
 print(json.dumps({"holdout_best": round(best, 4), "devtest_rw_macro_f1": round(f1_score(dev["label"], pred,
                   average="macro"), 4), "epochs": EPOCHS, "r": R, "lr": LR, "full": FULL,
                   "seconds": round(time.time() - t0)}), flush=True)
-np.save("/tmp/ft/dev_proba.npy", p)
+np.save(str(ROOT / "benchmarks/results/finetune_actor_lora_dev_proba.npy"), p)
