@@ -270,6 +270,40 @@ def test_empty_table_in_empty_table_out():
     assert list(span_voice(spans, out).columns) == [*spans.columns, "voice", "speaker", "speaker_ref"]
 
 
+@pytest.mark.parametrize(
+    ("text", "speaker", "ref"),
+    [
+        ("Bolton, the hawkish adviser, told reporters that Maduro must go.", "Bolton", "actor:bolton"),
+        ("Zakharova, who speaks for the ministry, said the sanctions were illegal.", "Zakharova", "actor:zakharova"),
+        # a capitalised word after the verb made these inverted frames whose "speaker" was the reported clause
+        ("Bolton, the hawkish adviser, insisted Maduro must go.", "Bolton", "actor:bolton"),
+        ("Bolton, a longtime critic of Caracas, said Maduro must go.", "Bolton", "actor:bolton"),
+        ("Bolton, who is the hawkish adviser, said Maduro must go.", "Bolton", "actor:bolton"),
+        ("Bolton, Trump's national security adviser, said Maduro must go.", "Bolton", "actor:bolton"),
+        ("Meanwhile, Zakharova, who spoke to reporters in Moscow, said Washington wants a coup.", "Zakharova",
+         "actor:zakharova"),
+        # a possessive or an age as the apposition
+        ("Bolton, Trump's hawkish adviser, told reporters that Maduro must go.", "Bolton", "actor:bolton"),
+        ("Bolton, 70, said Maduro must go.", "Bolton", "actor:bolton"),
+        ('"The sanctions are illegal," Zakharova, who speaks for the ministry, said.', "Zakharova",
+         "actor:zakharova"),
+    ],
+)
+def test_speaker_before_an_apposition_or_relative_clause(text, speaker, ref):
+    units = attribute_sentences(sentences_of({"d": [text]}))
+    voiced = units[units["voice"] != "author"]
+    assert voiced[["speaker", "speaker_ref"]].drop_duplicates().values.tolist() == [[speaker, ref]], units
+    assert set(voiced["voice"]) <= {"reported", "quoted"} and voiced["char_start"].min() == 0
+
+
+def test_an_inverted_frame_is_still_read_after_a_clause():
+    units = attribute("Nationally, the industry generates more than $93 billion a year, said Brandon Wright, a "
+                      "spokesman for the association.")
+    assert [(u.voice, u.speaker) for u in units] == [("reported", "Brandon Wright")]
+    units = attribute("The report, based on more than 6,000 references, warned of a crisis.")
+    assert all(u.speaker != "6" for u in units)  # "6,000" sets off no apposition
+
+
 def test_pronoun_speaker_takes_the_last_named_speaker():
     units = attribute_sentences(sentences_of({
         "d": ["Zakharova said the US wants regime change.", '"It is a coup," she added.', "He was not there."],

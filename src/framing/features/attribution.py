@@ -19,12 +19,15 @@ Choices:
   someone spoke without saying what ("Trump made some revealing remarks") is the author's. Verbs that are often
   something else ("found", "states", "called", "added", "claims") count only with what a frame needs after them
   (``requires`` in the lexicon).
-* A speaker is the name as written, appositions included (``Dmitry Peskov, the spokesman for the Kremlin``); "I", "we"
-  and "you" are the writer, not a speaker. :func:`attribute_sentences` reads each document in order: a pronoun
-  speaker ("he said") takes the most recent named speaker within four sentences; a quote left open runs on through
-  the next sentences and counts only where a closing mark of its kind ends it within six (then the sentences in
-  between are quoted, with the speaker named at either end); a closing mark the segmenter left at the end of a
-  sentence, before the next one's words, is moved back to where it belongs.
+* A speaker is the name as written, without the apposition or relative clause set off by commas after it (as the
+  gold labels name speakers): "Dmitry Peskov, the spokesman for the Kremlin, said", "Zakharova, who speaks for the
+  ministry, said" and "Cornelia Litschauer, 28, said" are Dmitry Peskov's, Zakharova's and Cornelia Litschauer's
+  words, not an inverted frame ("..., said Zakharova") whose speaker follows the verb. "I", "we" and "you" are the
+  writer, not a speaker. :func:`attribute_sentences` reads each document in order: a pronoun speaker ("he said")
+  takes the most recent named speaker within four sentences; a quote left open runs on through the next sentences
+  and counts only where a closing mark of its kind ends it within six (then the sentences in between are quoted,
+  with the speaker named at either end); a closing mark the segmenter left at the end of a sentence, before the
+  next one's words, is moved back to where it belongs.
 * What sentence rules cannot see: block quotes without marks, and sentences inside a multi-sentence quote when
   :func:`attribute` reads them alone. The rules are English; other languages' sentences are the author's unless
   quote marks say otherwise.
@@ -415,10 +418,11 @@ def _only_filler(chunk: str) -> bool:
                for w in chunk.split())
 
 
-def _speaker_before(text: str, lo: int, verb_start: int, rules: AttributionRules) -> tuple[int, str, bool] | None:
-    """The speaker right before a verb, as (start, text, subordinate).
+def _verb_subject(text: str, lo: int, verb_start: int) -> tuple[int, int, str]:
+    """Where the subject of a verb at ``verb_start`` can be: (the last cut mark before it, the chunk's start, chunk).
 
-    The speaker lies in ``text[lo:verb_start]``; appositions and relative clauses between commas are stepped over.
+    The chunk is ``text`` from after the last comma, colon, bracket or quote mark to the verb, without a
+    parenthetical aside, fillers or a time at its end ("The Democratic mayor on Thursday first announced").
     """
     aside = re.search(r"\s*\([^()]{0,40}\)\s*$", text[lo:verb_start])
     if aside:  # "Padrino has (rightfully) accused"
@@ -426,7 +430,7 @@ def _speaker_before(text: str, lo: int, verb_start: int, rules: AttributionRules
     cut = _last_cut(text, lo, verb_start)
     chunk_lo = cut + 1 if cut >= 0 else lo
     chunk = text[chunk_lo:verb_start]
-    while True:  # "The Democratic mayor on Thursday first announced": fillers and a time off the end
+    while True:  # fillers and a time off the end
         words = chunk.rstrip().split(" ")
         if words and words[-1] and (_bare(words[-1]) in _TRAILING_FILLER or _bare(words[-1]).endswith("ly")):
             chunk = chunk.rstrip()[: -len(words[-1])]
@@ -436,23 +440,59 @@ def _speaker_before(text: str, lo: int, verb_start: int, rules: AttributionRules
             chunk = chunk[:tail.start()]
             continue
         break
+    return cut, chunk_lo, chunk
+
+
+def _apposition_before(text: str, lo: int, verb_start: int, rules: AttributionRules
+                       ) -> tuple[int, str, bool] | None:
+    """The name before an apposition or relative clause set off by commas right before a verb.
+
+    As (start, name, subordinate): "Bolton, the hawkish adviser, said", "Zakharova, who speaks for the ministry,
+    said", "Bolton, Trump's adviser, told", "Bolton, 70, said" give Bolton / Zakharova; None when the words before
+    the verb end in no such aside.
+    """
+    cut, _, chunk = _verb_subject(text, lo, verb_start)
+    if cut < 0 or text[cut] != "," or not _only_filler(chunk):
+        return None
+    cut2 = _last_cut(text, lo, cut)
+    if cut2 < 0 or text[cut2] != "," or text[cut2 - 1:cut2 + 2].replace(",", "").isdigit():  # not "6,000"
+        return None
+    words = text[cut2 + 1:cut].split()
+    if not words:
+        return None
+    first = _bare(words[0])
+    if first == "and" or not (first in _DETERMINERS or first in _SUBORDINATORS or first in rules.title_words
+                              or re.fullmatch(r"\d{1,3}", first) or _is_name(words[0]) and words[0].endswith(
+                                  ("'s", "’s"))):
+        return None
+    head_lo = _last_cut(text, lo, cut2)
+    head_lo = head_lo + 1 if head_lo >= 0 else lo
+    name = _np_suffix(text[head_lo:cut2], head_lo, rules)
+    if not name or not name[1] or _bare(name[1]) in _LEADING_FILLER:  # "Meanwhile, the ..., said"
+        return None
+    if (name[1][0].isalpha() and _is_name(name[1].split()[0])) or name[1].lower() in rules.pronouns:
+        return name
+    return None
+
+
+def _speaker_before(text: str, lo: int, verb_start: int, rules: AttributionRules) -> tuple[int, str, bool] | None:
+    """The speaker right before a verb, as (start, text, subordinate).
+
+    The speaker lies in ``text[lo:verb_start]``; appositions and relative clauses between commas are stepped over
+    and left out of the name (:func:`_apposition_before`).
+    """
+    cut, chunk_lo, chunk = _verb_subject(text, lo, verb_start)
     found = _np_suffix(chunk, chunk_lo, rules)
     if found is None and _only_filler(chunk) and cut >= 0 and text[cut] == ",":
         # "Dmitry Peskov, the spokesman for the Kremlin, said" / "Merkley, who's mulling a bid, said" /
         # "spokeswoman, Maria Zakharova, wrote"
+        named = _apposition_before(text, lo, verb_start, rules)
+        if named is not None:
+            return named
         cut2 = _last_cut(text, lo, cut)
         app_lo = cut2 + 1 if cut2 >= 0 else lo
         appositive = text[app_lo:cut]
         first = _bare(appositive.split()[0]) if appositive.split() else ""
-        if cut2 >= 0 and text[cut2] == "," and (first in _DETERMINERS or first in _SUBORDINATORS
-                                                 or first in rules.title_words):
-            head_lo = _last_cut(text, lo, cut2)
-            head_lo = head_lo + 1 if head_lo >= 0 else lo
-            name = _np_suffix(text[head_lo:cut2], head_lo, rules)
-            if name and name[1] and (_is_name(name[1].split()[0]) or name[1].lower() in rules.pronouns):
-                if first in _DETERMINERS or first in rules.title_words:
-                    return (name[0], text[name[0]:cut].strip(" ,"), name[2])
-                return name
         words = appositive.split()
         if len(words) > 6 or not words or not (_is_name(words[0]) or first in _DETERMINERS):
             return None  # "..., but suddenly clear-eyed when realizing that ..., are pointing out": no name here
@@ -464,9 +504,8 @@ def _speaker_before(text: str, lo: int, verb_start: int, rules: AttributionRules
         head = text[head_lo:cut].strip()
         if (first in rules.title_words or first in ("a", "an")) and head and _is_name(head.split()[0]) and all(
                 _is_name(w) for w in head.split()):
-            # "Yevgeny Shabayev, leader of a local chapter of a paramilitary group told Reuters"
-            return (head_lo + len(text[head_lo:cut]) - len(text[head_lo:cut].lstrip()),
-                    text[head_lo:verb_start].strip(" ,"), found[2])
+            # "Yevgeny Shabayev, leader of a local chapter of a paramilitary group told Reuters": Yevgeny Shabayev
+            return (head_lo + len(text[head_lo:cut]) - len(text[head_lo:cut].lstrip()), head.strip(" ,"), found[2])
         if " and " in found[1] and len(head.split()) <= 3 and head and all(_is_name(w) for w in head.split()):
             # "Paris, Berlin and Madrid announced"
             start = head_lo + len(text[head_lo:cut]) - len(text[head_lo:cut].lstrip())
@@ -679,11 +718,15 @@ def _verb_frames(s: _Sentence, taken: list[tuple[int, int]], seeds: list[_Frame]
             start = comma_at if comma_at >= 0 else v0
             frames.append(_Frame(start, c1, "reported", speaker, cue, 4, v0))
             continue
-        # inverted: "..., said Russian Foreign Ministry spokeswoman Maria Zakharova."
+        # inverted: "..., said Russian Foreign Ministry spokeswoman Maria Zakharova." (not "Bolton, the hawkish
+        # adviser, said Maduro ...": a subject and its apposition)
         before = text[c0:v0].rstrip()
         if before.endswith((",", "\"", "”")) and len(before.split()) >= 3 and form not in _TO_HEARER:
             after = _speaker_after(text, v1, c1, rules)
-            if after is not None:
+            subject = _apposition_before(text, c0, v0, rules) if after is not None else None
+            if subject is not None and " " not in subject[1] and subject[1].lower().endswith("ly"):
+                subject = None  # "Nationally, the industry generates ..., said Brandon Wright": an adverb
+            if after is not None and subject is None:
                 frames.append(_Frame(c0, c1, "reported", after[1], cue, 1, v0))
                 continue
         coordinated = re.search(r"(?:^|\s)(?:and|but|or)\s+(?:\w+ly\s+|also\s+|then\s+)*$", text[c0:v0])
@@ -861,7 +904,9 @@ def _frame_after(s: _Sentence, q: _Quote, lo: int, hi: int, extra: list[_Frame])
     if not found[1] or found[2] or not (plain_lead or all(
             _is_name(w) or _bare(w) in rules.title_words for w in lead_words)):
         return None  # the words after the quote do not start with its speaker ('"..." of Venezuela while Paris said')
-    speaker = text[start:v0].strip(" ,") if _is_name(words[0]) else found[1]
+    apposed = _apposition_before(text, start, v0, rules)
+    speaker = (apposed[1] if apposed is not None and apposed[0] == found[0] else
+               text[start:v0].strip(" ,") if _is_name(words[0]) else found[1])
     return _split_paraphrase(q0, q, _Frame(q.start, end, "quoted", speaker, cue, 0, q.start), extra)
 
 
