@@ -571,7 +571,7 @@ def document_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor
     else:
         actor_roles = pd.DataFrame(columns=["doc_id", "actor", "p_hero", "p_villain", "p_victim", "role"])
     doc_frames, sentence_frames = score_generic_frames(documents, sentences, mode=actor_mode)
-    issue_frame_sentences = detect_issue_frames(sentences, doc_topics=topics, units=sentence_voice, stance=True)
+    issue_frame_sentences = detect_issue_frames(sentences, doc_topics=topics, units=sentence_voice)
     return {
         "doc_topics": topics,
         "sentence_sentiment": sentence_sentiment,
@@ -583,8 +583,7 @@ def document_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor
         "doc_frames": doc_frames,
         "sentence_frames": sentence_frames,
         "issue_frame_sentences": issue_frame_sentences,
-        "issue_frame_docs": issue_document_shares(issue_frame_sentences, sentences, documents, doc_topics=topics,
-                                                  stance=True),
+        "issue_frame_docs": issue_document_shares(issue_frame_sentences, sentences, documents, doc_topics=topics),
         "doc_lexcats": category_rates(documents),
     }
 

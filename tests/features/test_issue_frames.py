@@ -18,7 +18,7 @@ def _sentences(*texts: str, doc_id: str = "d") -> pd.DataFrame:
 
 
 def _stances(text: str, units: pd.DataFrame | None = None) -> dict[str, str]:
-    hits = issue_frames.detect(_sentences(text), units=units, stance=True)
+    hits = issue_frames.detect(_sentences(text), units=units)
     return dict(zip(hits["frame"], hits["stance"], strict=True))
 
 
@@ -32,11 +32,11 @@ def test_detect_and_shares_run_only_on_documents_of_the_codebooks_topic():
     sents = pd.concat([_sentences("The US-backed coup failed in Caracas.", doc_id="ven"),
                        _sentences("The coup in Niger toppled the president.", doc_id="niger")])
     tags = pd.DataFrame({"doc_id": ["ven", "niger"], "topic": ["venezuela", "sahel"], "n_cue_hits": [2, 2]})
-    hits = issue_frames.detect(sents, doc_topics=tags, stance=True)
+    hits = issue_frames.detect(sents, doc_topics=tags)
     assert set(hits["doc_id"]) == {"ven"}
     assert set(issue_frames.detect(sents)["doc_id"]) == {"ven", "niger"}  # no tags given: every document
     docs = pd.DataFrame({"doc_id": ["ven", "niger"]})
-    shares = issue_frames.document_shares(hits, sents, docs, doc_topics=tags, stance=True)
+    shares = issue_frames.document_shares(hits, sents, docs, doc_topics=tags)
     assert set(shares["doc_id"]) == {"ven"} and len(shares) == len(CODEBOOK.frames)
 
 
@@ -98,7 +98,7 @@ def test_stance_without_attribution_units(text, frame, stance):
 
 
 def test_without_units_no_hit_is_reported(seed_tables):
-    hits = issue_frames.detect(seed_tables.sentences, doc_topics=seed_tables.doc_topics, stance=True)
+    hits = issue_frames.detect(seed_tables.sentences, doc_topics=seed_tables.doc_topics)
     assert set(hits["stance"]) <= {"used", "rebutted"} and (hits["stance"] == "rebutted").any()
 
 
@@ -141,26 +141,20 @@ def test_hit_stance_precedence():
     assert issue_frames.hit_stance(spans, denials=[], quotes=[], units=[]) == "used"
 
 
-def test_short_quotes_are_the_scare_quote_stand_in():
-    text = "Trump's \"Monroe Doctrine\" and the 'rules-based order', not 'a long quotation of many words here'."
-    assert [text[a:b] for a, b in issue_frames.short_quotes(text)] == ["Monroe Doctrine", "rules-based order"]
-    assert issue_frames.short_quotes("Venezuela's oil and the countries' debts") == []
-
-
 def test_document_shares_count_only_used_hits():
     sents = _sentences("The US-backed coup failed.", "Ten facts that counter the lie of a coup.",
                        "Nothing here.", "It was no coup.")
     quoted = _unit(0, 30, "quoted").assign(sent_idx=0)
-    hits = issue_frames.detect(sents, units=quoted, stance=True)
+    hits = issue_frames.detect(sents, units=quoted)
     assert hits.loc[hits["frame"] == "coup-regime-change", "stance"].tolist() == ["reported", "rebutted",
                                                                                   "rebutted"]
-    table = issue_frames.document_shares(hits, sents, pd.DataFrame({"doc_id": ["d"]}), stance=True)
+    table = issue_frames.document_shares(hits, sents, pd.DataFrame({"doc_id": ["d"]}))
     assert list(table.columns) == list(issue_frames.DOC_COLUMNS)
     shares = table.set_index("frame")
     coup = shares.loc["coup-regime-change"]
     assert (coup["uses_frame"], coup["share_sentences"], coup["n_reported"], coup["n_rebutted"]) == (0, 0.0, 1, 2)
-    used = issue_frames.detect(sents, stance=True)
-    coup = issue_frames.document_shares(used, sents, pd.DataFrame({"doc_id": ["d"]}), stance=True).set_index(
+    used = issue_frames.detect(sents)
+    coup = issue_frames.document_shares(used, sents, pd.DataFrame({"doc_id": ["d"]})).set_index(
         "frame").loc["coup-regime-change"]
     assert (coup["uses_frame"], coup["share_sentences"], coup["n_reported"], coup["n_rebutted"]) == (1, 0.25, 0, 2)
     assert shares[["uses_frame", "n_reported", "n_rebutted"]].dtypes.eq("int64").all()
@@ -168,21 +162,30 @@ def test_document_shares_count_only_used_hits():
 
 def test_detect_and_shares_have_their_columns_when_nothing_matches():
     sents = _sentences("Nothing here.")
-    hits = issue_frames.detect(sents, stance=True)
+    hits = issue_frames.detect(sents)
     assert list(hits.columns) == list(issue_frames.HIT_COLUMNS) and hits.empty
-    shares = issue_frames.document_shares(hits, sents, pd.DataFrame({"doc_id": ["d"]}), stance=True)
+    shares = issue_frames.document_shares(hits, sents, pd.DataFrame({"doc_id": ["d"]}))
     assert shares["uses_frame"].eq(0).all() and shares["n_rebutted"].dtype == "int64"
 
 
-def test_without_the_stance_switch_the_tables_keep_their_old_columns():
-    """What the pipeline's FEATURE_COLUMNS declare until they take the stance columns."""
+def test_the_tables_always_carry_the_stance_the_pipeline_declares():
+    """The pipeline's FEATURE_COLUMNS declare the stance columns: detect and document_shares always give them."""
+    from framing.pipeline import FEATURE_COLUMNS
+
     sents = _sentences("The US-backed coup failed.", "It was no coup.")
     hits = issue_frames.detect(sents)
-    assert list(hits.columns) == ["doc_id", "sent_idx", "frame", "cues"] and len(hits) == 2
-    shares = issue_frames.document_shares(issue_frames.detect(sents, stance=True), sents,
-                                          pd.DataFrame({"doc_id": ["d"]}))
-    assert list(shares.columns) == ["doc_id", "frame", "uses_frame", "share_sentences"]
-    assert shares.set_index("frame").loc["coup-regime-change", "share_sentences"] == 0.5  # used hits only
+    assert list(hits.columns) == list(issue_frames.HIT_COLUMNS) == list(FEATURE_COLUMNS["issue_frame_sentences"])[:5]
+    assert hits["stance"].tolist() == ["used", "rebutted"]
+    shares = issue_frames.document_shares(hits, sents, pd.DataFrame({"doc_id": ["d"]}))
+    assert list(shares.columns) == list(issue_frames.DOC_COLUMNS) == list(FEATURE_COLUMNS["issue_frame_docs"])[:6]
+    coup = shares.set_index("frame").loc["coup-regime-change"]
+    assert (coup["share_sentences"], coup["n_rebutted"]) == (0.5, 1)  # used hits only in the share
+
+
+def test_scare_quotes_are_the_attribution_rules():
+    """A cue in scare quotes is rebutted; a short quote someone speaks ('"coup," he said') is not a scare quote."""
+    assert _stances("The 'coup' was a rescue.")["coup-regime-change"] == "rebutted"
+    assert _stances('"A coup," he said.')["coup-regime-change"] == "used"
 
 
 # ---------------------------------------------------------------- cue fixes (each found by reading corpus hits)

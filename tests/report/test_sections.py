@@ -136,10 +136,9 @@ def frame_tables():
     tables = pipeline.build(RAW_DIR, actor_mode="fast", progress=False)
     tables.meta["actor_mode"] = "fast"
     english = tables.sentences[tables.sentences["doc_id"].isin(tables.doc_frames["doc_id"])]
-    hits = issue_frames.detect(english, doc_topics=tables.doc_topics, units=getattr(tables, "sentence_voice", None),
-                               stance=True)
+    hits = issue_frames.detect(english, doc_topics=tables.doc_topics, units=getattr(tables, "sentence_voice", None))
     shares = issue_frames.document_shares(hits, english, tables.documents[tables.documents["doc_id"].isin(
-        english["doc_id"])], doc_topics=tables.doc_topics, stance=True)
+        english["doc_id"])], doc_topics=tables.doc_topics)
     return dataclasses.replace(tables, issue_frame_sentences=hits, issue_frame_docs=shares)
 
 

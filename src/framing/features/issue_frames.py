@@ -17,17 +17,15 @@ between coders and the detector).
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
+from framing.features.attribution import scare_quotes
 from framing.features.frames import CueSet
 from framing.lexicons import LexiconError, lexicon_path, load_yaml
 from framing.text import Subject, lowered
@@ -197,38 +195,6 @@ def _topic(value: object, path: Path) -> str | None:
 
 # ---------------------------------------------------------------- stance of a hit
 
-_SCARE_QUOTED = re.compile(r"""(?<![\w"])"([^"\n]{1,48}?)"(?!\w)|(?<![\w'])'([^'\n]{1,48}?)'(?![\w'])""")
-_SENTENCE_PUNCT = re.compile(r"[.!?;:]")
-
-
-def short_quotes(text: str) -> list[tuple[int, int]]:
-    """Spans of short quoted phrases (one to three words, no sentence punctuation inside but a final comma or stop).
-
-    The stand-in for :func:`framing.features.attribution.scare_quotes` (used instead when it can be imported).
-
-    >>> text = '''Paris backs the "interim president" and said: 'We will recognise him as head of state.' '''
-    >>> [text[a:b] for a, b in short_quotes(text)]
-    ['interim president']
-    """
-    spans = []
-    for m in _SCARE_QUOTED.finditer(text):
-        group = 1 if m.group(1) is not None else 2
-        inner = m.group(group)
-        if len(inner.split()) <= 3 and not _SENTENCE_PUNCT.search(inner.rstrip(",.")) and inner.strip():
-            spans.append((m.start(group), m.end(group)))
-    return spans
-
-
-def _scare_quote_finder() -> Callable[[str], list[tuple[int, int]]]:
-    """``attribution.scare_quotes`` where that module exists, else :func:`short_quotes`."""
-    try:
-        module: Any = importlib.import_module("framing.features.attribution")
-    except ImportError:
-        return short_quotes
-    finder = getattr(module, "scare_quotes", None)
-    return finder if callable(finder) else short_quotes
-
-
 DENIAL_REACH = 24  # characters from a denial cue's end to the frame cue it rebuts ("the lie that Maduro is …")
 
 
@@ -239,7 +205,7 @@ def hit_stance(spans: list[Span], *, denials: list[tuple[int, int]], quotes: lis
     Args:
         spans: The hit's cue matches (:meth:`IssueFrame.hits_in`).
         denials: Where the sentence's denial cues start and end.
-        quotes: Scare-quoted spans of the sentence.
+        quotes: Scare-quoted spans of the sentence (:func:`framing.features.attribution.scare_quotes`).
         units: Spans of the sentence in quoted or reported voice.
 
     Returns:
@@ -282,7 +248,7 @@ def _voiced_units(units: pd.DataFrame | None) -> dict[tuple[str, int], list[tupl
 # ---------------------------------------------------------------- detection and document shares
 
 def detect(sentences: pd.DataFrame, *, codebook: IssueCodebook | None = None, doc_topics: pd.DataFrame | None = None,
-           units: pd.DataFrame | None = None, stance: bool = False) -> pd.DataFrame:
+           units: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per (sentence, frame) the sentence uses, with the hit's stance.
 
     Args:
@@ -294,16 +260,14 @@ def detect(sentences: pd.DataFrame, *, codebook: IssueCodebook | None = None, do
         units: Attribution units (``doc_id``, ``sent_idx``, ``char_start``, ``char_end`` as offsets into the
             sentence's text, ``voice``; the pipeline's ``sentence_voice``). A hit whose cues all lie in ``quoted`` or
             ``reported`` units is ``reported``. None: no hit is reported (each is used or rebutted).
-        stance: Give each hit its stance. False leaves the column out: the table of the pipeline's
-            ``FEATURE_COLUMNS`` until they declare it (remove this switch then).
 
     Returns:
-        Columns ``doc_id``, ``sent_idx``, ``frame``, ``cues`` ("; "-joined, lower case), then with ``stance``,
-        ``stance`` (``used``, ``reported`` or ``rebutted``, see :func:`hit_stance`).
+        Columns ``doc_id``, ``sent_idx``, ``frame``, ``cues`` ("; "-joined, lower case) and ``stance`` (``used``,
+        ``reported`` or ``rebutted``, see :func:`hit_stance`).
 
     >>> sents = pd.DataFrame({"doc_id": "d", "sent_idx": [0, 1], "text": [
     ...     "The US-backed coup failed.", "Ten facts that counter the lie of a coup."]})
-    >>> detect(sents, stance=True)[["sent_idx", "frame", "stance"]].values.tolist()
+    >>> detect(sents)[["sent_idx", "frame", "stance"]].values.tolist()
     [[0, 'coup-regime-change', 'used'], [1, 'coup-regime-change', 'rebutted']]
     """
     codebook = codebook or IssueCodebook.load()
@@ -311,7 +275,7 @@ def detect(sentences: pd.DataFrame, *, codebook: IssueCodebook | None = None, do
     if keep is not None:
         sentences = sentences[sentences["doc_id"].astype(str).isin(keep)]
     voiced = _voiced_units(units)
-    scare = _scare_quote_finder() if codebook.scare_quotes else None
+    scare = scare_quotes if codebook.scare_quotes else None
     rows = []
     # (A prefilter joining every frame's patterns into one was dropped: on 14,670 synthetic sentences it scanned
     # slower than the eleven frames' own patterns, and 60% of sentences passed it; detect took 2.2 s with it, 1.7
@@ -333,13 +297,11 @@ def detect(sentences: pd.DataFrame, *, codebook: IssueCodebook | None = None, do
             how = hit_stance(spans, denials=denials + own, quotes=quotes or [],
                              units=voiced.get((str(doc_id), int(sent_idx)), []))
             rows.append((doc_id, int(sent_idx), slug, "; ".join(sorted({c for *_, c in spans})), how))
-    out = pd.DataFrame(rows, columns=list(HIT_COLUMNS)).astype({"sent_idx": "int64"})
-    return out if stance else out.drop(columns="stance")
+    return pd.DataFrame(rows, columns=list(HIT_COLUMNS)).astype({"sent_idx": "int64"})
 
 
 def document_shares(sentence_frames: pd.DataFrame, sentences: pd.DataFrame, documents: pd.DataFrame, *,
-                    codebook: IssueCodebook | None = None, doc_topics: pd.DataFrame | None = None,
-                    stance: bool = False) -> pd.DataFrame:
+                    codebook: IssueCodebook | None = None, doc_topics: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per document and frame: whether the document uses it, the share of its sentences that do, and the rest.
 
     Only ``used`` hits make a document use a frame; ``reported`` and ``rebutted`` hits are counted beside.
@@ -351,13 +313,11 @@ def document_shares(sentence_frames: pd.DataFrame, sentences: pd.DataFrame, docu
         codebook: The codebook (default ``lexicons/frames_venezuela.yaml``).
         doc_topics: Topic tags, as for :func:`detect`: with a codebook that declares a ``topic``, only documents
             tagged with it get rows (the denominator of every share is then the on-topic documents).
-        stance: Add the counts of reported and rebutted hits (as for :func:`detect`'s switch: False leaves them out
-            until the pipeline's ``FEATURE_COLUMNS`` declare them).
 
     Returns:
         Columns ``doc_id``, ``frame``, ``uses_frame`` (0/1), ``share_sentences`` (sentences using it / all the
-        document's sentences), then with ``stance``, ``n_reported`` and ``n_rebutted`` (sentences with such a hit);
-        every (on-topic) document × frame.
+        document's sentences), ``n_reported`` and ``n_rebutted`` (sentences with such a hit); every (on-topic)
+        document × frame.
     """
     codebook = codebook or IssueCodebook.load()
     keep = codebook.on_topic(doc_topics)
@@ -372,6 +332,5 @@ def document_shares(sentence_frames: pd.DataFrame, sentences: pd.DataFrame, docu
         for slug in codebook.frames:
             used, reported, rebutted = (int(hits.get((doc_id, slug, s), 0)) for s in STANCES)
             rows.append((doc_id, slug, int(used > 0), used / total if total else 0.0, reported, rebutted))
-    out = pd.DataFrame(rows, columns=list(DOC_COLUMNS)).astype(
+    return pd.DataFrame(rows, columns=list(DOC_COLUMNS)).astype(
         {"uses_frame": "int64", "share_sentences": "float64", "n_reported": "int64", "n_rebutted": "int64"})
-    return out if stance else out.drop(columns=["n_reported", "n_rebutted"])
