@@ -66,7 +66,6 @@ _DETERMINERS = frozenset("the a an this these those his her its their our some m
 _CONNECTORS = frozenset("of for and the de da del la le al von van bin el di du des & at".split())
 _SUBORDINATORS = frozenset("that whether if what which who whom whose as because when while although though after "
                            "before since until unless where why how once whereas who's".split())
-_RELATIVES = frozenset("who who's whose which that".split())
 _PREPOSITIONS = frozenset("at in on for with by from after before during since under over to into of as about "
                           "against among amid between through without within across despite".split())
 _TIME_TAIL = re.compile(
@@ -92,7 +91,6 @@ _BOUNDARY = re.compile(r";\s+|\s+[–—]\s+|\s+-{1,2}\s+|,\s+(?=but\b|yet\b|(?:
                        r"(?!(?:on|in|at|with|for|from|under|during|still|not|also)\b))"
                        r"|\s+(?=but\b)|(?<=[?!])[\"”’']?\s*(?=[A-Z\"“])|(?<=\.)[\"”]\s*(?=[A-Z])")
 _CLAUSE_FINAL = re.compile(r"(?:\s+(?:on|in|at|last|this|earlier)\s+[\w-]+){0,2}\s*[.!?\"”’)]*\s*$")
-_STRAIGHT = frozenset("\"'")
 _OPEN_BEFORE = frozenset("([{—–-/ \t\n")
 _CLOSE_AFTER = frozenset(".,;:!?)]}—–- \t\n…")
 
