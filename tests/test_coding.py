@@ -583,3 +583,14 @@ def test_cli_voice_sheet_scored_by_outlet(tables, tmp_path, capsys):
                  "--actor-mode", "fast", "--resamples", "50"]) == 0
     text = capsys.readouterr().out
     assert "per outlet: precision, recall and F1" in text and all(o in text for o in n.index)
+
+
+def test_headline_only_stubs_are_not_drawn_for_coders():
+    """A stub (is_stub: the text is only its headline) is in no comparison, so no coding sheet draws it."""
+    plain = handmade_tables()
+    stubbed = dataclasses.replace(plain, documents=plain.documents.assign(
+        is_stub=pd.array([False, False, True, False, False], dtype="boolean")))  # d3
+    for unit in ("voice", "actor", "stance"):
+        assert "d3" in set(coding.candidate_units(plain, unit)["doc_id"])  # no is_stub column: no stub
+        pool = coding.candidate_units(stubbed, unit)
+        assert "d3" not in set(pool["doc_id"]) and "d1" in set(pool["doc_id"])

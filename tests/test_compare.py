@@ -76,3 +76,32 @@ def test_every_vader_use_prepares_text_the_same_way():
     sheet = pd.DataFrame({"item_id": ["actor-1"], "sentence": ["[[Maduro]] doesn’t “love” it."], "char_start": [0],
                           "char_end": [6], "actor": ["maduro"]})
     assert automatic_codes(sheet, measures=["vader"])["vader"].tolist() == [sentence_label("Maduro doesn’t “love” it.")]
+
+
+def test_headline_only_stubs_are_compared_nowhere():
+    """A stub (is_stub: the text is only its headline) is left out of every comparison; old tables have none."""
+    from framing import compare
+
+    documents = pd.DataFrame({"doc_id": ["a", "b", "s"], "outlet": ["rt"] * 3, "voice": ["author"] * 3,
+                              "published_date": [None] * 3, "title": ["A", "B", "S"], "duplicate_of": [None] * 3,
+                              "is_stub": pd.array([False, False, True], dtype="boolean")})
+    legacy = documents.drop(columns="is_stub")
+    doc_frames = pd.DataFrame({"doc_id": ["a", "b", "s"], "frame": ["MO"] * 3, "frame_present": [0, 1, 1]})
+    assert compare.frame_prevalence(doc_frames, documents, value="frame_present")["mean"].tolist() == [0.5]
+    assert compare.frame_prevalence(doc_frames, legacy, value="frame_present")["n_docs"].tolist() == [3]
+    roles = pd.DataFrame({"doc_id": ["a", "s"], "actor": ["maduro"] * 2, "role": ["villain", "hero"]})
+    shares = compare.role_shares(roles, documents, min_docs=1).iloc[0]
+    assert (shares["n_docs"], shares["share_hero"], shares["share_villain"]) == (1, 0.0, 1.0)
+    assert compare.role_shares(roles, legacy, min_docs=1)["n_docs"].tolist() == [2]
+    hits = pd.DataFrame({"doc_id": ["a", "s"], "sent_idx": [0, 0], "frame": ["coup"] * 2, "stance": ["used"] * 2})
+    issue = pd.DataFrame({"doc_id": ["a", "b", "s"], "frame": ["coup"] * 3, "uses_frame": [1, 0, 1]})
+    stances = compare.issue_frame_stances(issue, hits, documents).iloc[0]
+    assert (stances["n_docs"], stances["n_docs_used"], stances["n_used"]) == (2, 1, 1)
+    mentions = pd.DataFrame({"doc_id": ["a", "s"], "sent_idx": [0, 0], "actor": ["maduro"] * 2,
+                             "char_start": [0, 0], "actor_sentiment": [0.5, -0.9], "voice": ["author"] * 2})
+    assert compare.in_voice(mentions, documents, "author")["doc_id"].tolist() == ["a"]
+    sents = pd.DataFrame({"doc_id": ["a", "s"], "sent_idx": [0, 0], "text": ["fine", "awful"],
+                          "vader_compound": [0.2, -0.9]})
+    assert set(extreme_sentences(sents, documents, k=1)["doc_id"]) == {"a"}
+    tags = pd.DataFrame({"doc_id": ["s"], "topic": ["venezuela"]})
+    assert compare.topic_shares(documents, tags).empty  # only the stub is tagged: no topic to share

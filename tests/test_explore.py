@@ -6,6 +6,7 @@ import pytest
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from framing import explore, pipeline
+from framing.corpus import comparable
 from framing.features.actors import _fold
 
 STOP = frozenset(ENGLISH_STOP_WORDS)
@@ -23,8 +24,7 @@ def test_kwic_term_lines_contain_the_term_and_are_grouped_by_outlet(seed_tables)
         text = sents[(r.doc_id, r.sent_idx)]
         assert r.left + r.match + r.right in text
         assert not re.match(r"\w", r.right[:1]) and not re.search(r"\w$", r.left)  # whole words only
-    unique = seed_tables.documents.loc[seed_tables.documents["duplicate_of"].isna(), "doc_id"]
-    assert k["doc_id"].isin(unique).all()
+    assert k["doc_id"].isin(comparable(seed_tables.documents)["doc_id"]).all()
 
 
 def test_kwic_caps_lines_per_outlet_and_is_literal(seed_tables):
@@ -44,10 +44,36 @@ def test_kwic_actor_uses_mentions_under_every_alias(seed_tables):
     assert {m.split("'")[0] for m in k["match"]} > {"Maduro"}  # "Nicolás Maduro", "Nicolas Maduro", ...
     mentions = seed_tables.actor_mentions
     assert len(k) == len(mentions[(mentions["actor"] == "maduro")
-                                  & mentions["doc_id"].isin(seed_tables.documents.loc[
-                                      seed_tables.documents["duplicate_of"].isna(), "doc_id"])])
+                                  & mentions["doc_id"].isin(comparable(seed_tables.documents)["doc_id"])])
     with pytest.raises(ValueError, match="unknown actor"):
         explore.kwic(seed_tables, "nobody", kind="actor")
+
+
+def test_headline_only_stubs_are_read_only_with_every_document():
+    """kwic, evidence and the explorer read the documents the comparisons count: no copy, no headline-only stub."""
+    import dataclasses
+
+    from framing.corpus import conform
+
+    rows = [("a", "Guaidó met Maduro in Caracas today.", None, False), ("s", "Guaidó meets Maduro", None, True),
+            ("c", "Guaidó met Maduro in Caracas today.", "a", False)]
+    docs = conform(pd.DataFrame({
+        "doc_id": [r[0] for r in rows], "outlet": "rt", "outlet_name": "RT", "via": None, "source_kind": "news",
+        "voice": "author", "quoted_from": None, "published_date": "2019-01-24",
+        "title": [r[1] for r in rows], "text": [r[1] for r in rows], "n_words": 6, "lang": "en",
+        "source_file": "f.txt", "source_lines": ["1", "2", "3"], "duplicate_of": [r[2] for r in rows],
+        "is_stub": [r[3] for r in rows]}), "documents")
+    sents = pd.DataFrame({"doc_id": docs["doc_id"], "sent_idx": 0, "text": docs["text"], "voice": "author"})
+    tone = pd.DataFrame({"doc_id": docs["doc_id"], "sent_idx": 0, "vader_compound": [0.1, -0.9, 0.1]})
+    tables = dataclasses.replace(pipeline.empty_tables(), documents=docs, sentences=sents, sentence_sentiment=tone)
+    assert set(explore.kwic(tables, "Guaidó")["doc_id"]) == {"a"}
+    assert set(explore.kwic(tables, "Guaidó", include_duplicates=True)["doc_id"]) == {"a", "s", "c"}
+    assert set(explore.evidence(tables, "tone", "rt", k=1)["doc_id"]) == {"a"}  # not the stub's -0.9
+    assert set(pipeline.select(tables)["doc_id"]) == {"a"}
+    assert set(pipeline.select(tables, include_duplicates=True)["doc_id"]) == {"a", "s", "c"}  # the report's selection
+    assert [o["n_docs"] for o in explore.explorer_data(tables, min_df=1)["outlets"]] == [1]
+    legacy = dataclasses.replace(tables, documents=docs.drop(columns="is_stub"))  # tables written before is_stub
+    assert set(explore.kwic(legacy, "Guaidó")["doc_id"]) == {"a", "s"}
 
 
 def test_kwic_html_is_escaped():

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from framing.corpus import comparable
 from framing.safeio import atomic_path
 
 if TYPE_CHECKING:
@@ -156,8 +157,8 @@ def _cell(value: object) -> str:
 # ---------------------------------------------------------------- candidate units and sampling
 
 def _unique_documents(tables: StudyTables) -> pd.DataFrame:
-    docs = tables.documents
-    return docs.loc[docs["duplicate_of"].isna(), ["doc_id", "outlet", "title", "text"]]
+    """The documents coders may be shown: each text once, no headline-only stub (:func:`framing.corpus.comparable`)."""
+    return comparable(tables.documents)[["doc_id", "outlet", "title", "text"]]
 
 
 def _issue_pool(tables: StudyTables) -> pd.DataFrame:
@@ -321,7 +322,8 @@ def _stance_pool(tables: StudyTables) -> pd.DataFrame:
 def candidate_units(tables: StudyTables, unit: str) -> pd.DataFrame:
     """Every unit that could be coded, with its sheet columns, ``item_id``, ``outlet`` and ``automatic`` label.
 
-    Duplicate documents are left out (they would be coded twice).
+    Duplicate documents are left out (they would be coded twice), and so are headline-only stubs (a headline is
+    not an article's framing, and no comparison counts them).
     """
     if unit not in UNIT_SPECS:
         raise ValueError(f"unknown unit {unit!r}; choose one of {list(UNITS)}")

@@ -15,6 +15,7 @@ import pandas as pd
 from framing.analysis import stats as stats_
 from framing.analysis.stats import Kind
 from framing.config import CompareSettings, LanguageSettings
+from framing.corpus import comparable
 from framing.language import ENGLISH_MEASURES, UNDETERMINED, in_english_measures
 
 
@@ -119,12 +120,13 @@ EVIDENCE_COLUMNS = ("end", "score", "published_date", "title", "sentence", "doc_
 
 def extreme_sentences(sentences: pd.DataFrame, documents: pd.DataFrame, *, value: str = "vader_compound",
                       k: int = 3, by: Sequence[str] = ("outlet", "voice")) -> pd.DataFrame:
-    """The ``k`` lowest- and highest-scoring sentences per group, as evidence (unique documents only).
+    """The ``k`` lowest- and highest-scoring sentences per group, as evidence (unique documents only, no stubs).
 
     Args:
         sentences: Sentence rows with ``doc_id``, ``sent_idx``, ``text`` and ``value``.
         documents: Documents with ``doc_id``, ``outlet``, ``published_date``, ``title``, ``duplicate_of`` and the
-            ``by`` columns; copies are left out, and each row says in ``n_copies`` how often its text appears.
+            ``by`` columns; copies and headline-only stubs are left out (:func:`framing.corpus.comparable`), and
+            each row says in ``n_copies`` how often its text appears.
         value: Score column.
         k: Sentences per end.
         by: Grouping columns (from the documents table).
@@ -137,7 +139,7 @@ def extreme_sentences(sentences: pd.DataFrame, documents: pd.DataFrame, *, value
     """
     by = list(by)
     doc_cols = list(dict.fromkeys(["doc_id", *by, "published_date", "title"]))
-    unique = documents[documents["duplicate_of"].isna()]
+    unique = comparable(documents)
     scored = sentences.assign(**{value: numeric(sentences[value])}).dropna(subset=[value])
     s = scored.merge(unique[doc_cols], on="doc_id", how="inner", suffixes=("_sent", ""))
     parts = []
@@ -285,13 +287,13 @@ def language_note(documents: pd.DataFrame, *, settings: LanguageSettings | None 
 
 def topic_shares(documents: pd.DataFrame, doc_topics: pd.DataFrame, *,
                  settings: CompareSettings = CompareSettings()) -> pd.DataFrame:
-    """Share of each outlet's unique documents that carry each topic tag, with Wilson intervals.
+    """Share of each outlet's unique documents (no stubs) that carry each topic tag, with Wilson intervals.
 
     Returns:
         :func:`group_summary` columns for groups (``outlet``, ``topic``): ``mean`` is the share tagged. Every
         outlet × topic that occurs in ``doc_topics`` has a row (a share of 0 included); no rows without tags.
     """
-    unique = documents.loc[documents["duplicate_of"].isna(), ["doc_id", "outlet"]]
+    unique = comparable(documents)[["doc_id", "outlet"]]
     topics = sorted(doc_topics.loc[doc_topics["doc_id"].isin(unique["doc_id"]), "topic"].astype(str).unique())
     tagged = set(zip(doc_topics["doc_id"].astype(str), doc_topics["topic"].astype(str), strict=True))
     grid = unique.merge(pd.DataFrame({"topic": topics}), how="cross")
@@ -305,13 +307,15 @@ NOT_OWN = ("quoted", "reported")  # attribution voices of words an outlet passes
 def in_voice(mentions: pd.DataFrame, documents: pd.DataFrame, voice: str | None) -> pd.DataFrame:
     """The mentions (or labels) of unique documents in one voice, joined with the document's ``outlet``.
 
+    Copies and headline-only stubs are left out (:func:`framing.corpus.comparable`).
+
     ``author`` keeps what an outlet says itself: mentions in its own documents *and* in its own words (the mention's
     attribution ``voice`` is ``author``). ``quoted`` keeps what it passes on: a quote or reported statement inside
     its own text ("Peskov said …"), and every mention in a quoted document (a reposted article, a quoted block).
     None keeps every mention. Mentions without an attribution voice (tables written before it) take their
     document's voice.
     """
-    docs = documents[documents["duplicate_of"].isna()]
+    docs = comparable(documents)
     if voice is None:
         return mentions.merge(docs[["doc_id", "outlet"]], on="doc_id")
     m = mentions.merge(docs[["doc_id", "outlet", "voice"]].rename(columns={"voice": "_doc_voice"}), on="doc_id")
@@ -403,8 +407,11 @@ def label_table(labels: pd.DataFrame, mentions: pd.DataFrame, sentences: pd.Data
 
 def role_shares(roles: pd.DataFrame, documents: pd.DataFrame, *, voice: str | None = "author",
                 min_docs: int = 5) -> pd.DataFrame:
-    """Share of documents casting each actor as hero, villain or victim, per outlet (most probable role)."""
-    docs = documents[documents["duplicate_of"].isna()]
+    """Share of documents casting each actor as hero, villain or victim, per outlet (most probable role).
+
+    Copies and headline-only stubs are left out (:func:`framing.corpus.comparable`).
+    """
+    docs = comparable(documents)
     if voice is not None:
         docs = docs[docs["voice"] == voice]
     r = roles.merge(docs[["doc_id", "outlet"]], on="doc_id")
@@ -425,7 +432,8 @@ def role_shares(roles: pd.DataFrame, documents: pd.DataFrame, *, voice: str | No
 
 
 def _voice_docs(documents: pd.DataFrame, voice: str | None) -> pd.DataFrame:
-    docs = documents[documents["duplicate_of"].isna()]
+    """The documents a frame measure compares (:func:`framing.corpus.comparable`), of one voice (None: both)."""
+    docs = comparable(documents)
     return docs if voice is None else docs[docs["voice"] == voice]
 
 

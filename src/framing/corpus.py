@@ -187,6 +187,31 @@ def _rows(mask: pd.Series) -> list[int]:
     return [int(i) for i in mask[mask].index[:5]]
 
 
+def comparable_mask(documents: pd.DataFrame) -> pd.Series:
+    """Boolean Series over ``documents``: True for a document the comparisons count.
+
+    Not a copy (``duplicate_of`` empty) and not a headline-only stub (``is_stub``: a headline is not an article's
+    framing); a table without ``is_stub`` (written before it) has no stub, and a missing value is no stub.
+
+    >>> docs = pd.DataFrame({"doc_id": ["a", "b", "c", "d"], "duplicate_of": [None, "a", None, None],
+    ...                      "is_stub": pd.array([False, False, True, pd.NA], dtype="boolean")})
+    >>> comparable_mask(docs).tolist(), comparable_mask(docs.drop(columns="is_stub")).tolist()
+    ([True, False, False, True], [True, False, True, True])
+    """
+    keep = documents["duplicate_of"].isna()
+    if "is_stub" in documents.columns:
+        stub = documents["is_stub"]
+        if not pd.api.types.is_bool_dtype(stub):  # text read back from CSV, or objects
+            stub = _as_boolean(stub, "documents.is_stub")
+        keep &= ~stub.fillna(False).astype(bool)
+    return keep.astype(bool)
+
+
+def comparable(documents: pd.DataFrame) -> pd.DataFrame:
+    """The documents the comparisons count (:func:`comparable_mask`): each text once, no headline-only stub."""
+    return documents[comparable_mask(documents)]
+
+
 def save_table(df: pd.DataFrame, path: Path, name: str) -> Path:
     """Validate and write a table as CSV (UTF-8, ``\\n`` line ends), atomically."""
     out = validate(df, name)

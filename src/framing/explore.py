@@ -29,6 +29,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from framing.config import REPORTS_DIR, resolve
+from framing.corpus import comparable
 from framing.features.actors import ActorRegistry, _fold
 from framing.pipeline import StudyTables
 from framing.safeio import atomic_write_text
@@ -153,9 +154,10 @@ def _fold_fast(text: str) -> str:
 
 
 def _documents(tables: StudyTables, *, voice: str | None, include_duplicates: bool) -> pd.DataFrame:
+    """The documents to read: those the comparisons count (no copy, no stub), or with ``include_duplicates`` all."""
     docs = tables.documents
     if not include_duplicates:
-        docs = docs[docs["duplicate_of"].isna()]
+        docs = comparable(docs)
     if voice is not None:
         docs = docs[docs["voice"] == voice]
     return docs
@@ -178,7 +180,8 @@ def kwic(tables: StudyTables, query: str, *, by: str | Sequence[str] = "outlet",
         width: Characters of context on each side.
         n: Lines per group at most (None: all); the first ones in date, document and sentence order.
         voice: Keep this voice only ("author" or "quoted"; None: both).
-        include_duplicates: Keep documents flagged ``duplicate_of`` (default: each text counted once).
+        include_duplicates: Keep every document: copies flagged ``duplicate_of`` and headline-only stubs (default:
+            the documents the comparisons count, each text once and no stub).
 
     Returns:
         Columns ``by`` + ``doc_id``, ``sent_idx``, ``left``, ``match``, ``right``; ``attrs["totals"]`` holds the

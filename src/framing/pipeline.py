@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from framing import __version__
 from framing.config import INTERIM_DIR, DedupeSettings, LanguageSettings, TopicSettings, resolve
-from framing.corpus import conform, empty, parquet_bytes, validate
+from framing.corpus import comparable, conform, empty, parquet_bytes, validate
 from framing.dedupe import DedupeIndex, Signatures
 from framing.features.actors import score_mentions
 from framing.features.attribution import attribute_sentences, span_voice
@@ -951,18 +951,22 @@ def _store_tables(tables: StudyTables, cached: Path, key: str) -> None:
 
 def select(tables: StudyTables, *, outlets: list[str] | None = None, topic: str = "all",
            include_duplicates: bool = False) -> pd.DataFrame:
-    """Documents joined with their sentiment, restricted to outlets and a topic, duplicates dropped.
+    """Documents for a comparison, joined with their sentiment, restricted to outlets and a topic.
+
+    By default the documents the comparisons count (:func:`framing.corpus.comparable`): copies and headline-only
+    stubs dropped.
 
     Args:
         tables: The study's tables.
         outlets: Outlet slugs to keep (None: all).
         topic: A topic slug from ``topics.yaml``, or ``"all"``.
-        include_duplicates: Keep documents flagged ``duplicate_of``.
+        include_duplicates: Keep every document, copies flagged ``duplicate_of`` and stubs included (the report's
+            selection, whose corpus overview counts them).
 
     """
     docs = tables.documents
     if not include_duplicates:
-        docs = docs[docs["duplicate_of"].isna()]
+        docs = comparable(docs)
     if outlets:
         unknown = sorted(set(outlets) - set(tables.documents["outlet"]))
         if unknown:

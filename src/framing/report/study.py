@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from framing.corpus import comparable
 from framing.language import english_measures_mask
 from framing.report.display import Builder, Outputs
 from framing.report.params import ReportSettings
@@ -89,11 +90,7 @@ class Study:
         A stub (``is_stub``: a document whose text is only its headline) is counted in the corpus overview but
         compared nowhere: a headline is not an article's framing.
         """
-        sel = self.selection
-        keep = sel["duplicate_of"].isna()
-        if "is_stub" in sel.columns:
-            keep &= ~sel["is_stub"].fillna(False).astype(bool)
-        return sel[keep]
+        return comparable(self.selection)
 
     def mentions(self, voice: str | None = None) -> pd.DataFrame:
         """Actor mentions of the unique selected documents in one voice, down to the clause (with ``outlet``).
