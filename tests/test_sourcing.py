@@ -102,3 +102,25 @@ def test_a_corpus_citing_only_unnamed_sources_has_no_heatmap_cells() -> None:
     top = sourcing.top_sources(table)
     assert top.empty and list(top.columns) == ["outlet", "source", "n_docs", "mean", "ci_low", "ci_high",
                                                "ci_method", "small_n"]
+
+
+def test_stubs_and_documents_the_english_measures_leave_out_are_in_no_count() -> None:
+    """n_outlet_docs counts the documents the shares are over: unique, no headline-only stub, English-scored."""
+    docs = DOCS.assign(lang=["en", "en", "en", "en"], is_stub=pd.array([False] * 4, dtype="boolean"))
+    extra = pd.DataFrame({"doc_id": ["s1", "e1", "e2"], "outlet": "rt", "voice": ["author", "author", "quoted"],
+                          "quoted_from": [None, None, "telesur"], "duplicate_of": pd.Series([None] * 3, dtype="string"),
+                          "lang": ["en", "es", "es"], "is_stub": pd.array([True, False, False], dtype="boolean")})
+    docs = pd.concat([docs, extra], ignore_index=True)
+    units = pd.concat([UNITS, _units([("s1", 0, 0, 40, "reported", "Zakharova", "actor:zakharova")])],
+                      ignore_index=True)
+    rt = sourcing.sourcing_table(units, docs).query("outlet == 'rt'").set_index("source")
+    assert rt["n_outlet_docs"].unique().tolist() == [3]  # a1, a2, a3: not the stub s1, not the Spanish e1, e2
+    assert rt.loc["actor:zakharova", "n_docs"] == 1  # the stub's citation is not counted
+    assert rt.loc["outlet:telesur", "n_docs"] == 1  # e2 is a Spanish repost: outside the English measures
+    shares = sourcing.voice_shares(units, docs, settings=CompareSettings(n_resamples=200))
+    reported = shares.query("outlet == 'rt' and voice == 'reported'").iloc[0]
+    assert (reported["n_sentences"], reported["n_docs"]) == (3, 3)  # s1's sentence left out with it
+    # tables written before is_stub and lang: every unique document counts
+    legacy = sourcing.sourcing_table(units, docs.drop(columns=["is_stub", "lang"])).query("outlet == 'rt'")
+    assert legacy["n_outlet_docs"].unique().tolist() == [6]
+

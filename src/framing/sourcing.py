@@ -3,7 +3,9 @@
 Source selection is a framing device in its own right: an outlet that quotes Zakharova and Peskov and reposts
 teleSUR tells its story through them. These tables read the attribution units (``sentence_voice``, see
 :mod:`framing.features.attribution`) and the documents table; like every comparison in the report they count
-unique documents (copies once), and a document quoting a source ten times cites it once.
+unique documents (copies once, no headline-only stub: :func:`framing.corpus.comparable`), only those the English
+measures score (attribution is an English measure: the others have no units), and a document quoting a source ten
+times cites it once.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ import pandas as pd
 
 from framing.analysis import stats as stats_
 from framing.compare import group_summary, summary_dtypes, typed
-from framing.config import CompareSettings
+from framing.config import CompareSettings, LanguageSettings
+from framing.corpus import comparable
 from framing.features.attribution import sentence_voice_summary
+from framing.language import english_measures_mask
 
 VOICE_ORDER = ("author", "quoted", "reported")
 HOW = {"quoted": "quote", "reported": "reported", "repost": "repost"}
@@ -30,15 +34,28 @@ VOICE_SHARE_COLUMNS = ("outlet", "voice", "n_sentences", "share_sentences", "n_d
                        "ci_method", "small_n")
 
 
+def attributed_documents(documents: pd.DataFrame, *, language: LanguageSettings | None = None) -> pd.DataFrame:
+    """The documents these tables count: each text once, no headline-only stub, English measures only.
+
+    Those the comparisons count (:func:`framing.corpus.comparable`) that the English measures score (by ``lang``, as
+    the pipeline's attribution does; a table without ``lang`` is all scored).
+    """
+    docs = comparable(documents)
+    if "lang" in docs.columns:
+        docs = docs[english_measures_mask(docs, settings=language)]
+    return docs
+
+
 def voice_shares(units: pd.DataFrame, documents: pd.DataFrame, *,
-                 settings: CompareSettings = CompareSettings()) -> pd.DataFrame:
+                 settings: CompareSettings = CompareSettings(), language: LanguageSettings | None = None
+                 ) -> pd.DataFrame:
     """Share of each outlet's sentences in author, quoted and reported voice.
 
     ``share_sentences`` pools the outlet's sentences; ``mean`` and its interval average each document's share over
-    the outlet's unique documents (the report's unit), with the bootstrap or t interval of
-    :func:`framing.compare.group_summary`.
+    the outlet's unique documents (the report's unit; no stub, only those the English measures score:
+    :func:`attributed_documents`), with the bootstrap or t interval of :func:`framing.compare.group_summary`.
     """
-    docs = documents[documents["duplicate_of"].isna()][["doc_id", "outlet"]]
+    docs = attributed_documents(documents, language=language)[["doc_id", "outlet"]]
     per_sent = sentence_voice_summary(units)[["doc_id", "sent_idx", "voice"]].merge(docs, on="doc_id")
     if per_sent.empty:
         return typed(pd.DataFrame(columns=list(VOICE_SHARE_COLUMNS)),
@@ -86,16 +103,20 @@ def source_key(speaker: object, ref: object) -> str:
 
 
 def sourcing_table(units: pd.DataFrame, documents: pd.DataFrame, sentences: pd.DataFrame | None = None, *,
-                   confidence_level: float = 0.95) -> pd.DataFrame:
+                   confidence_level: float = 0.95, language: LanguageSettings | None = None) -> pd.DataFrame:
     """Whom each outlet quotes, reports or reposts: one row per outlet × source.
 
     A unit in quoted or reported voice inside an outlet's own document cites its ``speaker``; a quoted document (a
-    reposted article, a quoted block) cites its ``quoted_from``. ``n_docs`` counts the outlet's unique documents
-    that cite the source, ``share_docs`` is that share of all the outlet's unique documents (``n_outlet_docs``),
-    with its Wilson interval; ``n_units`` counts quotes and reported statements (a reposted document counts once);
-    ``how`` says in which ways (``quote 3 · reported 2 · repost 1``). ``example`` is one citing sentence.
+    reposted article, a quoted block) cites its ``quoted_from``. Every count is over the same documents,
+    :func:`attributed_documents`: the outlet's unique documents (copies once, no headline-only stub) that the English
+    measures score (``language``, as the pipeline's: the others have no attribution units, so they could cite no
+    one). ``n_outlet_docs`` is the number of those documents, ``n_docs`` those of them that cite the source, and
+    ``share_docs`` the share, with its Wilson interval; ``n_units`` counts quotes and reported statements (a reposted
+    document counts once); ``how`` says in which ways (``quote 3 · reported 2 · repost 1``). ``example`` is one
+    citing sentence. ``source`` is the key a source is counted under (:func:`source_key`), ``source_name`` its
+    display name.
     """
-    docs = documents[documents["duplicate_of"].isna()]
+    docs = attributed_documents(documents, language=language)
     n_outlet = docs.groupby("outlet").size()
     u = units[units["voice"].isin(["quoted", "reported"])].merge(
         docs[["doc_id", "outlet", "voice"]].rename(columns={"voice": "doc_voice"}), on="doc_id")
