@@ -63,7 +63,7 @@ def _validate(args: argparse.Namespace) -> int:
     from framing import validate
 
     if args.measure == "all":
-        table = validate.summary(recompute=True, out=Path(args.out) if args.out else None)
+        table = validate.summary(recompute=True, out=Path(args.out) if args.out else None, skip=tuple(args.skip))
         print(table.to_string(index=False))
         differs = table["stored_value"].notna() & (table["stored_value"] != table["value"])
         if differs.any():
@@ -265,6 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="model: actor sentiment, or generic frames (fast: TF-IDF + cues, no MiniLM)")
     val.add_argument("--out", default=None, metavar="DIR",
                      help="with 'all': keep the retrained artefacts in DIR (to compare with the shipped ones)")
+    val.add_argument("--skip", nargs="+", default=[], metavar="MODEL",
+                     help="with 'all': models not retrained, their stored figures shown (accurate: about 20 "
+                          "minutes of CPU to fine-tune)")
     val.set_defaults(func=_validate)
 
     diff = sub.add_parser("diff", help="what changed between two runs: documents, measures beyond CIs, findings")

@@ -6,8 +6,9 @@ possessives included, longest match first so that "Vladimir Putin" is one mentio
 Sentiment toward a mention is target-dependent: the same sentence can be hostile to one actor and friendly to
 another. The ``fast`` model (scikit-learn only) is a logistic regression on TF-IDF n-grams of the sentence with
 the target masked, of the left and right context windows, and on VADER scores of each; it is trained on NewsMTSC
-train (Hamborg & Donnay 2021) with its regularisation chosen by cross-validation on train alone. Sentence VADER
-is kept as the weak baseline it is.
+train (Hamborg & Donnay 2021) with its regularisation chosen by cross-validation on train alone. The ``accurate``
+model (:mod:`framing.features.actor_tuned`) is all-MiniLM-L6-v2 fine-tuned with LoRA on the same file. Sentence
+VADER is kept as the weak baseline it is. The frozen MiniLM encoder here also gives the roles model its features.
 """
 
 from __future__ import annotations
@@ -20,13 +21,18 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from framing.config import EXTERNAL_DIR
 from framing.lexicons import LexiconError, lexicon_path, load_yaml
+
+if TYPE_CHECKING:
+    from framing.features.actor_tuned import TunedTargetSentiment
+
+TargetModel: TypeAlias = "FastTargetSentiment | TunedTargetSentiment"
 
 log = logging.getLogger(__name__)
 
@@ -247,7 +253,7 @@ def fast_model(*, cache_dir: Path | None = None, extra: pd.DataFrame | None = No
     return model
 
 
-def evaluate(model: FastTargetSentiment | AccurateTargetSentiment, gold: Path) -> dict[str, object]:
+def evaluate(model: TargetModel, gold: Path) -> dict[str, object]:
     """Macro-F1, accuracy and per-class F1 of ``model`` on a NewsMTSC-format file."""
     from sklearn.metrics import accuracy_score, f1_score
 
@@ -371,123 +377,26 @@ class MiniLMEncoder:
         return out
 
 
-class AccurateTargetSentiment:
-    """Frozen MiniLM target-span features + logistic regression, blended with the fast model's probabilities."""
-
-    def __init__(self, C: float = 0.003, weight: float = 0.7, seed: int = 13):
-        self.C = C
-        self.weight = weight  # share of the MiniLM head in the blend; the rest is the fast model
-        self.seed = seed
-        self.fast = FastTargetSentiment(seed=seed)
-        self._head: Any = None
-        self._encoder: MiniLMEncoder | None = None
-        self.cv_scores: dict[str, float] = {}  # macro-F1 per (C, weight), cross-validated on train
-
-    TRANSIENT = ("_encoder",)  # not stored in the artefact: the encoder comes from the installed package
-
-    def restore(self) -> None:
-        """Set up what an artefact does not store (the encoder, loaded on first use)."""
-        self._encoder = None
-
-    @property
-    def encoder(self) -> MiniLMEncoder:
-        """The frozen encoder, loaded on first use."""
-        if self._encoder is None:
-            self._encoder = MiniLMEncoder()
-        return self._encoder
-
-    def fit(self, frame: pd.DataFrame, *, features: np.ndarray | None = None) -> AccurateTargetSentiment:
-        """Train the head (and the fast model) on rows with ``text``, ``start``, ``end``, ``label``."""
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
-
-        X = self.encoder.encode(frame) if features is None else features
-        self._head = make_pipeline(StandardScaler(), LogisticRegression(
-            C=self.C, max_iter=3000, class_weight="balanced", random_state=self.seed)).fit(X, frame["label"])
-        self.fast.fit(frame)
-        return self
-
-    def predict_proba(self, frame: pd.DataFrame, *, features: np.ndarray | None = None) -> pd.DataFrame:
-        """Blended class probabilities (columns negative, neutral, positive)."""
-        if self._head is None:
-            raise RuntimeError("model is not trained")
-        X = self.encoder.encode(frame) if features is None else features
-        head = pd.DataFrame(self._head.predict_proba(X), columns=list(self._head.classes_))[list(LABELS)]
-        blended = self.weight * head.to_numpy() + (1 - self.weight) * self.fast.predict_proba(frame).to_numpy()
-        return pd.DataFrame(blended, columns=list(LABELS))
-
-    def predict(self, frame: pd.DataFrame) -> list[str]:
-        """Most probable label per row."""
-        return [str(label) for label in self.predict_proba(frame).idxmax(axis=1)]
-
-
-def train_accurate(train_path: Path = NEWSMTSC_TRAIN, *, seed: int = 13, folds: int = 5,
-                   grid: tuple[float, ...] = (0.001, 0.003, 0.01), weights: tuple[float, ...] = (0.5, 0.7, 0.9),
-                   fast_C: float = 1.0,
-                   extra: pd.DataFrame | None = None) -> tuple[AccurateTargetSentiment, dict[str, float]]:
-    """Train the accurate model; choose C and the blend weight by k-fold macro-F1 on ``train_path`` only.
-
-    ``extra`` rows (hand-coded units) join every training fold and the final fit, never a validation fold.
-    """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import f1_score
-    from sklearn.model_selection import StratifiedKFold
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    data = load_newsmtsc(train_path)
-    model = AccurateTargetSentiment(seed=seed)
-    X = model.encoder.encode(data)
-    y = data["label"].to_numpy()
-    X_extra = model.encoder.encode(extra) if extra is not None else X[:0]
-    y_extra = extra["label"].to_numpy() if extra is not None else y[:0]
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    oof_fast = np.zeros((len(data), 3))
-    oof_head = {C: np.zeros((len(data), 3)) for C in grid}
-    for tr, va in splitter.split(X, y):
-        oof_fast[va] = FastTargetSentiment(C=fast_C, seed=seed).fit(
-            _with_extra(data.iloc[tr], extra)).predict_proba(data.iloc[va])
-        X_tr, y_tr = (X[tr], y[tr]) if extra is None else (np.vstack([X[tr], X_extra]), np.r_[y[tr], y_extra])
-        for C in grid:
-            head = make_pipeline(StandardScaler(), LogisticRegression(
-                C=C, max_iter=3000, class_weight="balanced", random_state=seed)).fit(X_tr, y_tr)
-            oof_head[C][va] = pd.DataFrame(head.predict_proba(X[va]), columns=head.classes_)[list(LABELS)]
-    labels = np.array(LABELS)
-    scores = {f"C={C},w={w}": float(f1_score(y, labels[(w * oof_head[C] + (1 - w) * oof_fast).argmax(1)],
-                                             average="macro"))
-              for C in grid for w in weights}
-    best = max(scores, key=lambda k: scores[k])
-    C, w = (float(part.split("=")[1]) for part in best.split(","))
-    model.C, model.weight = C, w
-    model.fast = FastTargetSentiment(C=fast_C, seed=seed)
-    if extra is None:
-        model.fit(data, features=X)
-    else:
-        model.fit(_with_extra(data, extra), features=np.vstack([X, X_extra]))
-    model.cv_scores = scores
-    return model, scores
-
-
 def extra_digest(extra: pd.DataFrame) -> str:
     """Hash of extra training rows (their CSV text): part of the cache key of a model trained with them."""
     text = extra.to_csv(index=False, lineterminator="\n")
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def accurate_model(*, cache_dir: Path | None = None, extra: pd.DataFrame | None = None) -> AccurateTargetSentiment:
-    """The accurate model: the shipped artefact (``framing/models/shipped/accurate``).
+def accurate_model(*, cache_dir: Path | None = None, extra: pd.DataFrame | None = None) -> TunedTargetSentiment:
+    """The accurate model: the shipped artefact (``framing/models/shipped/accurate``), MiniLM fine-tuned with LoRA.
 
-    ``extra``: hand-coded training rows (see :func:`train_accurate`); trained once (minutes) and cached apart.
+    ``extra``: hand-coded training rows (see :func:`framing.features.actor_tuned.train_tuned`); the model is
+    fine-tuned again with them, once (about 20 minutes of CPU), and cached apart.
     """
     from framing import models
 
-    model: AccurateTargetSentiment = (models.get("accurate") if extra is None
-                                      else models.coded("accurate", extra, cache_dir=cache_dir))
+    model: TunedTargetSentiment = (models.get("accurate") if extra is None
+                                   else models.coded("accurate", extra, cache_dir=cache_dir))
     return model
 
 
-def target_model(mode: str) -> FastTargetSentiment | AccurateTargetSentiment:
+def target_model(mode: str) -> TargetModel:
     """The trained model for ``mode`` ("accurate" or "fast")."""
     if mode == "accurate":
         return accurate_model()
@@ -497,7 +406,7 @@ def target_model(mode: str) -> FastTargetSentiment | AccurateTargetSentiment:
 
 
 def score_mentions(sentences: pd.DataFrame, *, registry: ActorRegistry | None = None, mode: str = "accurate",
-                   model: FastTargetSentiment | AccurateTargetSentiment | None = None) -> pd.DataFrame:
+                   model: TargetModel | None = None) -> pd.DataFrame:
     """Actor mentions with the sentiment of their sentence toward each (``mode``: accurate or fast).
 
     Returns:

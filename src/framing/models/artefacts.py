@@ -45,6 +45,7 @@ ALLOWED = frozenset({
     "sklearn.pipeline.Pipeline",
     "framing.features.actors.FastTargetSentiment",
     "framing.features.actors.AccurateTargetSentiment",
+    "framing.features.actor_tuned.TunedTargetSentiment",
     "framing.features.frames.GenericFrameModel",
     "framing.features.frames.FastGenericFrameModel",
     "framing.features.roles.RoleClassifier",

@@ -25,7 +25,7 @@ def _portrayal(study: Study, voice: str) -> pd.DataFrame:
 
 
 def _model_words(study: Study) -> str:
-    return {"accurate": "accurate target-dependent model (MiniLM)",
+    return {"accurate": "accurate target-dependent model (MiniLM fine-tuned with LoRA)",
             "fast": "fast target-dependent model (TF-IDF)"}.get(study.actor_mode, study.actor_mode)
 
 

@@ -61,6 +61,14 @@ def model_tuning(study: Study, show: Builder) -> None:
     """Cross-validated macro-F1 per candidate setting of the actor models (NewsMTSC train only)."""
     from framing import models
 
-    rows = [{"model": name, "setting": k, "cv_macro_f1": round(v, 4)}
-            for name in ("accurate", "fast") for k, v in models.validation(name)["cv_macro_f1"].items()]
-    show.table(pd.DataFrame(rows), caption="Cross-validated macro-F1 on NewsMTSC train per candidate setting.")
+    chosen = models.validation("accurate")["chosen"]["epochs"]
+    rows = [{"model": "accurate", "setting": k, "how": "10% hold-out of train", "macro_f1": round(v, 4),
+             "chosen": k == f"epoch={chosen}"} for k, v in models.validation("accurate")["holdout_macro_f1"].items()]
+    fast = models.validation("fast")
+    best = max(fast["cv_macro_f1"], key=fast["cv_macro_f1"].get)
+    rows += [{"model": "fast", "setting": k, "how": "5-fold CV on train", "macro_f1": round(v, 4),
+              "chosen": k == best} for k, v in fast["cv_macro_f1"].items()]
+    show.table(pd.DataFrame(rows), caption="Macro-F1 on NewsMTSC train per candidate setting: the accurate model "
+                                           "(MiniLM fine-tuned with LoRA) after each epoch, on a seeded 10% hold-out "
+                                           "it was not trained on; the fast model by 5-fold cross-validation. "
+                                           "devtest_rw played no part in either choice.")
