@@ -124,3 +124,19 @@ def test_stubs_and_documents_the_english_measures_leave_out_are_in_no_count() ->
     legacy = sourcing.sourcing_table(units, docs.drop(columns=["is_stub", "lang"])).query("outlet == 'rt'")
     assert legacy["n_outlet_docs"].unique().tolist() == [6]
 
+
+def test_top_sources_keeps_two_sources_of_one_display_name_apart() -> None:
+    table = pd.DataFrame({
+        "outlet": ["rt", "rt", "rt", "canary"], "source": ["actor:smith-us", "actor:smith-uk", "actor:peskov",
+                                                         "actor:smith-uk"],
+        "source_name": ["John Smith", "John Smith", "Dmitry Peskov", "John Smith"], "n_docs": [3, 1, 4, 1],
+        "n_outlet_docs": [10, 10, 10, 5]})
+    top = sourcing.top_sources(table, k=2, min_docs=2)
+    # by key: Peskov (4 documents) and Smith of the US (3), not the two Smiths merged into one source of 5
+    assert sorted(set(top["source"])) == ["Dmitry Peskov", "John Smith"]
+    cells = top.set_index(["outlet", "source"])["mean"]
+    assert cells[("rt", "John Smith")] == pytest.approx(0.3) and cells[("canary", "John Smith")] == 0.0
+    both = sourcing.top_sources(table, k=3, min_docs=2).set_index(["outlet", "source"])["mean"]
+    assert both[("rt", "John Smith (actor:smith-us)")] == pytest.approx(0.3)
+    assert both[("rt", "John Smith (actor:smith-uk)")] == pytest.approx(0.1)
+    assert both[("canary", "John Smith (actor:smith-uk)")] == pytest.approx(0.2)

@@ -167,24 +167,34 @@ def sourcing_table(units: pd.DataFrame, documents: pd.DataFrame, sentences: pd.D
 def top_sources(table: pd.DataFrame, *, k: int = 12, min_docs: int = 5) -> pd.DataFrame:
     """The ``k`` sources cited by most documents, as an outlet × source share summary for a heatmap.
 
-    Every outlet that cites any source gets a cell for each chosen source (0 where it cites it in no document).
-    Columns as :func:`framing.compare.group_summary`'s (``mean`` is ``share_docs``), with ``source``.
+    Sources are told apart by their key (``source``: two sources with the same display name stay two); each is shown
+    by its display name, made unique where two keys share one (``Name (key)``). Every outlet that cites any source
+    gets a cell for each chosen source (0 where it cites it in no document). Columns as
+    :func:`framing.compare.group_summary`'s (``mean`` is ``share_docs``), with ``source`` (the display name).
     """
     cols = ["outlet", "source", "n_docs", "mean", "ci_low", "ci_high", "ci_method", "small_n"]
     named = table[table["source"] != UNNAMED]
-    chosen = (named.groupby("source_name")["n_docs"].sum().sort_values(ascending=False, kind="stable")
-              .head(k).index.tolist())
+    totals = named.groupby("source", sort=True)["n_docs"].sum()
+    chosen = totals.sort_values(ascending=False, kind="stable").head(k).index.tolist()
+    display = _display(named.drop_duplicates("source").set_index("source")["source_name"].astype(str), chosen)
     n_outlet = table.drop_duplicates("outlet").set_index("outlet")["n_outlet_docs"]
-    cited = named.groupby(["outlet", "source_name"])["n_docs"].sum()
+    cited = named.groupby(["outlet", "source"])["n_docs"].sum()
     rows = []
     for outlet, n_all in n_outlet.items():
-        for name in chosen:
-            k_docs = int(min(cited.get((outlet, name), 0), n_all))
+        for key in chosen:
+            k_docs = int(min(cited.get((outlet, key), 0), n_all))
             iv = stats_.share_interval(k_docs, int(n_all))
-            rows.append({"outlet": outlet, "source": name, "n_docs": int(n_all), "mean": iv.estimate,
+            rows.append({"outlet": outlet, "source": display[key], "n_docs": int(n_all), "mean": iv.estimate,
                          "ci_low": iv.low, "ci_high": iv.high, "ci_method": iv.method,
                          "small_n": bool(n_all < min_docs)})
     return pd.DataFrame(rows, columns=cols).astype({"mean": "float64", "ci_low": "float64", "ci_high": "float64"})
+
+
+def _display(names: pd.Series, keys: list[str]) -> dict[str, str]:
+    """Display name of each source key; a name two of ``keys`` share gets its key after it."""
+    shown = {key: str(names.get(key, key)) for key in keys}
+    counts = pd.Series(list(shown.values()), dtype=object).value_counts()
+    return {key: f"{name} ({key})" if counts[name] > 1 else name for key, name in shown.items()}
 
 
 def voice_shares_wide(shares: pd.DataFrame) -> pd.DataFrame:
