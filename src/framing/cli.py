@@ -266,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--out", default=None, metavar="DIR",
                      help="with 'all': keep the retrained artefacts in DIR (to compare with the shipped ones)")
     val.add_argument("--skip", nargs="+", default=[], metavar="MODEL",
-                     help="with 'all': models not retrained, their stored figures shown (accurate: about 20 "
+                     help="with 'all': models not retrained, their stored figures shown (accurate: about 15 "
                           "minutes of CPU to fine-tune)")
     val.set_defaults(func=_validate)
 

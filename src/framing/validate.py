@@ -187,7 +187,7 @@ def summary(*, modes: tuple[str, ...] = ("accurate", "fast"), recompute: bool = 
             stored with the models when they were trained.
         out: With ``recompute``, where the retrained artefacts are written (default: a temporary folder).
         skip: With ``recompute``, models not retrained (their stored figures are shown, marked "framing train"):
-            the accurate actor model takes about 20 minutes of CPU to fine-tune.
+            the accurate actor model takes about 15 minutes of CPU to fine-tune.
 
     Returns:
         Columns ``measure``, ``gold``, ``metric``, ``value``, ``anchor``, ``anchor_source``, ``computed`` ("this

@@ -129,7 +129,7 @@ def test_framing_train_reproduces_the_shipped_artefacts(tmp_path, capsys):
 
 @pytest.mark.retrain
 def test_fine_tuning_the_accurate_model_is_reproducible(tmp_path):
-    """The accurate model's fine-tuning (20 CPU minutes in full) run twice on 240 rows: the same arrays, bit for bit.
+    """The accurate model's fine-tuning (15 CPU minutes in full) run twice on 240 rows: the same arrays, bit for bit.
 
     With the shipped model re-scoring its stored devtest_rw figure exactly (the test above), this is what the
     retrain check can afford for it; `framing validate all` retrains it in full.

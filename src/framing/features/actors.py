@@ -387,7 +387,7 @@ def accurate_model(*, cache_dir: Path | None = None, extra: pd.DataFrame | None 
     """The accurate model: the shipped artefact (``framing/models/shipped/accurate``), MiniLM fine-tuned with LoRA.
 
     ``extra``: hand-coded training rows (see :func:`framing.features.actor_tuned.train_tuned`); the model is
-    fine-tuned again with them, once (about 20 minutes of CPU), and cached apart.
+    fine-tuned again with them, once (about 15 minutes of CPU), and cached apart.
     """
     from framing import models
 
