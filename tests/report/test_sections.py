@@ -199,3 +199,15 @@ def test_generic_frame_evidence_comes_from_positive_documents_with_a_cue_or_a_ne
                                       k=2, doc_frames=flags)
     assert not set(zip(by_score["doc_id"], by_score["sent_idx"], by_score["frame"], strict=True)) <= set(
         zip(ev["doc_id"], ev["sent_idx"], ev["frame"], strict=True))
+
+
+def test_the_tuning_section_shows_each_models_candidates_and_the_one_chosen():
+    from framing import models
+    from framing.report import open_report
+
+    shown = sections.model_tuning(open_report(None))
+    html = shown._repr_html_()
+    for epoch in models.validation("accurate")["holdout_macro_f1"]:
+        assert epoch in html  # every epoch of the fine-tuning, on its hold-out
+    assert "10% hold-out of train" in html and "5-fold CV on train" in html
+    assert "devtest_rw played no part" in html
