@@ -178,4 +178,5 @@ def test_cue_counts_and_issue_frames_equal_the_patterns_on_the_corpora(corpus_te
     rows = [(0, i, slug, "; ".join(found)) for i, s in enumerate(sentences) for slug, f in frames.items()
             if (found := reference(f, s))]
     got = detect(pd.DataFrame({"doc_id": 0, "sent_idx": range(len(sentences)), "text": sentences}))
-    assert len(rows) > 500 and list(got.itertuples(index=False, name=None)) == rows
+    hits = got[["doc_id", "sent_idx", "frame", "cues"]]  # the stance column is tested in tests/features
+    assert len(rows) > 500 and list(hits.itertuples(index=False, name=None)) == rows
