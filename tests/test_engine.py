@@ -16,12 +16,12 @@ from framing import pipeline, synthetic
 from framing.config import DedupeSettings
 from framing.dedupe import DedupeDecision, find_duplicates
 from framing.engine import (
-    CHUNK_TABLES,
     DedupeIndex,
     EngineSettings,
     LocalEngine,
     Signatures,
     build_chunked,
+    chunk_tables,
     read_table,
     read_tables,
 )
@@ -62,7 +62,8 @@ def small_local(small_corpus, tmp_path_factory) -> Path:
     return out
 
 
-def _assert_same_parts(a: Path, b: Path, tables=("documents", *CHUNK_TABLES)) -> None:
+def _assert_same_parts(a: Path, b: Path, tables: tuple[str, ...] | None = None) -> None:
+    tables = tables or ("documents", *chunk_tables())
     for name in tables:
         parts = sorted(p.name for p in (a / name).glob("*.parquet"))
         assert parts and parts == sorted(p.name for p in (b / name).glob("*.parquet")), name
@@ -85,7 +86,7 @@ def test_small_chunks_give_the_tables_of_one_chunk(small_corpus, small_local, tm
     build_chunked(small_corpus, tmp_path, actor_mode="fast", settings=EngineSettings(workers=0, chunk_docs=1000),
                   use_cache=False)
     assert len(list((tmp_path / "documents").glob("*.parquet"))) == 2  # one chunk a file
-    for name in ("documents", *CHUNK_TABLES):  # the encoder's batches differ in the 6th digit
+    for name in ("documents", *chunk_tables()):  # the encoder's batches differ in the 6th digit
         pd.testing.assert_frame_equal(read_table(tmp_path, name), read_table(small_local, name), obj=name,
                                       check_dtype=False, check_exact=False, rtol=1e-5, atol=1e-5)
 
@@ -289,7 +290,7 @@ def test_two_uncached_builds_give_the_same_bytes(small_corpus, small_local, tmp_
     """Determinism: a second build that computes everything again writes the same Parquet bytes."""
     build_chunked(small_corpus, tmp_path, actor_mode="fast", settings=EngineSettings(workers=2, chunk_docs=25),
                   use_cache=False)
-    _assert_same_parts(small_local, tmp_path, tables=("documents", *CHUNK_TABLES, "files"))
+    _assert_same_parts(small_local, tmp_path, tables=("documents", *chunk_tables(), "files"))
 
 
 def _whole_entries(folder: Path) -> list[Path]:
@@ -318,12 +319,12 @@ def test_builds_killed_while_parsing_and_scoring_leave_a_cache_that_gives_the_un
 
     kill_at(cmd, env=dict(os.environ), cwd=tmp_path, milestone=scoring)
     for chunk in _whole_entries(cache / "chunks"):  # a chunk folder appears whole (renamed into place) or not at all
-        assert sorted(p.stem for p in chunk.iterdir()) == sorted(CHUNK_TABLES), chunk
+        assert sorted(p.stem for p in chunk.iterdir()) == sorted(chunk_tables()), chunk
     settings = EngineSettings(workers=0, chunk_docs=20)
     again = build_chunked(corpus, tmp_path / "cached", actor_mode="fast", settings=settings, cache_dir=cache)
     assert again.cached_files >= 1 and 3 <= again.n_chunks - again.computed_chunks < again.n_chunks
     build_chunked(corpus, tmp_path / "fresh", actor_mode="fast", settings=settings, use_cache=False)
-    _assert_same_parts(tmp_path / "cached", tmp_path / "fresh", tables=("documents", *CHUNK_TABLES, "files"))
+    _assert_same_parts(tmp_path / "cached", tmp_path / "fresh", tables=("documents", *chunk_tables(), "files"))
 
 
 def test_streamed_messy_tables_give_the_rows_and_rejects_of_whole_file_reading(tmp_path):

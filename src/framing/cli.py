@@ -188,6 +188,18 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _features(args: argparse.Namespace) -> int:
+    from framing.features import registry
+
+    if args.markdown:
+        print(registry.markdown())
+    else:
+        listing = registry.describe()
+        print(listing.to_string(index=False) if args.wide else listing[["feature", "table", "english_only",
+                                                                          "inputs", "measures"]].to_string(index=False))
+    return 0
+
+
 def _notebook_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=None,
                         help="notebooks run at once, each in a process of its own (default: $FRAMING_WORKERS, else "
@@ -276,6 +288,12 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--reports", default="reports", help="folder of runs (default: reports/)")
     diff.add_argument("--json", action="store_true", help="print JSON instead of text")
     diff.set_defaults(func=_diff)
+
+    feats = sub.add_parser("features", help="the registered features: their tables, inputs and the measures they "
+                           "offer to comparisons (FRAMING_FEATURES and framing.features entry points included)")
+    feats.add_argument("--markdown", action="store_true", help="the README's feature-table listing, as Markdown")
+    feats.add_argument("--wide", action="store_true", help="every column: columns, sort keys, versions")
+    feats.set_defaults(func=_features)
 
     sample = sub.add_parser("sample", help="a blind, seeded, stratified coding sheet (CSV or XLSX) with its codebook")
     sample.add_argument("--corpus", default="data/raw", help="folder of raw files")

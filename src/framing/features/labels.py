@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from framing.features.registry import Feature, Inputs, Table
 from framing.lexicons import LexiconError, lexicon_path, load_yaml
 
 PRE_WORDS = 4  # words before a mention searched for pre-modifiers
@@ -138,3 +139,15 @@ def find_labels(mentions: pd.DataFrame, sentences: pd.DataFrame, *, lexicon: Lab
             rows.append((doc_id, sent_idx, actor, mention, int(start), label, lexicon.stances[label], relation))
     return pd.DataFrame(rows, columns=["doc_id", "sent_idx", "actor", "mention", "char_start", "label", "stance",
                                        "relation"])
+
+
+def _compute(inputs: Inputs) -> dict[str, pd.DataFrame]:
+    return {"actor_labels": find_labels(inputs.tables["actor_mentions"], inputs.sentences)}
+
+
+FEATURE = Feature(
+    name="labels", compute=_compute, requires=("actors",), lexicons=("labels",),
+    tables=(Table("actor_labels", {"doc_id": "string", "sent_idx": "int64", "actor": "string", "mention": "string",
+                                   "char_start": "int64", "label": "string", "stance": "string",
+                                   "relation": "string"},
+                  ("doc_id", "sent_idx", "char_start", "label"), per_sentence=True),))

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from framing.config import LEXICONS_DIR
+from framing.features.registry import Feature, Inputs, Table
 from framing.text import tokens
 
 EMPATH_FILE = LEXICONS_DIR / "empath_categories.tsv"
@@ -183,3 +184,14 @@ def category_rates(documents: pd.DataFrame, lexicons: tuple[CategoryLexicon, ...
             rows.extend((doc_id, lex.name, cat, h, round(1000 * h / n, 4) if h else 0.0)
                         for cat, h in zip(names, hits, strict=True))
     return pd.DataFrame(rows, columns=["doc_id", "lexicon", "category", "n_hits", "rate_per_1000_words"])
+
+
+def _compute(inputs: Inputs) -> dict[str, pd.DataFrame]:
+    return {"doc_lexcats": category_rates(inputs.documents)}
+
+
+FEATURE = Feature(
+    name="lexcats", compute=_compute, lexicons=("empath_categories.tsv", "grievance_dictionary_7plus.csv"),
+    packages=("snowballstemmer",),
+    tables=(Table("doc_lexcats", {"doc_id": "string", "lexicon": "string", "category": "string", "n_hits": "int64",
+                                  "rate_per_1000_words": "float64"}, ("doc_id", "lexicon", "category")),))

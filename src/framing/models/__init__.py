@@ -43,8 +43,8 @@ from framing.models.artefacts import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["KINDS", "SHIPPED_DIR", "SPECS", "ArtefactError", "StaleArtefact", "coded", "fingerprint", "get",
-           "metadata", "train", "validation"]
+__all__ = ["KINDS", "SHIPPED_DIR", "SPECS", "ArtefactError", "StaleArtefact", "artefact_hash", "coded", "fingerprint",
+           "get", "metadata", "train", "validation"]
 
 NEWSMTSC = EXTERNAL_DIR / "newsmtsc"
 NARRATIVE_FRAMES = EXTERNAL_DIR / "narrative_frames"
@@ -156,6 +156,15 @@ def fingerprint() -> str:
         if path.suffix in (".json", ".npz"):
             h.update(path.name.encode())
             h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def artefact_hash(kind: str) -> str:
+    """SHA-256 of the shipped artefact ``kind`` (its JSON and arrays): what a feature scored by it depends on."""
+    h = hashlib.sha256()
+    for path in artefact_paths(SHIPPED_DIR, _spec(kind).kind):
+        h.update(path.name.encode())
+        h.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"absent")
     return h.hexdigest()
 
 
