@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from framing import validate
+from framing.analysis import validate
 from framing.features import actors
 
 sys.path.insert(0, str(Path(__file__).parent))

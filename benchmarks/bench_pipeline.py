@@ -3,8 +3,8 @@
 Run: ``.venv/bin/python benchmarks/bench_pipeline.py [n_docs] [n_docs_accurate]`` (``make bench`` does). Writes a
 seeded synthetic corpus (default 5,000 documents) into a temporary folder, then:
 
-- ``fast``: :func:`framing.pipeline.build` end to end from the raw files (ingest, normalise, dedupe, sentence split,
-  every per-document feature table with ``actor_mode="fast"``), with ``workers=2`` (both cores);
+- ``fast``: :func:`framing.build.pipeline.build` end to end from the raw files (ingest, normalise, dedupe, sentence
+  split, every per-document feature table with ``actor_mode="fast"``), with ``workers=2`` (both cores);
 - bare ``vaderSentiment`` ``polarity_scores`` on the same sentences (the pipeline's ``sentences`` table), one core;
 - sentence splitting alone (syntok, the pipeline's splitter) on the same documents, one core: twice its rate over
   VADER's is a ceiling on the ratio with two cores, whatever the other stages cost;
@@ -25,7 +25,8 @@ from pathlib import Path
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from framing import pipeline, synthetic
+from framing import synthetic
+from framing.build import pipeline
 from framing.config import RAW_DIR
 from framing.text import split_sentences
 

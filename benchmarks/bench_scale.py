@@ -1,7 +1,7 @@
 """Scale: peak memory of the chunked engine at growing corpus sizes, and the cost of a rerun after adding 1%.
 
 ``python benchmarks/bench_scale.py --sizes 10000 1000000`` generates seeded synthetic corpora (cached in
-``benchmarks/.corpora/``), runs :func:`framing.engine.build_chunked` on each in a fresh process (fast actor mode),
+``benchmarks/.corpora/``), runs :func:`framing.build.engine.build_chunked` on each in a fresh process (fast actor mode),
 and records the driver's peak RSS, the largest worker peak RSS, and their ratio across sizes. For the first size
 listed under ``--incremental`` it then adds 1% new documents as a new file and reruns with the warm cache: the
 incremental ratio is the rerun's wall time over the full run's. ``--no-features`` measures the streaming stages
@@ -40,7 +40,7 @@ def _vmhwm_mb(pid: int) -> float:
 
 def child(spec: dict[str, object]) -> dict[str, object]:
     """One build in this process: wall time, the engine's summary, peak RSS of driver and workers."""
-    from framing.engine import EngineSettings, build_chunked, make_engine
+    from framing.build.engine import EngineSettings, build_chunked, make_engine
 
     settings = EngineSettings(engine=str(spec["engine"]), workers=int(spec["workers"]),  # type: ignore[arg-type]
                               chunk_docs=int(spec["chunk_docs"]))  # type: ignore[arg-type]
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.chunk_docs is None:
-        from framing.engine import EngineSettings
+        from framing.build.engine import EngineSettings
 
         args.chunk_docs = EngineSettings().chunk_docs
     if args.child:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from framing import pipeline
+from framing.build import pipeline
 from framing.config import PROJECT_ROOT
 from framing.ingest import read_corpus
 

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from framing import pipeline
+from framing.build import pipeline
 from framing.config import DedupeSettings
 from framing.ingest import BYTE_READERS, READERS, decode_bytes, read_corpus, read_file
 from framing.ingest.base import MAX_DOCUMENT_CHARS
@@ -607,8 +607,8 @@ def test_a_cached_run_reads_back_whole_file_rejects(corpus_dir, tmp_path):
 def test_cache_keys_follow_the_ingest_version(monkeypatch, corpus_dir):
     """Reader changes raise INGEST_VERSION, so tables cached by the old readers are not served as today's."""
     import framing.ingest
-    from framing.engine import _file_key
-    from framing.pipeline import cache_key
+    from framing.build.engine import _file_key
+    from framing.build.pipeline import cache_key
 
     (corpus_dir / "a.txt").write_text("Some article text.\n", encoding="utf-8")
     before = cache_key(corpus_dir), _file_key("a.txt", "0" * 64, {}, language=None, dedupe=DedupeSettings(),

@@ -8,9 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from framing import coding, models, pipeline
+from framing import models
+from framing.build import pipeline
 from framing.features import actors, frames
 from framing.features.issue_frames import IssueCodebook
+from framing.handcoding import coding
 from framing.models import artefacts
 
 CODEBOOK = IssueCodebook.load()

@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 
-from framing.compare import bootstrap_mean_ci, extreme_sentences, group_summary
+from framing.analysis.compare import bootstrap_mean_ci, extreme_sentences, group_summary
 from framing.config import CompareSettings
 
 
@@ -50,7 +50,7 @@ def test_extreme_sentences():
 
 def test_frame_evidence_comes_only_from_the_documents_its_cell_counts():
     """RT's morality cell read 0% beside an evidence sentence at 0.81: evidence now needs the document's frame."""
-    from framing.compare import frame_evidence, frame_prevalence
+    from framing.analysis.compare import frame_evidence, frame_prevalence
 
     documents = pd.DataFrame({"doc_id": ["a", "b", "c"], "outlet": ["rt", "rt", "x"], "voice": ["author"] * 3,
                               "published_date": [None] * 3, "title": ["A", "B", "C"], "duplicate_of": [None, None, "b"]})
@@ -68,8 +68,8 @@ def test_frame_evidence_comes_only_from_the_documents_its_cell_counts():
 
 
 def test_every_vader_use_prepares_text_the_same_way():
-    from framing.coding import automatic_codes
     from framing.features.sentiment import score_text, sentence_label
+    from framing.handcoding.coding import automatic_codes
 
     text = "They don’t “love” it."  # a curly apostrophe defeats VADER's negation unless straightened
     assert score_text(text)["compound"] < 0 and sentence_label(text) == "negative"
@@ -80,7 +80,7 @@ def test_every_vader_use_prepares_text_the_same_way():
 
 def test_headline_only_stubs_are_compared_nowhere():
     """A stub (is_stub: the text is only its headline) is left out of every comparison; old tables have none."""
-    from framing import compare
+    from framing.analysis import compare
 
     documents = pd.DataFrame({"doc_id": ["a", "b", "s"], "outlet": ["rt"] * 3, "voice": ["author"] * 3,
                               "published_date": [None] * 3, "title": ["A", "B", "S"], "duplicate_of": [None] * 3,

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from framing import pipeline
+from framing.build import pipeline
 from framing.corpus import (
     DOCUMENT_COLUMNS,
     OPTIONAL_COLUMNS,

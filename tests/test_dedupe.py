@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
+from framing.build.dedupe import find_duplicates
 from framing.config import DedupeSettings
-from framing.dedupe import find_duplicates
 
 BASE = " ".join(f"word{i}" for i in range(200))
 
@@ -30,8 +30,8 @@ def test_threshold_is_respected():
 @pytest.mark.parametrize("workers", [1, 2])
 def test_pipeline_dedupe_makes_the_decisions_of_find_duplicates(workers):
     from framing import synthetic
+    from framing.build.pipeline import dedupe, normalise
     from framing.ingest import Record
-    from framing.pipeline import dedupe, normalise
 
     shape = synthetic.CorpusShape(exact_duplicate_rate=0.1, near_duplicate_rate=0.1)
     records = [Record(text=d["text"], outlet=d["outlet"], source_file="syn.jsonl", lines=[i + 1])
@@ -46,9 +46,9 @@ def test_pipeline_dedupe_makes_the_decisions_of_find_duplicates(workers):
 def test_the_per_hash_cap_changes_nothing_on_the_bundled_corpus_or_4000_synthetic_documents():
     """``max_per_hash`` bounds the work on corpora full of stock phrases; on these it decides as no cap would."""
     from framing import synthetic
+    from framing.build.pipeline import normalise
     from framing.config import RAW_DIR
     from framing.ingest import read_corpus
-    from framing.pipeline import normalise
 
     bundled = normalise(read_corpus(RAW_DIR).records).set_index("doc_id")["text"]
     generated = pd.Series([d["text"] for d in synthetic.documents(4000, seed=11)])

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from framing import pipeline, synthetic
-from framing.config import DedupeSettings
-from framing.dedupe import DedupeDecision, find_duplicates
-from framing.engine import (
+from framing import synthetic
+from framing.build import pipeline
+from framing.build.dedupe import DedupeDecision, find_duplicates
+from framing.build.engine import (
     DedupeIndex,
     EngineSettings,
     LocalEngine,
@@ -25,6 +25,7 @@ from framing.engine import (
     read_table,
     read_tables,
 )
+from framing.config import DedupeSettings
 
 from .conftest import RAW, kill_at
 
@@ -130,7 +131,7 @@ def test_big_tables_repaired_on_workers_give_the_tables_of_whole_file_reading(sm
 @pytest.mark.parametrize("stream_bytes", [1 << 40, 0], ids=["files-parsed-on-dask", "batches-repaired-on-dask"])
 def test_dask_local_cluster_gives_the_bytes_of_the_local_engine(small_corpus, small_local, tmp_path, stream_bytes):
     pytest.importorskip("distributed")
-    from framing.engine import DaskEngine
+    from framing.build.engine import DaskEngine
 
     with DaskEngine(None, workers=2) as engine:
         build_chunked(small_corpus, tmp_path, actor_mode="fast", settings=EngineSettings(engine="dask", chunk_docs=25),
@@ -245,8 +246,8 @@ def test_capped_sketch_hashes_change_what_is_found_the_same_way(tmp_path, chunk)
 
 
 def test_spilled_multimap_answers_like_the_in_memory_one(tmp_path):
-    from framing import dedupe as dedupe_module
-    from framing.dedupe import _SortedMultiMap
+    from framing.build import dedupe as dedupe_module
+    from framing.build.dedupe import _SortedMultiMap
 
     rng = np.random.default_rng(3)
     memory, spilled = _SortedMultiMap(), _SortedMultiMap(tmp_path / "m.sqlite", max_in_memory=50)

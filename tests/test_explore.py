@@ -5,9 +5,10 @@ import pandas as pd
 import pytest
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from framing import explore, pipeline
+from framing.build import pipeline
 from framing.corpus import comparable
 from framing.features.actors import _fold
+from framing.report import explore
 
 STOP = frozenset(ENGLISH_STOP_WORDS)
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
-from framing import explore, findings, plots, runs
+from framing.analysis import findings
 from framing.config import NOTEBOOKS_DIR
 from framing.outlets import OutletRegistry, slugify
 from framing.report import (
@@ -19,11 +19,14 @@ from framing.report import (
     Outputs,
     ParameterError,
     check_params,
+    explore,
     markdown_code,
     note,
     output_name,
+    plots,
     report_exporter,
     run_study,
+    runs,
     show_table,
 )
 

@@ -4,7 +4,7 @@ import shutil
 
 import pandas as pd
 
-from framing import pipeline
+from framing.build import pipeline
 
 from .conftest import FEED, RAW
 

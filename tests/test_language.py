@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from framing import compare, pipeline
+from framing.analysis import compare
+from framing.build import pipeline
 from framing.config import LanguageSettings
 from framing.features import keyness
 from framing.ingest.base import Record

@@ -2,8 +2,8 @@
 
 import logging
 
-from framing import memo
-from framing.memo import TextMemo, memo_key, text_hash
+from framing.build import memo
+from framing.build.memo import TextMemo, memo_key, text_hash
 
 
 def test_results_come_back_by_text_and_missing_values_stay_missing(tmp_path):

@@ -2,7 +2,8 @@
 
 import pandas as pd
 
-from framing import pipeline, synthetic
+from framing import synthetic
+from framing.build import pipeline
 
 
 def test_two_workers_give_the_serial_tables(tmp_path, monkeypatch):

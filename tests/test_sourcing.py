@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from framing import compare, sourcing
+from framing.analysis import compare, sourcing
 from framing.config import CompareSettings
 from framing.features.attribution import sentence_voice_summary
 

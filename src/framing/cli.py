@@ -28,7 +28,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from framing import pipeline
+    from framing.build import pipeline
 
     tables = pipeline.run(args.corpus, actor_mode=args.actor_mode, use_cache=not args.no_cache,
                           progress=not args.quiet)
@@ -48,7 +48,7 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from framing.engine import build_chunked, engine_settings
+    from framing.build.engine import build_chunked, engine_settings
 
     settings = engine_settings(Path(args.config) if args.config else None, engine=args.engine,
                                scheduler=args.scheduler, workers=args.workers, chunk_docs=args.chunk_docs)
@@ -60,7 +60,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from framing import validate
+    from framing.analysis import validate
 
     if args.measure == "all":
         table = validate.summary(recompute=True, out=Path(args.out) if args.out else None, skip=tuple(args.skip))
@@ -88,7 +88,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _diff(args: argparse.Namespace) -> int:
     from framing.config import resolve
-    from framing.runs import diff_runs, format_diff
+    from framing.report.runs import diff_runs, format_diff
 
     base = resolve(args.reports)
     runs = []
@@ -103,7 +103,8 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from framing import coding, pipeline
+    from framing.build import pipeline
+    from framing.handcoding import coding
 
     tables = pipeline.run(args.corpus, actor_mode=args.actor_mode, progress=not args.quiet)
     settings = coding.SampleSettings(unit=args.unit, by=args.by, per_stratum=args.per_stratum, seed=args.seed)
@@ -118,7 +119,8 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 def _agreement(args: argparse.Namespace) -> int:
-    from framing import coding, pipeline
+    from framing.build import pipeline
+    from framing.handcoding import coding
 
     sheets = coding.read_coded(args.sheets, sample=args.sample)
     tables = None
@@ -162,8 +164,8 @@ def _train(args: argparse.Namespace) -> int:
             summary[name] = {"artefact": str(path), "validation": models.metadata(name, out)["validation"]}
         print(json.dumps(summary, indent=2, sort_keys=True))
         return 0
-    from framing import coding
     from framing.features.actors import extra_digest
+    from framing.handcoding import coding
 
     sheets = coding.read_coded(args.coded, same_items=False)
     trainable = coding.models_for(sheets)

@@ -64,7 +64,7 @@ def resolve(path: str | os.PathLike[str]) -> Path:
 
 @dataclass(frozen=True)
 class DedupeSettings:
-    """Settings for :func:`framing.dedupe.find_duplicates`."""
+    """Settings for :func:`framing.build.dedupe.find_duplicates`."""
 
     shingle_words: int = 5  # words per shingle for near-duplicate detection
     min_jaccard: float = 0.8  # shingle-set Jaccard at or above which two texts count as one

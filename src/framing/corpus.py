@@ -234,3 +234,17 @@ def parquet_bytes(df: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     df.to_parquet(buffer, index=False)
     return buffer.getvalue()
+
+
+def copies(documents: pd.DataFrame) -> pd.Series:
+    """Copies of each document's text in ``documents`` (1 for a text that appears once), indexed by ``doc_id``.
+
+    >>> d = pd.DataFrame({"doc_id": ["a", "b", "c"], "duplicate_of": [None, "a", None]})
+    >>> copies(d).to_dict()
+    {'a': 2, 'b': 1, 'c': 1}
+    """
+    extra = documents["duplicate_of"].dropna().value_counts()
+    out = pd.Series(1, index=documents["doc_id"].to_numpy(), dtype="int64")
+    known = extra[extra.index.isin(out.index)]
+    out.loc[known.index.to_numpy()] += known.to_numpy()
+    return out

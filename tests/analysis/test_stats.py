@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from framing.analysis import stats as S
-from framing.compare import group_summary, outlet_vs_rest, with_fdr
+from framing.analysis.compare import group_summary, outlet_vs_rest, with_fdr
+from framing.analysis.findings import TESTS_COLUMNS, run_tests
 from framing.config import CompareSettings
-from framing.findings import TESTS_COLUMNS, run_tests
 
 FAST = CompareSettings(n_resamples=200)
 NAN = float("nan")
@@ -179,7 +179,7 @@ def test_outlet_vs_rest_shares_permutations_from_large_n_and_keeps_scipys_below(
     for row in below.itertuples():  # below large_n: each outlet's own scipy-equal test, as before
         x = frame.loc[frame.outlet == row.outlet, "value"].to_numpy()
         y = frame.loc[frame.outlet != row.outlet, "value"].to_numpy()
-        from framing.compare import _stable_offset
+        from framing.analysis.compare import _stable_offset
         seed = FAST.seed + _stable_offset(("m", row.outlet, None))
         assert row.p_value == S.permutation_pvalue(x, y, n_resamples=200, seed=seed)
     above = outlet_vs_rest(frame, "value", measure="m", settings=CompareSettings(n_resamples=200, large_n=300))
@@ -247,7 +247,7 @@ def test_plots_are_total():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from framing import plots
+    from framing.report import plots
 
     empty_summary = group_summary(EMPTY, "value", settings=FAST)
     figures = [plots.forest(empty_summary, title="t", xlabel="x"),
@@ -269,7 +269,7 @@ def test_timeline_counts_per_week_or_month_when_dates_are_many(days, period):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from framing import plots
+    from framing.report import plots
 
     rng = np.random.default_rng(days)
     dates = pd.date_range("2019-01-01", periods=days).strftime("%Y-%m-%d")

@@ -3,7 +3,7 @@ import json
 import pandas as pd
 import pytest
 
-from framing import validate
+from framing.analysis import validate
 from framing.features import actors
 
 

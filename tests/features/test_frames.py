@@ -111,7 +111,7 @@ def test_detect_does_not_join_patterns_with_groups():
 
 def test_the_report_coding_sheet_is_the_one_round_trip(seed_tables, tmp_path):
     """The report's issue-frame sheet is coding.draw_sample's: `framing agreement` reads it back, each sentence once."""
-    from framing import coding
+    from framing.handcoding import coding
 
     settings = coding.SampleSettings(unit="issue", per_stratum=4, seed=1)
     sheet = coding.draw_sample(seed_tables, settings=settings)
@@ -281,7 +281,7 @@ def _scores(rows: list[tuple[str, int, str, float, str]]) -> pd.DataFrame:
 
 
 def test_frame_evidence_needs_a_cue_or_a_near_certain_score():
-    from framing import compare
+    from framing.analysis import compare
 
     scores = _scores([("a", 0, "HI", 0.98, ""), ("a", 1, "HI", 0.70, "starving"), ("a", 2, "HI", 0.995, ""),
                       ("b", 0, "HI", 0.99, ""), ("c", 0, "HI", 0.999, "children")])

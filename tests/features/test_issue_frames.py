@@ -170,7 +170,7 @@ def test_detect_and_shares_have_their_columns_when_nothing_matches():
 
 def test_the_tables_always_carry_the_stance_the_pipeline_declares():
     """The pipeline's FEATURE_COLUMNS declare the stance columns: detect and document_shares always give them."""
-    from framing.pipeline import FEATURE_COLUMNS
+    from framing.build.pipeline import FEATURE_COLUMNS
 
     sents = _sentences("The US-backed coup failed.", "It was no coup.")
     hits = issue_frames.detect(sents)

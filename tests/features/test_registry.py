@@ -12,10 +12,12 @@ import textwrap
 import pandas as pd
 import pytest
 
-from framing import explore, findings, pipeline
+from framing.analysis import findings
+from framing.build import pipeline
 from framing.features import registry
 from framing.features.registry import DocumentMeasure, Feature, Inputs, RegistryError, Table
-from framing.runs import diff_runs, format_diff
+from framing.report import explore
+from framing.report.runs import diff_runs, format_diff
 
 from ..shapes import PLAIN, VENEZUELA, _articles, _table
 
@@ -259,7 +261,7 @@ def test_features_named_in_the_environment_load_in_every_process(tmp_path):
     (tmp_path / "length_plugin.py").write_text(PLUGIN, encoding="utf-8")
     script = textwrap.dedent("""
         import json
-        from framing import pipeline
+        from framing.build import pipeline
         from framing.features import registry
         print(json.dumps([[f.name for f in registry.features()], list(pipeline.StudyTables.TABLES)]))
     """)

@@ -3,7 +3,7 @@ import json
 import pandas as pd
 import pytest
 
-from framing import pipeline
+from framing.build import pipeline
 from framing.ingest import read_corpus
 from framing.ingest.comments import comment_date, sniff_comments
 

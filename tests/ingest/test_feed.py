@@ -1,6 +1,6 @@
 from collections import Counter
 
-from framing import pipeline
+from framing.build import pipeline
 from framing.ingest import read_corpus
 
 from ..conftest import FEED, RAW

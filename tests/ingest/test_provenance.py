@@ -6,13 +6,13 @@ import json
 import pandas as pd
 import pytest
 
+from framing.build.pipeline import normalise
 from framing.corpus import validate
 from framing.ingest import ManifestError, load_manifest, read_corpus, read_file
 from framing.ingest.base import headline_only
 from framing.ingest.reposts import dateline_source, source_credit
 from framing.ingest.sott import SottReader, credited_outlet
 from framing.outlets import OutletRegistry
-from framing.pipeline import normalise
 
 from ..conftest import FEED, FORUM, RAW, SOTT, SUBSTACK
 from ..line_coverage import line_problems

@@ -1,4 +1,4 @@
-from framing import pipeline
+from framing.build import pipeline
 
 from ..conftest import RAW, SOTT
 

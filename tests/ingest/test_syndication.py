@@ -1,6 +1,6 @@
 import pytest
 
-from framing import pipeline
+from framing.build import pipeline
 from framing.ingest import read_corpus
 from framing.ingest.syndication import entry_date, sniff_feed
 

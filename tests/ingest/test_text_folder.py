@@ -2,7 +2,7 @@
 
 import pytest
 
-from framing import pipeline
+from framing.build import pipeline
 from framing.ingest import ManifestError, read_corpus
 
 ARTICLES = {

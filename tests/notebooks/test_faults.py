@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from framing import pipeline
+from framing.build import pipeline
 from framing.config import PROJECT_ROOT
-from framing.runs import list_runs
+from framing.report.runs import list_runs
 
 from ..conftest import RAW, kill_at
 

@@ -127,7 +127,7 @@ def test_cli_run_on_any_folder(hostile_corpus, tmp_path):
 
 
 def test_diff_reports_new_documents_and_shifts(tmp_path):
-    from framing.runs import diff_runs, format_diff
+    from framing.report.runs import diff_runs, format_diff
 
     def make(name, ids, mean, low, high, survives):
         run = tmp_path / name / "tables"

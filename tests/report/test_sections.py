@@ -81,7 +81,7 @@ def test_readme_lists_each_sections_needs_as_declared():
 
 
 def test_a_section_says_why_it_cannot_render_in_one_sentence():
-    from framing import pipeline
+    from framing.build import pipeline
     from framing.report import Study
 
     study = Study(pipeline.empty_tables(), ReportSettings(focus_topic="venezuela"))
@@ -94,7 +94,7 @@ def test_a_section_says_why_it_cannot_render_in_one_sentence():
 
 
 def test_the_caption_names_the_actor_model_in_use():
-    from framing import pipeline
+    from framing.build import pipeline
     from framing.report import Study
 
     tables = pipeline.build(RAW_DIR, actor_mode="fast", progress=False)
@@ -108,7 +108,7 @@ def test_the_caption_names_the_actor_model_in_use():
 def test_the_validation_section_says_when_a_rescored_figure_moved(monkeypatch):
     import pandas as pd
 
-    from framing import validate
+    from framing.analysis import validate
     from framing.report import open_report
 
     row = {"measure": "sentiment toward actor: fast model", "gold": "NewsMTSC devtest_rw", "metric": "macro-F1",
@@ -130,7 +130,7 @@ def frame_tables():
     """The seed study's tables (fast mode), with the issue-frame tables as topic-scoped, stance-coded functions give."""
     import dataclasses
 
-    from framing import pipeline
+    from framing.build import pipeline
     from framing.features import issue_frames
 
     tables = pipeline.build(RAW_DIR, actor_mode="fast", progress=False)
@@ -143,7 +143,7 @@ def frame_tables():
 
 
 def test_issue_frames_show_used_reported_and_rebutted_per_outlet(frame_tables):
-    from framing import compare
+    from framing.analysis import compare
     from framing.report import Study
 
     study = Study(frame_tables, ReportSettings(actor_mode="fast"))
@@ -180,7 +180,7 @@ def test_generic_frame_evidence_comes_from_positive_documents_with_a_cue_or_a_ne
                                                                                                    tmp_path):
     import pandas as pd
 
-    from framing import compare
+    from framing.analysis import compare
     from framing.report import Study
     from framing.report.sections.frames import EVIDENCE_MIN_PROB
 

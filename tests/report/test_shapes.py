@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from framing import pipeline
+from framing.build import pipeline
 from framing.report import TABLE_SCHEMAS, ReportSettings, Study, check_schema, sections
 
 from ..shapes import SHAPES, write_shape

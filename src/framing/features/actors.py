@@ -209,8 +209,8 @@ def train_fast(train_path: Path = NEWSMTSC_TRAIN, *, seed: int = 13, folds: int 
         folds: Cross-validation folds.
         grid: Candidate values of C.
         extra: More training rows (``text``, ``start``, ``end``, ``label``; e.g. hand-coded units from
-            :func:`framing.coding.training_data`), added to every training fold and to the final fit, never to a
-            validation fold, so the scores stay comparable with the model trained without them.
+            :func:`framing.handcoding.coding.training_data`), added to every training fold and to the final fit,
+            never to a validation fold, so the scores stay comparable with the model trained without them.
 
     Returns:
         The model and the cross-validated macro-F1 for each C.
@@ -454,7 +454,7 @@ def _compute(inputs: Inputs) -> dict[str, pd.DataFrame]:
 
 
 # Its document measures (sentiment toward each frequently named actor, in the outlet's own words down to the
-# clause) are made by framing.findings, which needs the voice of each mention, not one value per document.
+# clause) are made by framing.analysis.findings, which needs the voice of each mention, not one value per document.
 FEATURE = Feature(
     name="actors", compute=_compute, requires=("attribution",), lexicons=("actors",), mode_free=False,
     models={"accurate": ("accurate",), "fast": ("fast",)},

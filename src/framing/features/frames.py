@@ -499,7 +499,7 @@ def train_generic(*, seed: int = 13, extra: pd.DataFrame | None = None) -> tuple
     """Fit on the whole dev split; returns the model and its nested cross-validated scores.
 
     ``extra``: hand-coded articles (``text`` and RE..EC as True, False or None; see
-    :func:`framing.coding.training_data`) added to the training data, never to a test fold.
+    :func:`framing.handcoding.coding.training_data`) added to the training data, never to a test fold.
     """
     gold = load_frames_gold()
     sents = article_sentences(gold["text"].tolist())

@@ -61,7 +61,7 @@ RESERVED = ("documents", "sentences", "rejects", "files")
 BUILTIN = ("topics", "sentiment", "attribution", "actors", "labels", "roles", "frames", "issue_frames", "lexcats")
 # The code every feature's rows depend on besides its own: what makes the documents and sentences it reads.
 BASE_MODULES = ("framing.ingest", "framing.text", "framing.language", "framing.corpus", "framing.outlets",
-                "framing.dedupe", "framing.config", "framing.lexicons")
+                "framing.build.dedupe", "framing.config", "framing.lexicons")
 
 
 class RegistryError(ValueError):
@@ -479,7 +479,7 @@ def source_hash(names: tuple[str, ...]) -> str:
 
 def _stage_source() -> str:
     """The source of the stages that make a feature's inputs (normalise and segment live in the pipeline)."""
-    from framing import pipeline
+    from framing.build import pipeline
 
     return "".join(inspect.getsource(fn) for fn in pipeline.INPUT_STAGES)
 

@@ -17,7 +17,7 @@ MAX_DOCUMENT_CHARS = 2_000_000  # ~300,000 words: longer "documents" are whole d
 class Record:
     """One unit of content read from a raw file: it becomes one document.
 
-    ``outlet`` may be a raw name ("PopularResistance.Org"); :mod:`framing.pipeline` maps it to a slug.
+    ``outlet`` may be a raw name ("PopularResistance.Org"); :mod:`framing.build.pipeline` maps it to a slug.
     """
 
     source_file: str

@@ -18,15 +18,15 @@ from typing import Any
 
 import pandas as pd
 
-from framing.compare import (
+from framing.analysis.compare import (
     EVIDENCE_COLUMNS,
     FRAME_EVIDENCE_COLUMNS,
     ISSUE_STANCE_COLUMNS,
     OVERVIEW_COLUMNS,
     SUMMARY_COLUMNS,
 )
+from framing.analysis.findings import TESTS_COLUMNS, WINDOW_COLUMNS
 from framing.corpus import SchemaError
-from framing.findings import TESTS_COLUMNS, WINDOW_COLUMNS
 from framing.safeio import atomic_path, atomic_write_text
 
 _FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
@@ -193,7 +193,7 @@ class Outputs:
         """Save ``fig`` (if writing), close it, and return it as an HTML figure with alt text and caption, escaped."""
         import matplotlib.pyplot as plt
 
-        from framing.plots import missing_glyphs_allowed
+        from framing.report.plots import missing_glyphs_allowed
 
         name = output_name(name)
         with missing_glyphs_allowed():
@@ -240,10 +240,10 @@ class Outputs:
     def coding_sheet(self, sheet: pd.DataFrame, name: str, *, unit: str) -> None:
         """Write a blind coding sheet as ``tables/<name>.csv`` with its codebook beside it (if writing).
 
-        The sheet is :func:`framing.coding.draw_sample`'s, so coded copies go straight back into
+        The sheet is :func:`framing.handcoding.coding.draw_sample`'s, so coded copies go straight back into
         ``framing agreement`` (one hand-coding round trip for the report and the command line).
         """
-        from framing import coding
+        from framing.handcoding import coding
 
         path = self._table_path(sheet, name)
         if path is not None:

@@ -31,7 +31,8 @@ KERNEL_MANAGER = "framing.report.kernels.IpcKernelManager"  # by name: papermill
 # What every report notebook imports first, run as a pre-started kernel's start-up lines. Modules only: importing
 # them has no effect on what a notebook computes.
 PRELOAD = ("import matplotlib.pyplot, scipy.stats, sklearn.decomposition, sklearn.feature_extraction.text; "
-           "import framing.pipeline, framing.plots, framing.compare, framing.findings, framing.coding; "
+           "import framing.build.pipeline, framing.report.plots, framing.analysis.compare, framing.analysis.findings; "
+           "import framing.handcoding.coding; "
            "import framing.report.sections")
 
 

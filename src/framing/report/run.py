@@ -245,7 +245,7 @@ def write_explorer(tables: Any, params: dict[str, Any], path: Path) -> bool:
     The page is an aid to reading, not a finding: a run whose notebooks all succeeded is published without it
     rather than lost, and the report header links to it only when it exists.
     """
-    from framing import explore
+    from framing.report import explore
 
     try:
         explore.distinctive_terms_page(
@@ -319,7 +319,7 @@ def _failure_text(exc: BaseException) -> str:
 def _manifest(*, run_id: str, status: str, error: str | None, started: float, params: dict[str, Any],
               params_file: str | Path | None, corpus: Path, tables: Any, versions: dict[str, str],
               git: dict[str, Any], timings: dict[str, float], nb_paths: list[Path]) -> dict[str, Any]:
-    from framing import pipeline
+    from framing.build import pipeline
 
     about: dict[str, Any] = {"dir": str(corpus)}
     if tables is not None:  # None: the run failed before its tables were built
@@ -631,8 +631,8 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
             and no temporary file is left behind.
 
     """
-    from framing import pipeline
-    from framing.runs import write_index
+    from framing.build import pipeline
+    from framing.report.runs import write_index
 
     started = time.time()
     params = {**load_params(Path(params_file) if params_file else None), **(extra_params or {})}

@@ -60,13 +60,13 @@ class Study:
     """One study's selected documents and tables, as the report sections see them.
 
     Args:
-        tables: The study's tables (:class:`framing.pipeline.StudyTables`).
+        tables: The study's tables (:class:`framing.build.pipeline.StudyTables`).
         settings: The report's parameters.
         output_dir: The run folder for tables and figures (None: write nothing).
     """
 
     def __init__(self, tables: Any, settings: ReportSettings, *, output_dir: str | None = None):
-        from framing import pipeline
+        from framing.build import pipeline
 
         self.tables = tables
         self.settings = settings
@@ -95,10 +95,10 @@ class Study:
     def mentions(self, voice: str | None = None) -> pd.DataFrame:
         """Actor mentions of the unique selected documents in one voice, down to the clause (with ``outlet``).
 
-        See :func:`framing.compare.in_voice`: ``author`` is what outlets say themselves, ``quoted`` what they quote,
-        report or repost.
+        See :func:`framing.analysis.compare.in_voice`: ``author`` is what outlets say themselves, ``quoted`` what they
+        quote, report or repost.
         """
-        from framing import compare
+        from framing.analysis import compare
 
         return self.cached(f"mentions:{voice}", lambda: compare.in_voice(
             self.tables.actor_mentions, self.unique, voice))
@@ -191,7 +191,7 @@ def open_report(corpus_dir: str | Path | None = "data/raw", *, output_dir: str |
         ParameterError: for a value out of range or an outlet the corpus does not have.
         FileNotFoundError: when the corpus folder is missing.
     """
-    from framing import pipeline
+    from framing.build import pipeline
     from framing.report.params import ParameterError
 
     quiet_kernel(output_dir)

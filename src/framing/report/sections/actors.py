@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from framing import compare, plots
+from framing.analysis import compare
+from framing.report import plots
 from framing.report.display import Builder
 from framing.report.sections.base import section
 from framing.report.study import Needs, Study
@@ -32,7 +33,7 @@ def _model_words(study: Study) -> str:
 @section("who_speaks", title="Who speaks", notebook=NB, needs=Needs(english=1))
 def who_speaks(study: Study, show: Builder) -> None:
     """Share of each outlet's sentences in its own words, in direct quotes and in reported speech."""
-    from framing import sourcing
+    from framing.analysis import sourcing
 
     units = study.feature("sentence_voice")
     shares = show.save(sourcing.voice_shares(units, study.unique, settings=study.settings.compare), "voice_shares")
@@ -55,7 +56,7 @@ def who_speaks(study: Study, show: Builder) -> None:
          needs=Needs(voice="quoted", english=1))
 def sources(study: Study, show: Builder) -> None:
     """The sourcing table: speakers and agencies per outlet, with the share of documents citing each."""
-    from framing import sourcing
+    from framing.analysis import sourcing
 
     table = show.save(sourcing.sourcing_table(study.feature("sentence_voice"), study.unique,
                                               study.sentence_rows(study.feature("sentence_voice")),

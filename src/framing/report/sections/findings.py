@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from framing import findings, plots
+from framing.analysis import findings
+from framing.report import plots
 from framing.report.display import Builder
 from framing.report.sections.base import section
 from framing.report.study import Needs, Study

@@ -15,7 +15,7 @@ NO_CORPUS = Needs(docs=0, outlets=0)  # these sections are about the measures, n
 @section("validation_figures", title="Validation", notebook=NB, needs=NO_CORPUS)
 def validation_figures(study: Study, show: Builder) -> None:
     """Each measure's figure on its gold data beside the published anchor."""
-    from framing import validate
+    from framing.analysis import validate
 
     figures, sources = validate.report_tables(validate.summary())
     show.table(figures, "validation", caption="Validation figures (value) beside their published anchors.")
@@ -37,7 +37,7 @@ def validation_figures(study: Study, show: Builder) -> None:
 @section("lexicon_versions", title="Lexicons and models in this run", notebook=NB, needs=NO_CORPUS)
 def lexicon_versions(study: Study, show: Builder) -> None:
     """The version and hash of every lexicon and codebook file the measures used."""
-    from framing import pipeline
+    from framing.build import pipeline
     from framing.lexicons import file_hash, lexicon_path, load_yaml
 
     rows = []

@@ -104,7 +104,7 @@ def forest(summary: pd.DataFrame, *, title: str, xlabel: str, facet: str | None 
     """Forest plot: one row per outlet, the mean with its CI, optionally one panel per ``facet`` value.
 
     Args:
-        summary: Output of :func:`framing.compare.group_summary` with an ``outlet`` column.
+        summary: Output of :func:`framing.analysis.compare.group_summary` with an ``outlet`` column.
         title: What the figure shows.
         xlabel: The measure and its unit.
         facet: Column whose values become side-by-side panels (e.g. ``voice``).
@@ -271,7 +271,7 @@ def prevalence_heatmap(summary: pd.DataFrame, *, column: str, title: str, names:
     """Outlet × ``column`` heatmap of a share (or rate) with its CI written in each cell; small n hatched.
 
     Args:
-        summary: :func:`framing.compare.group_summary` output with ``outlet`` and ``column`` groups.
+        summary: :func:`framing.analysis.compare.group_summary` output with ``outlet`` and ``column`` groups.
         column: The second grouping column (``frame``, ``topic``, ``category``).
         title: What the figure shows.
         names: Display names of outlets.

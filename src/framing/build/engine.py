@@ -1,32 +1,32 @@
 """The chunked, streaming build: corpora of 10^5–10^7 documents in bounded memory, on local processes or Dask.
 
-:func:`build_chunked` runs the same stages as :func:`framing.pipeline.build`, a chunk of documents at a time:
+:func:`build_chunked` runs the same stages as :func:`framing.build.pipeline.build`, a chunk of documents at a time:
 
 1. **read** each raw file in sorted order. Tables (CSV, TSV, JSON Lines, Parquet) of :data:`STREAM_BYTES` or
    more are read on the driver in batches of ``chunk_docs`` rows; other files are read whole on the engine, a few
    files ahead, and cut into chunks. A chunk never spans two files, so adding a file leaves the other files' chunks
    as they were.
-2. **normalise** each chunk (:func:`framing.pipeline.normalise`) and compute its dedupe signatures (exact
+2. **normalise** each chunk (:func:`framing.build.pipeline.normalise`) and compute its dedupe signatures (exact
    fingerprint, word-shingle hashes) on the engine; for batches of a big table, the costly per-record part
    (:func:`prepare_records`: text repair, language identification, signatures) runs on the engine, a few batches
    ahead, and the driver assembles the documents in order.
 3. **dedupe** sequentially on the driver, in corpus order, against a :class:`DedupeIndex` held in numpy arrays
    (64-bit fingerprints and sketch hashes, searched with ``searchsorted``); the shingle sets that near-duplicate
-   checks compare against live in a file on disk. The result equals :func:`framing.pipeline.dedupe`'s.
+   checks compare against live in a file on disk. The result equals :func:`framing.build.pipeline.dedupe`'s.
 4. **segment and score** each chunk on an engine: :class:`LocalEngine` (worker processes) or :class:`DaskEngine`
    (a ``distributed`` cluster). Results are consumed in chunk order and written as
    ``<out>/<table>/part-00000.parquet`` … , so the driver never holds the corpus.
 
 Steps 1–2 are cached per raw file (keyed by the file's sha256, its manifest hints and the settings) and step 4
-per chunk (keyed by the chunk's documents and :func:`framing.pipeline.feature_key`), so a rerun after adding
+per chunk (keyed by the chunk's documents and :func:`framing.build.pipeline.feature_key`), so a rerun after adding
 files parses and scores only the new files.
 
-Reading the tables back: :func:`read_tables` gives a :class:`~framing.pipeline.StudyTables` (small corpora);
+Reading the tables back: :func:`read_tables` gives a :class:`~framing.build.pipeline.StudyTables` (small corpora);
 for big ones read the columns you need, e.g.
 ``pd.read_parquet(out / "doc_sentiment", columns=["doc_id", "compound_mean"])`` or
 ``pyarrow.dataset.dataset(out / "documents").to_table(columns=[...], filter=...)``.
 
-Differences from :func:`framing.pipeline.build`'s tables: rows are in corpus order (file, then row or line), not
+Differences from :func:`framing.build.pipeline.build`'s tables: rows are in corpus order (file, then row or line), not
 sorted by ``doc_id`` (sort them to compare), and feature rows follow their documents' order.
 """
 
@@ -48,18 +48,8 @@ import numpy as np
 import pandas as pd
 
 from framing import __version__
-from framing.config import INTERIM_DIR, DedupeSettings, LanguageSettings
-from framing.corpus import conform, parquet_bytes, validate
-from framing.dedupe import DedupeDecision, DedupeIndex, Signatures
-from framing.features import registry
-from framing.ingest import FileReport, Record, Reject, collect_units, load_manifests, read_file
-from framing.ingest.base import excerpt
-from framing.ingest.registry import MANIFEST_NAME, TABLE_READER, FileContext, choose_byte_reader
-from framing.ingest.tabular import iter_parsed_batches, sniff_table, table_units
-from framing.language import policy_key
-from framing.lexicons import file_hash, lexicon_path
-from framing.outlets import OutletRegistry
-from framing.pipeline import (
+from framing.build.dedupe import DedupeDecision, DedupeIndex, Signatures
+from framing.build.pipeline import (
     StudyTables,
     document_features,
     feature_key,
@@ -70,6 +60,16 @@ from framing.pipeline import (
     segment,
     without_copies,
 )
+from framing.config import INTERIM_DIR, DedupeSettings, LanguageSettings
+from framing.corpus import conform, parquet_bytes, validate
+from framing.features import registry
+from framing.ingest import FileReport, Record, Reject, collect_units, load_manifests, read_file
+from framing.ingest.base import excerpt
+from framing.ingest.registry import MANIFEST_NAME, TABLE_READER, FileContext, choose_byte_reader
+from framing.ingest.tabular import iter_parsed_batches, sniff_table, table_units
+from framing.language import policy_key
+from framing.lexicons import file_hash, lexicon_path
+from framing.outlets import OutletRegistry
 from framing.safeio import atomic_path, atomic_write_bytes, atomic_write_text, private_name, publish_dir
 
 log = logging.getLogger(__name__)
@@ -348,7 +348,7 @@ def prepare_records(records: list[Record], language: LanguageSettings | None, de
                     ) -> tuple[list[tuple[str, str | None, str]], Signatures]:
     """The costly, per-record part of normalising a batch, and its dedupe signatures (runs on a worker).
 
-    The driver assembles the documents from them (:func:`framing.pipeline.normalise` with ``repaired``), in order,
+    The driver assembles the documents from them (:func:`framing.build.pipeline.normalise` with ``repaired``), in order,
     because the doc_ids of identical copies count the copies before them in the file.
     """
     repaired = repair_records(records, language)
@@ -495,7 +495,7 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
     Args:
         corpus_dir: Folder of raw files (read as :func:`framing.ingest.read_corpus` reads it).
         out: Folder for ``<table>/part-NNNNN.parquet`` and ``_meta.json`` (old parts there are removed).
-        actor_mode: "accurate" or "fast" (see :func:`framing.pipeline.build`).
+        actor_mode: "accurate" or "fast" (see :func:`framing.build.pipeline.build`).
         settings: Engine, workers, scheduler address and chunk size.
         cache_dir: Where parsed files and computed chunks are cached (default ``data/interim/engine``).
         use_cache: Read and write that cache.
@@ -702,7 +702,7 @@ def read_table(out: Path, name: str, *, columns: list[str] | None = None) -> pd.
 
 
 def read_tables(out: Path) -> StudyTables:
-    """Every table :func:`build_chunked` wrote, as :class:`~framing.pipeline.StudyTables` (small corpora only)."""
+    """Every table :func:`build_chunked` wrote, as :class:`~framing.build.pipeline.StudyTables` (small corpora only)."""
     from framing.corpus import empty
 
     frames: dict[str, pd.DataFrame] = {}

@@ -16,7 +16,7 @@ from functools import lru_cache
 import pandas as pd
 
 from framing.analysis import stats as stats_
-from framing.compare import group_summary, summary_dtypes, typed
+from framing.analysis.compare import group_summary, summary_dtypes, typed
 from framing.config import CompareSettings, LanguageSettings
 from framing.corpus import comparable
 from framing.features.attribution import sentence_voice_summary
@@ -53,7 +53,7 @@ def voice_shares(units: pd.DataFrame, documents: pd.DataFrame, *,
 
     ``share_sentences`` pools the outlet's sentences; ``mean`` and its interval average each document's share over
     the outlet's unique documents (the report's unit; no stub, only those the English measures score:
-    :func:`attributed_documents`), with the bootstrap or t interval of :func:`framing.compare.group_summary`.
+    :func:`attributed_documents`), with the bootstrap or t interval of :func:`framing.analysis.compare.group_summary`.
     """
     docs = attributed_documents(documents, language=language)[["doc_id", "outlet"]]
     per_sent = sentence_voice_summary(units)[["doc_id", "sent_idx", "voice"]].merge(docs, on="doc_id")
@@ -170,7 +170,7 @@ def top_sources(table: pd.DataFrame, *, k: int = 12, min_docs: int = 5) -> pd.Da
     Sources are told apart by their key (``source``: two sources with the same display name stay two); each is shown
     by its display name, made unique where two keys share one (``Name (key)``). Every outlet that cites any source
     gets a cell for each chosen source (0 where it cites it in no document). Columns as
-    :func:`framing.compare.group_summary`'s (``mean`` is ``share_docs``), with ``source`` (the display name).
+    :func:`framing.analysis.compare.group_summary`'s (``mean`` is ``share_docs``), with ``source`` (the display name).
     """
     cols = ["outlet", "source", "n_docs", "mean", "ci_low", "ci_high", "ci_method", "small_n"]
     named = table[table["source"] != UNNAMED]

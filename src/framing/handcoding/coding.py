@@ -40,7 +40,7 @@ from framing.corpus import comparable
 from framing.safeio import atomic_path
 
 if TYPE_CHECKING:
-    from framing.pipeline import StudyTables
+    from framing.build.pipeline import StudyTables
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +250,7 @@ def mention_voices(tables: StudyTables) -> pd.Series:
     falls in). Where the table has no ``voice`` column (tables written before the attribution layer) or leaves it
     empty, the mention takes its document's ``voice``. A mention in the author's voice of a quoted document (a
     quoted block) is ``quoted``: the words are the quoted source's, not the outlet's (as
-    :func:`framing.compare.in_voice` counts them).
+    :func:`framing.analysis.compare.in_voice` counts them).
     """
     mentions = tables.actor_mentions
     docs = tables.documents.drop_duplicates("doc_id")
@@ -383,7 +383,7 @@ def draw_sample(tables: StudyTables, *, settings: SampleSettings = SampleSetting
     """A blind coding sheet: ``per_stratum`` units from every stratum, shuffled, seeded.
 
     Args:
-        tables: The study's tables (:func:`framing.pipeline.run`).
+        tables: The study's tables (:func:`framing.build.pipeline.run`).
         settings: Unit, stratification, sample size and seed.
 
     Returns:

@@ -24,16 +24,16 @@ import pandas as pd
 from tqdm import tqdm
 
 from framing import __version__
+from framing.build.dedupe import DedupeIndex, Signatures
+from framing.build.memo import TextMemo, text_hash
 from framing.config import INTERIM_DIR, DedupeSettings, LanguageSettings, resolve
 from framing.corpus import comparable, conform, empty, parquet_bytes, validate
-from framing.dedupe import DedupeIndex, Signatures
 from framing.features import registry
 from framing.features.topics import TopicLexicon
 from framing.ingest import FileReport, Record, Reject, read_corpus
 from framing.ingest.base import document_fields, format_ranges
 from framing.language import clean_code, detect_languages, english_measures_mask, policy_key
 from framing.lexicons import file_hash, lexicon_path
-from framing.memo import TextMemo, text_hash
 from framing.outlets import OutletRegistry
 from framing.safeio import atomic_path, atomic_write_bytes, atomic_write_text, private_name, publish_dir
 from framing.text import count_words, normalise_text, split_sentences
@@ -41,8 +41,7 @@ from framing.text import count_words, normalise_text, split_sentences
 log = logging.getLogger(__name__)
 # Modules whose code the tables do not depend on (they read the tables): the rest of the package is hashed into the
 # cache and feature-store keys (:func:`code_fingerprint`), so a changed rule or feature never serves stale tables.
-REPORT_SIDE = ("analysis", "report", "cli.py", "coding.py", "explore.py", "findings.py", "plots.py", "runs.py",
-               "synthetic.py", "validate.py", "models/shipped")  # not compare.py: without_copies uses compare.copies
+REPORT_SIDE = ("analysis", "report", "handcoding", "cli.py", "api.py", "__init__.py", "synthetic.py", "models/shipped")
 
 
 @lru_cache(maxsize=1)
@@ -51,7 +50,7 @@ def code_fingerprint() -> str:
 
     The shipped model artefacts are hashed apart (:func:`framing.models.fingerprint`).
     """
-    root = Path(__file__).parent
+    root = Path(__file__).parent.parent  # the framing package
     h = hashlib.sha256()
     for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".py", ".yaml", ".tsv", ".csv")):
         rel = path.relative_to(root).as_posix()
@@ -179,7 +178,7 @@ class StudyTables:
 
 @dataclass(frozen=True)
 class Memos:
-    """The per-text memos of a build (see :mod:`framing.memo`): repair, language, sentences, dedupe hashes."""
+    """The per-text memos of a build (see :mod:`framing.build.memo`): repair, language, sentences, dedupe hashes."""
 
     repair: TextMemo
     lang: TextMemo
@@ -191,13 +190,13 @@ class Memos:
         """The memos under ``folder``, each in a subfolder named by what its results depend on."""
         from importlib.metadata import version
 
-        from framing.memo import memo_key
+        from framing.build.memo import memo_key
 
         repair = memo_key("repair", version("ftfy"), modules=["framing.text"])
         lang = memo_key("lang", policy_key(language), version("py3langid"), modules=["framing.language",
                                                                                     "framing.text"])
         split = memo_key("split", version("syntok"), modules=["framing.text"])
-        dedupe = memo_key("dedupe", DedupeSettings(), modules=["framing.dedupe", "framing.text"])
+        dedupe = memo_key("dedupe", DedupeSettings(), modules=["framing.build.dedupe", "framing.text"])
         return cls(repair=TextMemo(folder / f"repair-{repair}", ["text"]),
                    lang=TextMemo(folder / f"lang-{lang}", ["lang"]),
                    split=TextMemo(folder / f"split-{split}", ["spans"]),
@@ -361,9 +360,9 @@ def dedupe(documents: pd.DataFrame, *, settings: DedupeSettings = DedupeSettings
            memo: TextMemo | None = None) -> pd.DataFrame:
     """Fill ``duplicate_of`` with the first copy's doc_id (corpus order: file, then first line).
 
-    The decisions are :func:`framing.dedupe.find_duplicates`'; they are made by :class:`framing.dedupe.DedupeIndex`,
-    with the texts' signatures (the hashing) computed in ``workers`` forked processes, or taken from ``memo`` for
-    texts an earlier run hashed.
+    The decisions are :func:`framing.build.dedupe.find_duplicates`'; they are made by
+    :class:`framing.build.dedupe.DedupeIndex`, with the texts' signatures (the hashing) computed in ``workers``
+    forked processes, or taken from ``memo`` for texts an earlier run hashed.
     """
     if documents.empty:
         return documents
@@ -526,7 +525,7 @@ def without_copies(features: dict[str, pd.DataFrame], documents: pd.DataFrame) -
     A copy is a document whose ``duplicate_of`` is set; the first copy keeps its rows, and ``n_copies`` counts it
     and its duplicates.
     """
-    from framing.compare import copies
+    from framing.corpus import copies
 
     dups = set(documents.loc[documents["duplicate_of"].notna(), "doc_id"].astype(str))
     n = copies(documents)

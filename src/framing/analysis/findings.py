@@ -17,8 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from framing.analysis.stats import Kind
-from framing.compare import (
+from framing.analysis.compare import (
     SUMMARY_COLUMNS,
     TEST_COLUMNS,
     TEST_DTYPES,
@@ -30,6 +29,7 @@ from framing.compare import (
     typed,
     with_fdr,
 )
+from framing.analysis.stats import Kind
 from framing.config import CompareSettings
 
 MEASURE_COLUMNS = ("doc_id", "outlet", "source_kind", "measure", "kind", "value")
@@ -92,8 +92,8 @@ def run_tests(measures: pd.DataFrame, *, settings: CompareSettings = CompareSett
     """Every outlet-vs-rest test (overall, and within genre for tone and frames), with BH q-values.
 
     Returns:
-        :data:`framing.compare.TEST_COLUMNS` plus ``comparison``, ``q_value``, ``survives``; no rows when there is
-        nothing to compare (one outlet, no measure).
+        :data:`framing.analysis.compare.TEST_COLUMNS` plus ``comparison``, ``q_value``, ``survives``; no rows when
+        there is nothing to compare (one outlet, no measure).
     """
     parts = []
     for (measure, kind_), data in measures.groupby(["measure", "kind"], sort=True):

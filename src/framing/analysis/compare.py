@@ -15,7 +15,7 @@ import pandas as pd
 from framing.analysis import stats as stats_
 from framing.analysis.stats import Kind
 from framing.config import CompareSettings, LanguageSettings
-from framing.corpus import comparable
+from framing.corpus import comparable, copies
 from framing.language import ENGLISH_MEASURES, UNDETERMINED, in_english_measures
 
 
@@ -93,20 +93,6 @@ def _stable_offset(key: tuple[object, ...]) -> int:
     import hashlib
 
     return int.from_bytes(hashlib.sha1(repr(key).encode()).digest()[:4], "big") % 1_000_003
-
-
-def copies(documents: pd.DataFrame) -> pd.Series:
-    """Copies of each document's text in ``documents`` (1 for a text that appears once), indexed by ``doc_id``.
-
-    >>> d = pd.DataFrame({"doc_id": ["a", "b", "c"], "duplicate_of": [None, "a", None]})
-    >>> copies(d).to_dict()
-    {'a': 2, 'b': 1, 'c': 1}
-    """
-    extra = documents["duplicate_of"].dropna().value_counts()
-    out = pd.Series(1, index=documents["doc_id"].to_numpy(), dtype="int64")
-    known = extra[extra.index.isin(out.index)]
-    out.loc[known.index.to_numpy()] += known.to_numpy()
-    return out
 
 
 def _with_copies(rows: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:

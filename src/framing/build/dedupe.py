@@ -246,7 +246,7 @@ class Signatures:
                    offsets, np.concatenate([p.values for p in parts]))
 
     def to_memo(self) -> tuple[str, str, bytes]:
-        """A one-document signature as :class:`framing.memo.TextMemo` values (hex, count, little-endian bytes)."""
+        """A one-document signature as :class:`framing.build.memo.TextMemo` values (hex, count, little-endian bytes)."""
         return f"{int(self.fingerprint[0]):016x}", str(int(self.n_tokens[0])), self.values.astype("<u8").tobytes()
 
     @classmethod
@@ -301,7 +301,7 @@ class DedupeDecision:
 
 
 class DedupeIndex:
-    """Every document seen so far, for :func:`framing.dedupe.find_duplicates`' rules, in bounded memory.
+    """Every document seen so far, for :func:`framing.build.dedupe.find_duplicates`' rules, in bounded memory.
 
     In memory: each document's doc_id as a uint64 and, per near-duplicate candidate, its shingle-store offset
     and document ordinal (20 bytes a document in all); the newest fingerprints and sketch hashes (the candidates'

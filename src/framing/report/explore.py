@@ -2,7 +2,7 @@
 
 In a notebook (``make lab``)::
 
-    from framing import explore
+    from framing.report import explore
     tables = explore.latest(fallback="data/raw")        # the latest run's tables, or build them
     explore.kwic(tables, "Guaidó")                      # keyword in context, grouped by outlet
     explore.evidence(tables, "sentiment toward maduro", "rt")   # the sentences behind one cell
@@ -28,10 +28,10 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from framing.build.pipeline import StudyTables
 from framing.config import REPORTS_DIR, resolve
 from framing.corpus import comparable
 from framing.features.actors import ActorRegistry, _fold
-from framing.pipeline import StudyTables
 from framing.safeio import atomic_write_text
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def latest(*, reports: str | Path | None = None, fallback: str | Path | None = N
 
     Args:
         reports: The reports folder (default ``reports/``).
-        fallback: Corpus folder for :func:`framing.pipeline.run` when no usable run exists (e.g. a fresh clone).
+        fallback: Corpus folder for :func:`framing.build.pipeline.run` when no usable run exists (e.g. a fresh clone).
         progress: Show progress bars while building.
 
     """
@@ -89,7 +89,7 @@ def latest(*, reports: str | Path | None = None, fallback: str | Path | None = N
         if fallback is None:
             raise
         log.info("%s; building the tables from %s instead", exc, fallback)
-    from framing import pipeline
+    from framing.build import pipeline
 
     return pipeline.run(fallback, progress=progress)
 
@@ -306,7 +306,7 @@ def evidence(tables: StudyTables, measure: str, outlet: str, *, voice: str | Non
         ValueError: for an unknown measure, outlet, actor or frame.
 
     """
-    from framing import compare
+    from framing.analysis import compare
 
     kind, what = _measure(measure)
     outlets = sorted(tables.documents["outlet"].unique())
@@ -377,7 +377,7 @@ def explorer_data(tables: StudyTables, *, voice: str | None = "author", outlets:
     """The data behind :func:`distinctive_terms_page`: per outlet, its top terms and the sentences that use them."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    from framing import pipeline
+    from framing.build import pipeline
     from framing.features import keyness
 
     docs = pipeline.select(tables, outlets=outlets, topic=topic)
@@ -401,7 +401,7 @@ def explorer_data(tables: StudyTables, *, voice: str | None = "author", outlets:
     sent_list: list[list[Any]] = []
     out_outlets = []
     stop = frozenset(ENGLISH_STOP_WORDS)
-    from framing.plots import outlet_order
+    from framing.report.plots import outlet_order
 
     doc_info = {str(d): [None if pd.isna(date) else str(date), None if pd.isna(title) else str(title)]
                 for d, date, title in docs[["doc_id", "published_date", "title"]].itertuples(index=False)}

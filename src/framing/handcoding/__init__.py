@@ -1,0 +1,1 @@
+"""Hand coding: blind, seeded coding sheets, agreement, and coded rows for retraining (:mod:`.coding`)."""
