@@ -42,5 +42,9 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'framing' has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_API})
+
+
 __all__ = ["DocumentMeasure", "Feature", "Inputs", "Table", "__version__", "compare", "evidence", "kwic",
            "list_features", "load_run", "open_study", "register", "select"]

@@ -268,11 +268,14 @@ def test_features_named_in_the_environment_load_in_every_process(tmp_path):
     env = {"PYTHONPATH": str(tmp_path), "FRAMING_FEATURES": "length_plugin", "PATH": "/usr/bin:/bin"}
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
     names, tables = json.loads(done.stdout)
-    assert names[-1] == "length" and names[:-1] == list(registry.BUILTIN[:6]) + ["generic_frames", *registry.BUILTIN[7:]]
+    assert names == [*registry.BUILTIN_NAMES, "length"]
     assert tables[-1] == "doc_length"
     env["FRAMING_FEATURES"] = "no_such_plugin"
     bad = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
-    assert bad.returncode != 0 and "FRAMING_FEATURES names 'no_such_plugin'" in bad.stderr
+    assert bad.returncode != 0 and "FRAMING_FEATURES names 'no_such_plugin'" in bad.stderr and "PYTHONPATH" in bad.stderr
+    env["FRAMING_FEATURES"] = "length_plugin:compute"  # a function, not a Feature
+    wrong = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert wrong.returncode != 0 and "not a framing Feature" in wrong.stderr
 
 
 def test_the_readme_lists_the_feature_tables_the_registry_declares():
@@ -281,3 +284,52 @@ def test_the_readme_lists_the_feature_tables_the_registry_declares():
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     listed = readme.split("<!-- features:begin -->\n", 1)[1].split("\n<!-- features:end -->", 1)[0]
     assert listed == registry.markdown(), "README out of date: paste `framing features --markdown`"
+
+
+def test_a_partial_is_keyed_on_the_function_it_wraps_and_its_arguments():
+    import functools
+
+    def scaled(inputs, *, k):
+        return {"doc_scaled": inputs.documents[["doc_id"]].assign(k=k)}
+
+    table = (Table("doc_scaled", {"doc_id": "string", "k": "int64"}),)
+    keys = []
+    for k in (1, 1, 2):
+        registry.register(Feature(name="scaled", compute=functools.partial(scaled, k=k), tables=table))
+        try:
+            keys.append(registry.get("scaled").key("fast"))
+        finally:
+            registry.unregister("scaled")
+    assert keys[0] == keys[1] != keys[2]
+
+
+def test_editing_one_measure_module_changes_only_the_keys_that_depend_on_it():
+    """The import closure is followed through the package's modules, not through the registry or models/__init__
+    (which import everything), so a leaf measure's edit stays its own."""
+    def closure_of(feature):
+        own = feature.compute.__module__
+        return registry.module_closure(tuple(sorted({own, *registry.BASE_MODULES})))
+
+    closures = {f.name: closure_of(f) for f in registry.features()}
+    for leaf in ("lexcats", "labels", "roles", "issue_frames"):
+        assert {name for name, c in closures.items() if f"framing.features.{leaf}" in c} == {leaf}
+    assert {name for name, c in closures.items() if "framing.features.frames" in c} == {"generic_frames",
+                                                                                        "issue_frames"}
+    assert not any("framing.build.pipeline" in c for c in closures.values())  # the registry is not followed
+
+
+def test_a_corrected_title_recomputes_its_documents_topic_tags(tmp_path):
+    corpus, store = tmp_path / "corpus", tmp_path / "features"
+    corpus.mkdir()
+    rows = [{"title": "Maduro and Guaido clash in Caracas", "outlet": "rt", "date": "2020-01-02",
+             "text": "The council approved a new budget for schools. Farmers said the drought hurt the harvest."},
+            {"title": "Local budget", "outlet": "cnn", "date": "2020-01-03",
+             "text": "The new rail line will open to passengers next spring."}]
+    _table(corpus, rows)
+    before = pipeline.build(corpus, actor_mode="fast", progress=False, use_store=True, feature_dir=store)
+    assert "venezuela" in set(before.doc_topics["topic"])
+    rows[0]["title"] = "Council budget approved"  # the same text, so the same doc_id
+    _table(corpus, rows)
+    after = pipeline.build(corpus, actor_mode="fast", progress=False, use_store=True, feature_dir=store)
+    assert set(after.documents["doc_id"]) == set(before.documents["doc_id"])
+    assert after.meta["computed_docs"] == 1 and "venezuela" not in set(after.doc_topics["topic"])

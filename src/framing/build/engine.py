@@ -63,6 +63,7 @@ from framing.build.pipeline import (
 from framing.config import INTERIM_DIR, DedupeSettings, LanguageSettings
 from framing.corpus import conform, parquet_bytes, validate
 from framing.features import registry
+from framing.features.registry import RegistryError
 from framing.ingest import FileReport, Record, Reject, collect_units, load_manifests, read_file
 from framing.ingest.base import excerpt
 from framing.ingest.registry import MANIFEST_NAME, TABLE_READER, FileContext, choose_byte_reader
@@ -545,6 +546,12 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
                     shutil.copyfile(cached / f"{table}.parquet", tmp)
             return
         tables: dict[str, bytes] = fut.result()
+        missing = sorted(set(chunk_names) - set(tables))
+        if missing:  # a feature registered in this process only: the engine's workers are other processes
+            raise RegistryError(
+                f"the engine's workers did not compute {missing}: their feature is registered in this process only. "
+                "Name its module in FRAMING_FEATURES (or publish a framing.features entry point) so that every "
+                "process loads it")
         if use_cache:
             _store_chunk(cached, tables)
         for table, data in tables.items():

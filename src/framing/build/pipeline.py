@@ -590,12 +590,14 @@ def document_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor
 
 
 def feature_key(actor_mode: str) -> str:
-    """What the per-document feature tables depend on besides the documents: every feature's key.
+    """What the engine's cached chunks depend on besides their documents: every feature's key and the code.
+
+    The code (:func:`code_fingerprint`) covers the engine itself; the feature store is keyed per feature instead.
 
     Not the language settings: a document's rows do not depend on them, only whether it has English-measure rows,
     and the store records that per document (see :class:`FeatureStore`).
     """
-    return hashlib.sha256(f"{__version__}|{registry.key(actor_mode)}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{__version__}|{registry.key(actor_mode)}|{code_fingerprint()}".encode()).hexdigest()[:16]
 
 
 class FeatureStore:
@@ -669,15 +671,21 @@ class FeatureStore:
                        self.folder / "_documents.parquet")
 
 
+CONTEXT_COLUMNS = ("voice", "quoted_from", "source_kind", "title")
+
+
 def document_context(documents: pd.DataFrame) -> dict[str, str]:
-    """doc_id → what a document's feature rows depend on besides its text: its ``voice`` and ``quoted_from``.
+    """doc_id → what a document's feature rows depend on besides its text: the :data:`CONTEXT_COLUMNS`.
 
     ``doc_id`` hashes outlet, source file and text only, so a manifest that marks a block quoted (``quoted_blocks``,
-    ``quoted_from``) keeps the id but changes the document's attribution units; the store recomputes such a document.
+    ``quoted_from``) keeps the id but changes the document's attribution units, and a corrected title changes its
+    topic tags; the store recomputes such a document. The title enters as a hash, to keep the store small.
     """
-    voice = documents["voice"].astype("string").fillna("")
-    source = documents["quoted_from"].astype("string").fillna("")
-    return {str(d): f"{v}|{q}" for d, v, q in zip(documents["doc_id"], voice, source, strict=True)}
+    voice, source, kind = (documents[c].astype("string").fillna("") for c in CONTEXT_COLUMNS[:3])
+    titles = [hashlib.sha256(str(t).encode()).hexdigest()[:12]
+              for t in documents["title"].astype("string").fillna("")]
+    return {str(d): f"{v}|{q}|{k}|{t}" for d, v, q, k, t in zip(documents["doc_id"], voice, source, kind, titles,
+                                                                    strict=True)}
 
 
 def _write_parquet(df: pd.DataFrame, path: Path) -> None:

@@ -38,6 +38,7 @@ one feature's code therefore recomputes that feature and those that read its tab
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import importlib
 import importlib.util
@@ -59,7 +60,10 @@ DTYPES = ("string", "int64", "float64", "bool")
 RESERVED = ("documents", "sentences", "rejects", "files")
 # The package's own measures, in build order (each module defines FEATURE).
 BUILTIN = ("topics", "sentiment", "attribution", "actors", "labels", "roles", "frames", "issue_frames", "lexcats")
-# The code every feature's rows depend on besides its own: what makes the documents and sentences it reads.
+BUILTIN_NAMES = ("topics", "sentiment", "attribution", "actors", "labels", "roles", "generic_frames", "issue_frames",
+                 "lexcats")  # the features those modules define
+# What every feature's rows depend on besides its own code: what makes the documents and sentences it reads.
+BASE_PACKAGES = ("ftfy", "syntok", "py3langid")
 BASE_MODULES = ("framing.ingest", "framing.text", "framing.language", "framing.corpus", "framing.outlets",
                 "framing.build.dedupe", "framing.config", "framing.lexicons")
 
@@ -179,20 +183,25 @@ class Feature:
 
 _features: dict[str, Feature] = {}
 _loaded = False
+_loading = False
 
 
 def _builtins() -> None:
-    global _loaded
-    if _loaded:
+    global _loaded, _loading
+    if _loaded or _loading:
         return
-    _loaded = True
-    for module in BUILTIN:
-        feature = importlib.import_module(f"framing.features.{module}").FEATURE
-        if feature.name not in _features:
-            register(feature)
-    for feature in plugins():
-        if feature.name not in _features:
-            register(feature)
+    _loading = True
+    try:
+        for module in BUILTIN:
+            feature = importlib.import_module(f"framing.features.{module}").FEATURE
+            if feature.name not in _features:
+                register(feature)
+        for feature in plugins():
+            if _features.get(feature.name) is not feature:  # loaded by an earlier, failed attempt: kept
+                register(feature)  # a name taken by another feature is an error, not a silent skip
+        _loaded = True  # only once everything loaded: a broken plugin raises again on the next use
+    finally:
+        _loading = False
 
 
 def plugins() -> list[Feature]:
@@ -221,7 +230,8 @@ def plugins() -> list[Feature]:
         try:
             found.append((f"FRAMING_FEATURES {spec}", getattr(importlib.import_module(module), attribute or "FEATURE")))
         except (ImportError, AttributeError) as exc:
-            raise RegistryError(f"FRAMING_FEATURES names {spec!r}, which does not load: {exc}") from exc
+            raise RegistryError(f"FRAMING_FEATURES names {spec!r}, which does not load: {exc} (is its folder on "
+                                "PYTHONPATH? e.g. PYTHONPATH=. for a module in the current folder)") from exc
     for where, value in found:
         if not isinstance(value, Feature):
             raise RegistryError(f"{where} is a {type(value).__name__}, not a framing Feature")
@@ -284,6 +294,8 @@ def _check(feature: Feature) -> None:
         if m.table not in own or m.value not in own[m.table].columns or (m.by and m.by not in own[m.table].columns):
             raise RegistryError(f"feature {feature.name!r}: measure {m.label!r} names a table or column it does "
                                 f"not declare ({m.table}.{m.value}, by={m.by})")
+        if not m.label.strip():
+            raise RegistryError(f"feature {feature.name!r}: a measure on {m.table}.{m.value} needs a label")
         if m.kind not in ("mean", "share"):
             raise RegistryError(f"feature {feature.name!r}: measure kind {m.kind!r}; use 'mean' or 'share'")
     from framing.models import SPECS
@@ -415,41 +427,75 @@ def _module_file(name: str) -> Path | None:
     return Path(spec.origin)
 
 
+# Modules hashed but not followed: the registry imports the build to hash its stages, and models/__init__ imports
+# every model's training code; a feature that loads a model depends on its artefact (hashed apart) and on
+# framing.models.artefacts, which reads it.
+LEAVES = frozenset({"framing.features.registry", "framing.models"})
+
+
+@cache
+def _installed_roots() -> tuple[str, ...]:
+    import site
+    import sys
+    import sysconfig
+
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages(), site.getusersitepackages(),
+             *(sysconfig.get_paths().get(k, "") for k in ("stdlib", "platstdlib", "purelib", "platlib"))}
+    return tuple(sorted(str(Path(r).resolve()) for r in roots if r))
+
+
+def _followed(name: str) -> bool:
+    """Whether a module's source counts in a key.
+
+    The package's own modules do, and a researcher's: any module not installed (not under the interpreter's
+    prefixes or site-packages).
+    """
+    if name == "framing" or name.startswith("framing."):
+        return True
+    path = _module_file(name)
+    if path is None:
+        return False
+    resolved = str(path.resolve())
+    return not any(resolved.startswith(root + "/") or resolved == root for root in _installed_roots())
+
+
 def _imports(path: Path, package: str) -> tuple[str, ...]:
-    """The ``framing`` modules a source file imports (``from framing import x`` counts x when it is a module)."""
+    """The modules a source file imports that :func:`module_closure` follows.
+
+    For ``from pkg import mod``, the submodule only: what ``pkg/__init__`` does is not what the importing code uses.
+    """
     stat = path.stat()
     return _imports_of(path, package, stat.st_mtime_ns, stat.st_size)
 
 
 @cache
 def _imports_of(path: Path, package: str, mtime_ns: int, size: int) -> tuple[str, ...]:
-    return tuple(_read_imports(path, package))
+    return tuple(dict.fromkeys(name for name in _read_imports(path, package) if _followed(name)))
 
 
 def _read_imports(path: Path, package: str) -> Iterator[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            yield from (a.name for a in node.names if a.name.startswith("framing."))
+            yield from (a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
             if node.level:  # relative import
                 base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
                 mod = f"{base}.{node.module}" if node.module else base
             else:
                 mod = node.module or ""
-            if not mod.startswith("framing"):
+            if not mod or mod.partition(".")[0] in ("__future__", "typing"):
                 continue
-            if mod != "framing":
-                yield mod
-            for a in node.names:
-                if _module_file(f"{mod}.{a.name}") is not None:
-                    yield f"{mod}.{a.name}"
+            submodules = [f"{mod}.{a.name}" for a in node.names
+                          if _followed(mod) and _module_file(f"{mod}.{a.name}") is not None]
+            yield from submodules or [mod]
 
 
 def module_closure(names: tuple[str, ...]) -> tuple[str, ...]:
-    """``names`` and every ``framing`` module they import, directly or not.
+    """``names`` and every module of the package, or of the researcher's own code, they import, directly or not.
 
-    The root package's ``__init__`` is left out: it only offers the short API.
+    The root package's ``__init__`` is left out (it only offers the short API), and :data:`LEAVES` are hashed
+    without following their imports.
     """
     seen: dict[str, Path] = {}
     todo = list(names)
@@ -461,6 +507,8 @@ def module_closure(names: tuple[str, ...]) -> tuple[str, ...]:
         if path is None:
             continue
         seen[name] = path
+        if name in LEAVES:
+            continue
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
         todo.extend(_imports(path, package))
     return tuple(sorted(seen))
@@ -496,15 +544,25 @@ def _feature_key(name: str, actor_mode: str) -> str:
     h.update(json.dumps({"name": f.name, "version": f.version, "english_only": f.english_only,
                          "schema": {t.name: [t.schema(), list(t.sort), t.per_sentence] for t in f.tables},
                          "mode": None if f.mode_free else actor_mode}, sort_keys=True).encode())
-    own = inspect.getmodule(f.compute)
-    modules = (*f.modules, *((own.__name__,) if own is not None else ()), *BASE_MODULES)
+    fn: object = f.compute
+    while isinstance(fn, functools.partial):  # the function a partial wraps, and the arguments it binds
+        h.update(repr((fn.args, sorted(fn.keywords.items()))).encode())
+        fn = fn.func
+    own = inspect.getmodule(fn)
+    uses_models = ("framing.models.artefacts",) if f.models else ()
+    modules = (*f.modules, *((own.__name__,) if own is not None else ()), *uses_models, *BASE_MODULES)
     h.update(source_hash(tuple(modules)).encode())
     if own is None or own.__name__ == "__main__":  # defined in a notebook or a script: hash the function itself
         try:
-            h.update(inspect.getsource(f.compute).encode())
-        except (OSError, TypeError):
-            h.update(repr(f.compute).encode())
+            h.update(inspect.getsource(fn).encode())  # type: ignore[arg-type]
+        except (OSError, TypeError):  # no source to read: its name (bump the feature's version when it changes)
+            h.update(str(getattr(fn, "__qualname__", type(fn).__name__)).encode())
     h.update(hashlib.sha256(_stage_source().encode()).digest())
+    for package in BASE_PACKAGES:
+        try:
+            h.update(f"{package}={version(package)}".encode())
+        except PackageNotFoundError:
+            h.update(f"{package}=absent".encode())
     for lexicon in f.lexicons:
         h.update(f"{lexicon}={file_hash(lexicon_path(lexicon))}".encode())
     for kind in f.models.get(actor_mode, ()):
@@ -527,3 +585,4 @@ def _feature_key(name: str, actor_mode: str) -> str:
 def clear_keys() -> None:
     """Forget the parsed imports (they are keyed on each file's size and modification time already)."""
     _imports_of.cache_clear()
+    _installed_roots.cache_clear()

@@ -235,6 +235,8 @@ def kwic(tables: StudyTables, query: str, *, by: str | Sequence[str] = "outlet",
 
 def _measure(measure: str) -> tuple[str, str | None]:
     m = measure.strip()
+    if _registered(m, own=True) is not None:  # a researcher's measure first: its label may start like a built-in
+        return "registered", m
     low = m.lower()
     if low.startswith("tone"):
         return "tone", None
@@ -249,11 +251,17 @@ def _measure(measure: str) -> tuple[str, str | None]:
                      "(the names in tables/comparisons.csv)")
 
 
-def _registered(measure: str) -> tuple[Any, str | None] | None:
-    """The registered document measure named ``measure`` and the value of its ``by`` column, if any."""
+def _registered(measure: str, *, own: bool = False) -> tuple[Any, str | None] | None:
+    """The registered document measure named ``measure`` and the value of its ``by`` column, if any.
+
+    With ``own``, only measures of features registered beyond the package's (whose evidence is sentence-level).
+    """
     from framing.features import registry
 
+    builtin_tables = {t for f in registry.features() if f.name in registry.BUILTIN_NAMES for t in f.table_names()}
     for offered in registry.measures():
+        if own and offered.table in builtin_tables:
+            continue
         if measure == offered.label and offered.by is None:
             return offered, None
         if offered.by is not None and measure.startswith(offered.label):
