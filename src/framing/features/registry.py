@@ -60,8 +60,6 @@ DTYPES = ("string", "int64", "float64", "bool")
 RESERVED = ("documents", "sentences", "rejects", "files")
 # The package's own measures, in build order (each module defines FEATURE).
 BUILTIN = ("topics", "sentiment", "attribution", "actors", "labels", "roles", "frames", "issue_frames", "lexcats")
-BUILTIN_NAMES = ("topics", "sentiment", "attribution", "actors", "labels", "roles", "generic_frames", "issue_frames",
-                 "lexcats")  # the features those modules define
 # What every feature's rows depend on besides its own code: what makes the documents and sentences it reads.
 BASE_PACKAGES = ("ftfy", "syntok", "py3langid")
 BASE_MODULES = ("framing.ingest", "framing.text", "framing.language", "framing.corpus", "framing.outlets",
@@ -324,6 +322,11 @@ def features() -> tuple[Feature, ...]:
     """Every registered feature, in build order."""
     _builtins()
     return tuple(_features.values())
+
+
+def is_builtin(feature: Feature) -> bool:
+    """Whether ``feature`` is one of the package's own (defined by a module of :data:`BUILTIN`)."""
+    return getattr(feature.compute, "__module__", None) in {f"framing.features.{m}" for m in BUILTIN}
 
 
 def get(name: str) -> Feature:

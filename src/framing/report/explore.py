@@ -258,7 +258,7 @@ def _registered(measure: str, *, own: bool = False) -> tuple[Any, str | None] | 
     """
     from framing.features import registry
 
-    builtin_tables = {t for f in registry.features() if f.name in registry.BUILTIN_NAMES for t in f.table_names()}
+    builtin_tables = {t for f in registry.features() if registry.is_builtin(f) for t in f.table_names()}
     for offered in registry.measures():
         if own and offered.table in builtin_tables:
             continue
