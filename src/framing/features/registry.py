@@ -150,6 +150,8 @@ class Feature:
         modules: Modules whose source it depends on beyond the one defining ``compute`` (found by itself).
         measures: Document-level measures it offers to comparisons and findings.
         mode_free: Its output does not depend on ``actor_mode``, so both modes share its stored rows.
+        validated_by: Prefixes of the rows of ``framing validate all`` that score it against gold data (empty: not
+            validated against human judgement; the listing says so).
     """
 
     name: str
@@ -165,6 +167,7 @@ class Feature:
     modules: tuple[str, ...] = ()
     measures: tuple[DocumentMeasure, ...] = ()
     mode_free: bool = True
+    validated_by: tuple[str, ...] = ()
 
     def key(self, actor_mode: str) -> str:
         """Hash of everything this feature's rows depend on besides the documents (see the module docstring).
@@ -403,18 +406,21 @@ def describe() -> pd.DataFrame:
                 ("tables of", f.requires), ("lexicons", f.lexicons), ("models", models), ("gold", f.gold)) if names]
             rows.append({"feature": f.name, "table": t.name, "columns": ", ".join(t.schema()),
                          "sort": ", ".join(t.sort), "english_only": f.english_only, "per_sentence": t.per_sentence,
-                         "inputs": "; ".join(inputs), "measures": "; ".join(offered), "version": f.version})
+                         "inputs": "; ".join(inputs), "measures": "; ".join(offered),
+                         "validated_by": "; ".join(f.validated_by) or "not validated against gold data",
+                         "version": f.version})
     return pd.DataFrame(rows)
 
 
 def markdown() -> str:
     """The feature tables as a Markdown table (the README's listing, which a test keeps equal to this)."""
-    lines = ["| feature | table | columns (sorted by) | English only | inputs | offers to comparisons |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| feature | table | columns (sorted by) | English only | inputs | offers to comparisons | validated by "
+             "(`framing validate all` rows) |", "|---|---|---|---|---|---|---|"]
     for row in describe().to_dict("records"):
         columns = ", ".join(f"`{c}`" for c in str(row["columns"]).split(", "))
         lines.append(f"| {row['feature']} | `{row['table']}` | {columns} (by {row['sort']}) | "
-                     f"{'yes' if row['english_only'] else 'no'} | {row['inputs'] or '—'} | {row['measures'] or '—'} |")
+                     f"{'yes' if row['english_only'] else 'no'} | {row['inputs'] or '—'} | {row['measures'] or '—'} | "
+                     f"{row['validated_by']} |")
     return "\n".join(lines)
 
 

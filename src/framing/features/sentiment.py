@@ -121,6 +121,7 @@ def _compute(inputs: Inputs) -> dict[str, pd.DataFrame]:
 
 FEATURE = Feature(
     name="sentiment", compute=_compute, packages=("vaderSentiment",),
+    validated_by=("sentence sentiment (VADER)", "document sentiment"),
     tables=(Table("sentence_sentiment", {"doc_id": "string", "sent_idx": "int64", "vader_compound": "float64",
                                          "vader_pos": "float64", "vader_neu": "float64", "vader_neg": "float64",
                                          "is_scored": "bool"}, ("doc_id", "sent_idx"), per_sentence=True),
