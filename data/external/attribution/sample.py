@@ -1,7 +1,7 @@
 """Draw the sentences of the attribution gold (run once, from the project root, before any labelling).
 
-    .venv/bin/framing ingest --corpus data/raw --out /tmp/attr_ingest
-    .venv/bin/python data/external/attribution/sample.py /tmp/attr_ingest > /tmp/attr_sample.tsv
+    .venv/bin/framing ingest --corpus data/raw --out data/interim/attr_ingest
+    .venv/bin/python data/external/attribution/sample.py data/interim/attr_ingest > data/interim/attr_sample.tsv
 
 Labels (``voice``, ``speaker``) were then written by hand into the sample; this script only picks the sentences and
 their ``split``.

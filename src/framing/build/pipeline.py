@@ -473,12 +473,12 @@ def files_table(reports: Iterable[FileReport]) -> pd.DataFrame:
 # labels and frame hits are left out, and ``n_copies`` says how many documents carry the text (the corpus tables,
 # documents and sentences, keep every copy, flagged by ``duplicate_of``). Tables of English-only features hold rows
 # only for documents whose ``lang`` the language settings score (English, and by default undetermined).
-_LIVE = {
-    "FEATURE_TABLES": lambda: registry.sort_keys(),
-    "FEATURE_COLUMNS": lambda: registry.table_schemas(),
-    "SENTENCE_TABLES": lambda: registry.sentence_tables(),
-    "ENGLISH_TABLES": lambda: registry.english_tables(),
-    "LEXICON_FILES": lambda: lexicon_files(),
+_LIVE: dict[str, Callable[[], Any]] = {
+    "FEATURE_TABLES": registry.sort_keys,
+    "FEATURE_COLUMNS": registry.table_schemas,
+    "SENTENCE_TABLES": registry.sentence_tables,
+    "ENGLISH_TABLES": registry.english_tables,
+    "LEXICON_FILES": lambda: lexicon_files(),  # defined below
 }
 
 
@@ -601,12 +601,13 @@ def feature_key(actor_mode: str) -> str:
 
 
 class FeatureStore:
-    """One feature's per-document rows on disk (Parquet), with the set of documents already computed.
+    """One feature's per-document rows on disk (Parquet), with the context each document was computed in.
 
     Documents are identified by ``doc_id``, a hash of outlet, source file and text, so a changed document is a
-    new document. The store also records which documents were computed as *scored* (with the
-    English-only features): a document whose ``lang`` changed from not scored to scored (a manifest ``lang:``
-    hint, new thresholds) is computed again. Writes go to a temporary file and are renamed into place.
+    new document; a document whose context changed (:func:`document_context`) is computed again. An English-only
+    feature's store holds the documents the language settings scored when it was computed, so a document newly
+    scored (a manifest ``lang:`` hint, new thresholds) is computed then. Writes go to a temporary file and are
+    renamed into place.
     """
 
     def __init__(self, folder: Path):
@@ -615,28 +616,13 @@ class FeatureStore:
     def _documents(self) -> pd.DataFrame:
         path = self.folder / "_documents.parquet"
         if not path.is_file():
-            return pd.DataFrame({"doc_id": pd.Series(dtype="object"), "scored": pd.Series(dtype=bool),
-                                 "context": pd.Series(dtype="object")})
-        df = pd.read_parquet(path)
-        if "scored" not in df.columns:  # stores written before language filtering computed every table
-            df["scored"] = True
-        if "context" not in df.columns:  # stores written before attribution: their context is unknown
-            df["context"] = None
-        return df
+            return pd.DataFrame({"doc_id": pd.Series(dtype="object"), "context": pd.Series(dtype="object")})
+        return pd.read_parquet(path)
 
     def contexts(self) -> dict[str, str]:
         """doc_id → the document context (:func:`document_context`) its rows were computed in."""
         df = self._documents()
         return {str(d): str(c) for d, c in zip(df["doc_id"], df["context"], strict=True) if c is not None}
-
-    def done(self) -> set[str]:
-        """doc_ids whose features are stored."""
-        return set(self._documents()["doc_id"])
-
-    def done_scored(self) -> set[str]:
-        """doc_ids whose English-measure rows were computed (they were scored when computed)."""
-        df = self._documents()
-        return set(df.loc[df["scored"].astype(bool), "doc_id"])
 
     def load(self, name: str, doc_ids: set[str]) -> pd.DataFrame | None:
         """Stored rows of table ``name`` for ``doc_ids``."""
@@ -646,14 +632,11 @@ class FeatureStore:
         df = pd.read_parquet(path)
         return df[df["doc_id"].isin(doc_ids)]
 
-    def add(self, tables: dict[str, pd.DataFrame], doc_ids: set[str], *, scored: set[str] | None = None,
-            contexts: dict[str, str] | None = None) -> None:
-        """Store the rows of these documents (replacing any they had), then record them as done.
+    def add(self, tables: dict[str, pd.DataFrame], doc_ids: set[str], *, contexts: dict[str, str]) -> None:
+        """Store the rows of these documents (replacing any they had), then record them with their context.
 
-        ``scored`` names those of ``doc_ids`` computed with the English tables (default: all); ``contexts`` gives
-        each one's :func:`document_context`. The documents are recorded last, so a crash loses nothing.
+        The documents are recorded last, so a crash loses nothing.
         """
-        scored = set(doc_ids) if scored is None else scored & doc_ids
         self.folder.mkdir(parents=True, exist_ok=True)
         for name, df in tables.items():
             path = self.folder / f"{name}.parquet"
@@ -664,8 +647,7 @@ class FeatureStore:
             _write_parquet(merged, path)
         known = self._documents()
         known = known[~known["doc_id"].isin(doc_ids)]
-        added = pd.DataFrame({"doc_id": sorted(doc_ids), "scored": [d in scored for d in sorted(doc_ids)],
-                              "context": [(contexts or {}).get(d) for d in sorted(doc_ids)]})
+        added = pd.DataFrame({"doc_id": sorted(doc_ids), "context": [contexts.get(d) for d in sorted(doc_ids)]})
         ids = pd.concat([known, added], ignore_index=True) if len(known) else added
         _write_parquet(ids.sort_values("doc_id", kind="stable").reset_index(drop=True),
                        self.folder / "_documents.parquet")

@@ -366,14 +366,6 @@ def english_tables() -> tuple[str, ...]:
     return tuple(t.name for f in features() if f.english_only for t in f.tables)
 
 
-def owner(table: str) -> Feature:
-    """The feature that writes ``table``."""
-    for f in features():
-        if table in f.table_names():
-            return f
-    raise RegistryError(f"no feature writes a table named {table!r}")
-
-
 def lexicon_names() -> tuple[str, ...]:
     """Every lexicon file a feature reads, in order of first use."""
     return tuple(dict.fromkeys(name for f in features() for name in f.lexicons))
@@ -542,11 +534,10 @@ def _stage_source() -> str:
 
 
 def _feature_key(name: str, actor_mode: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     from framing import models
     from framing.config import EXTERNAL_DIR
     from framing.lexicons import file_hash, lexicon_path
+    from framing.models.artefacts import installed_versions
 
     f = _features[name]
     h = hashlib.sha256()
@@ -567,11 +558,8 @@ def _feature_key(name: str, actor_mode: str) -> str:
         except (OSError, TypeError):  # no source to read: its name (bump the feature's version when it changes)
             h.update(str(getattr(fn, "__qualname__", type(fn).__name__)).encode())
     h.update(hashlib.sha256(_stage_source().encode()).digest())
-    for package in BASE_PACKAGES:
-        try:
-            h.update(f"{package}={version(package)}".encode())
-        except PackageNotFoundError:
-            h.update(f"{package}=absent".encode())
+    for package, installed in installed_versions((*BASE_PACKAGES, *f.packages)).items():
+        h.update(f"{package}={installed}".encode())
     for lexicon in f.lexicons:
         h.update(f"{lexicon}={file_hash(lexicon_path(lexicon))}".encode())
     for kind in f.models.get(actor_mode, ()):
@@ -581,11 +569,6 @@ def _feature_key(name: str, actor_mode: str) -> str:
     for gold in f.gold:
         h.update(gold.encode())
         h.update(hashlib.sha256((EXTERNAL_DIR / gold).read_bytes()).digest())
-    for package in f.packages:
-        try:
-            h.update(f"{package}={version(package)}".encode())
-        except PackageNotFoundError:
-            h.update(f"{package}=absent".encode())
     for required in f.requires:
         h.update(f"{required}={_feature_key(required, actor_mode)}".encode())
     return h.hexdigest()[:16]
