@@ -612,10 +612,10 @@ def test_cache_keys_follow_the_ingest_version(monkeypatch, corpus_dir):
 
     (corpus_dir / "a.txt").write_text("Some article text.\n", encoding="utf-8")
     before = cache_key(corpus_dir), _file_key("a.txt", "0" * 64, {}, language=None, dedupe=DedupeSettings(),
-                                               chunk_docs=10, stream_bytes=1)
+                                               chunk_docs=10, stream_bytes=1, code="c")
     monkeypatch.setattr(framing.ingest, "INGEST_VERSION", framing.ingest.INGEST_VERSION + 1)
     after = cache_key(corpus_dir), _file_key("a.txt", "0" * 64, {}, language=None, dedupe=DedupeSettings(),
-                                              chunk_docs=10, stream_bytes=1)
+                                              chunk_docs=10, stream_bytes=1, code="c")
     assert before[0] != after[0] and before[1] != after[1]
 
 

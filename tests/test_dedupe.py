@@ -27,8 +27,7 @@ def test_threshold_is_respected():
     assert out.isna().all()
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_pipeline_dedupe_makes_the_decisions_of_find_duplicates(workers):
+def test_pipeline_dedupe_makes_the_decisions_of_find_duplicates():
     from framing import synthetic
     from framing.build.pipeline import dedupe, normalise
     from framing.ingest import Record
@@ -38,7 +37,7 @@ def test_pipeline_dedupe_makes_the_decisions_of_find_duplicates(workers):
                for i, d in enumerate(synthetic.documents(400, seed=3, shape=shape))]
     documents = normalise(records)
     expected = find_duplicates(documents.set_index("doc_id")["text"])
-    got = dedupe(documents, workers=workers).set_index("doc_id")["duplicate_of"].reindex(expected.index)
+    got = dedupe(documents).set_index("doc_id")["duplicate_of"].reindex(expected.index)
     assert [None if pd.isna(v) else v for v in got] == [None if pd.isna(v) else v for v in expected]
     assert expected.notna().sum() > 40
 

@@ -26,6 +26,7 @@ from framing.build.engine import (
     read_tables,
 )
 from framing.config import DedupeSettings
+from framing.features import registry
 
 from .conftest import RAW, kill_at
 
@@ -298,6 +299,13 @@ def _whole_entries(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if not p.name.startswith(".")) if folder.is_dir() else []
 
 
+def _scored_chunks(cache: Path) -> int:
+    """Chunks whose every feature is cached."""
+    names = {f.name for f in registry.features()}
+    return sum(names <= {e.name.rsplit("-", 1)[0] for e in _whole_entries(c) if e.is_dir()}
+               for c in _whole_entries(cache / "chunks"))
+
+
 @pytest.mark.slow
 def test_builds_killed_while_parsing_and_scoring_leave_a_cache_that_gives_the_uncached_bytes(tmp_path):
     """SIGKILL ``framing build`` when the first file's chunks reach the cache, then a few chunks later; rebuild."""
@@ -313,14 +321,19 @@ def test_builds_killed_while_parsing_and_scoring_leave_a_cache_that_gives_the_un
     for folder in _whole_entries(cache / "files"):  # a file folder is built privately and appears whole
         n = json.loads((folder / "COMPLETE").read_text())["n_chunks"]
         assert len(list(folder.glob("docs-*.parquet"))) == n
-    done = len(_whole_entries(cache / "chunks"))
+    done = _scored_chunks(cache)
 
     def scoring() -> bool:  # three more chunks scored and cached
-        return len(_whole_entries(cache / "chunks")) >= done + 3
+        return _scored_chunks(cache) >= done + 3
 
     kill_at(cmd, env=dict(os.environ), cwd=tmp_path, milestone=scoring)
-    for chunk in _whole_entries(cache / "chunks"):  # a chunk folder appears whole (renamed into place) or not at all
-        assert sorted(p.stem for p in chunk.iterdir()) == sorted(chunk_tables()), chunk
+    for chunk in _whole_entries(cache / "chunks"):  # each feature's folder appears whole (renamed into place) or not
+        for entry in _whole_entries(chunk):
+            if entry.is_dir():
+                feature = registry.get(entry.name.rsplit("-", 1)[0])
+                assert sorted(p.stem for p in entry.iterdir()) == sorted(feature.table_names()), entry
+            else:
+                assert entry.name.startswith("sentences-") and entry.suffix == ".parquet", entry
     settings = EngineSettings(workers=0, chunk_docs=20)
     again = build_chunked(corpus, tmp_path / "cached", actor_mode="fast", settings=settings, cache_dir=cache)
     assert again.cached_files >= 1 and 3 <= again.n_chunks - again.computed_chunks < again.n_chunks

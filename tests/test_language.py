@@ -114,12 +114,12 @@ def test_only_english_documents_set_keyness():
 def test_feature_store_follows_a_changed_lang(corpus_dir, tmp_path):
     store = tmp_path / "features"
     _write_two_articles(corpus_dir)
-    first = pipeline.build(corpus_dir, progress=False, actor_mode="fast", use_store=True, feature_dir=store)
+    first = pipeline.build(corpus_dir, progress=False, actor_mode="fast", use_cache=True, cache_dir=store)
     assert first.meta["computed_docs"] == 2
     es_id = first.documents.set_index("source_file").loc["es.txt", "doc_id"]
 
     _write_two_articles(corpus_dir, spanish_lang="en")  # a manifest override: same doc_id, now scored
-    forced = pipeline.build(corpus_dir, progress=False, actor_mode="fast", use_store=True, feature_dir=store)
+    forced = pipeline.build(corpus_dir, progress=False, actor_mode="fast", use_cache=True, cache_dir=store)
     assert forced.documents.set_index("source_file").loc["es.txt", "doc_id"] == es_id
     assert forced.meta["computed_docs"] == 1  # only the document whose verdict changed
     assert es_id in set(forced.doc_sentiment["doc_id"])
@@ -128,7 +128,7 @@ def test_feature_store_follows_a_changed_lang(corpus_dir, tmp_path):
         pd.testing.assert_frame_equal(getattr(forced, name), getattr(fresh, name), check_dtype=False, obj=name)
 
     _write_two_articles(corpus_dir)  # back to detected Spanish: nothing to compute, its rows are left out
-    again = pipeline.build(corpus_dir, progress=False, actor_mode="fast", use_store=True, feature_dir=store)
+    again = pipeline.build(corpus_dir, progress=False, actor_mode="fast", use_cache=True, cache_dir=store)
     assert again.meta["computed_docs"] == 0
     assert es_id not in set(again.doc_sentiment["doc_id"])
     assert es_id in set(again.doc_topics["doc_id"])

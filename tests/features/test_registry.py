@@ -14,6 +14,7 @@ import pytest
 
 from framing.analysis import findings
 from framing.build import pipeline
+from framing.build.engine import read_table
 from framing.features import registry
 from framing.features.registry import DocumentMeasure, Feature, Inputs, RegistryError, Table
 from framing.report import explore
@@ -59,14 +60,15 @@ def _corpus(folder, *, shouting: float, seed: int = 3):
 
 def test_a_registered_measure_reaches_the_store_the_tables_the_comparisons_and_the_diff(tmp_path, registered):
     corpus = _corpus(tmp_path / "corpus", shouting=0.6)
-    store = tmp_path / "features"
-    tables = pipeline.build(corpus, actor_mode="fast", progress=False, use_store=True, feature_dir=store)
+    store, cache = tmp_path / "store", tmp_path / "cache"
+    tables = pipeline.build(corpus, actor_mode="fast", progress=False, use_cache=True, cache_dir=cache, store=store)
 
-    # the build computed it, the store holds it, and the tables carry it like any other
+    # the build computed it, the store and the cache hold it, and the tables carry it like any other
     table = tables.doc_exclamations
     assert list(table.columns) == list(TABLE.columns) and len(table) == len(tables.documents) == 24
-    stored = pd.read_parquet(store / f"exclamations-{EXCLAMATIONS.key('fast')}" / "doc_exclamations.parquet")
-    assert sorted(stored["doc_id"]) == sorted(table["doc_id"])
+    assert sorted(read_table(store, "doc_exclamations")["doc_id"]) == sorted(table["doc_id"])
+    cached = list((cache / "chunks").glob(f"*/exclamations-{EXCLAMATIONS.key('fast')}/doc_exclamations.parquet"))
+    assert cached and sorted(pd.concat(map(pd.read_parquet, cached))["doc_id"]) == sorted(table["doc_id"])
     assert "doc_exclamations" in pipeline.StudyTables.TABLES and "doc_exclamations" in pipeline.FEATURE_TABLES
     saved = tables.save(tmp_path / "saved")
     assert "doc_exclamations" in saved
@@ -162,7 +164,7 @@ FEATURE = Feature(name="length", compute=compute, tables=(Table("doc_length", {"
 
 
 def _computed(corpus, store):
-    return pipeline.build(corpus, actor_mode="fast", progress=False, use_store=True, feature_dir=store)
+    return pipeline.build(corpus, actor_mode="fast", progress=False, use_cache=True, cache_dir=store)
 
 
 def test_editing_a_features_code_recomputes_that_feature_only(tmp_path, monkeypatch):
@@ -319,18 +321,20 @@ def test_editing_one_measure_module_changes_only_the_keys_that_depend_on_it():
 
 
 def test_a_corrected_title_recomputes_its_documents_topic_tags(tmp_path):
+    # the build caches a chunk's tables by its documents, titles included; a chunk never spans two files
     corpus, store = tmp_path / "corpus", tmp_path / "features"
     corpus.mkdir()
     rows = [{"title": "Maduro and Guaido clash in Caracas", "outlet": "rt", "date": "2020-01-02",
              "text": "The council approved a new budget for schools. Farmers said the drought hurt the harvest."},
             {"title": "Local budget", "outlet": "cnn", "date": "2020-01-03",
              "text": "The new rail line will open to passengers next spring."}]
-    _table(corpus, rows)
-    before = pipeline.build(corpus, actor_mode="fast", progress=False, use_store=True, feature_dir=store)
+    _table(corpus, rows[:1], "a.csv")
+    _table(corpus, rows[1:], "b.csv")
+    before = pipeline.build(corpus, actor_mode="fast", progress=False, use_cache=True, cache_dir=store)
     assert "venezuela" in set(before.doc_topics["topic"])
     rows[0]["title"] = "Council budget approved"  # the same text, so the same doc_id
-    _table(corpus, rows)
-    after = pipeline.build(corpus, actor_mode="fast", progress=False, use_store=True, feature_dir=store)
+    _table(corpus, rows[:1], "a.csv")
+    after = pipeline.build(corpus, actor_mode="fast", progress=False, use_cache=True, cache_dir=store)
     assert set(after.documents["doc_id"]) == set(before.documents["doc_id"])
     assert after.meta["computed_docs"] == 1 and "venezuela" not in set(after.doc_topics["topic"])
 

@@ -33,6 +33,8 @@ sorted by ``doc_id`` (sort them to compare), and feature rows follow their docum
 from __future__ import annotations
 
 import hashlib
+import inspect
+import io
 import json
 import logging
 import os
@@ -41,6 +43,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -51,8 +54,7 @@ from framing import __version__
 from framing.build.dedupe import DedupeDecision, DedupeIndex, Signatures
 from framing.build.pipeline import (
     StudyTables,
-    document_features,
-    feature_key,
+    compute_features,
     files_table,
     normalise,
     rejects_table,
@@ -68,7 +70,7 @@ from framing.ingest import FileReport, Record, Reject, collect_units, load_manif
 from framing.ingest.base import excerpt
 from framing.ingest.registry import MANIFEST_NAME, TABLE_READER, FileContext, choose_byte_reader
 from framing.ingest.tabular import iter_parsed_batches, sniff_table, table_units
-from framing.language import policy_key
+from framing.language import english_measures_mask, policy_key
 from framing.lexicons import file_hash, lexicon_path
 from framing.outlets import OutletRegistry
 from framing.safeio import atomic_path, atomic_write_bytes, atomic_write_text, private_name, publish_dir
@@ -258,20 +260,25 @@ def make_engine(settings: EngineSettings) -> LocalEngine | DaskEngine:
 
 
 def compute_chunk(documents: pd.DataFrame, actor_mode: str, language: LanguageSettings | None,
-                  features: bool = True) -> dict[str, bytes]:
-    """Sentences and every feature table of one chunk of documents, as Parquet bytes.
+                  features: tuple[str, ...] = (), stored: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """Sentences and the tables of ``features`` for one chunk of documents, as Parquet bytes.
 
-    Without ``features``, sentences only. Rows follow the documents' order, then each table's key columns, so
-    concatenating chunks gives the same tables however the corpus was cut.
+    ``stored`` holds the cached tables (Parquet bytes) of features that ``features`` require and that are not
+    computed again. Rows follow the documents' order, then each table's key columns, so concatenating chunks gives
+    the same tables however the corpus was cut.
     """
     sentences = segment(documents)
     out = {"sentences": parquet_bytes(sentences)}
     if not features:
         return out
-    tables = document_features(documents, sentences, actor_mode=actor_mode, language=language)
+    ids = set(documents["doc_id"])
+    upstream = {name: pd.read_parquet(io.BytesIO(data)) for name, data in (stored or {}).items()}
+    tables = compute_features(documents, sentences, actor_mode=actor_mode, language=language,
+                              needs={name: ids for name in features}, stored=upstream)
     position = pd.Series(np.arange(len(documents)), index=documents["doc_id"].to_numpy())
-    for name, keys in registry.sort_keys().items():
-        df = tables[name]
+    sort_keys = registry.sort_keys()
+    for name, df in tables.items():
+        keys = sort_keys[name]
         if len(df):
             df = (df.assign(_pos=position.reindex(df["doc_id"].to_numpy()).to_numpy())
                   .sort_values(["_pos", *keys[1:]], kind="stable").drop(columns="_pos"))
@@ -416,36 +423,52 @@ def _write(path: Path, data: bytes) -> None:
     atomic_write_bytes(path, data)
 
 
-def _store_chunk(cached: Path, tables: dict[str, bytes]) -> None:
-    """Cache a chunk's tables: written in a private folder, renamed into place (a chunk folder is whole or absent).
+def _store_feature(cached: Path, tables: dict[str, bytes]) -> None:
+    """Cache one feature's tables of a chunk: written in a private folder, renamed into place (whole or absent).
 
-    A chunk's key is a hash of its documents, so a folder already there (another run's) holds the same tables.
+    The folder's name holds the chunk's key and the feature's, so a folder already there (another run's) holds
+    the same tables.
     """
     tmp = private_name(cached)
     try:
         tmp.mkdir(parents=True)
         for table, data in tables.items():
             (tmp / f"{table}.parquet").write_bytes(data)
-        publish_dir(tmp, cached, whole=Path.is_dir)  # chunk folders only ever appear whole, by this rename
+        publish_dir(tmp, cached, whole=Path.is_dir)  # feature folders only ever appear whole, by this rename
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 
-def _chunk_key(documents: pd.DataFrame, fkey: str, language: LanguageSettings | None) -> str:
-    """What a chunk's tables depend on: its documents (all but ``duplicate_of``), the feature key, the policy."""
-    h = hashlib.sha256(f"{fkey}|{policy_key(language)}".encode())
+@lru_cache(maxsize=1)
+def _chunk_code() -> str:
+    """The code that turns a chunk's documents into its tables, besides each feature's own (in its key)."""
+    from framing.build import pipeline
+
+    source = "".join(inspect.getsource(fn) for fn in (compute_chunk, pipeline.compute_features,
+                                                        pipeline.conform_feature, parquet_bytes))
+    return hashlib.sha256(f"{__version__}|{source}".encode()).hexdigest()[:16]
+
+
+def _chunk_key(documents: pd.DataFrame, language: LanguageSettings | None) -> str:
+    """What a chunk's tables depend on: its documents (all but ``duplicate_of``), the policy, the chunk code.
+
+    Each feature's tables are cached under the chunk's folder by the feature's own key, and the sentences by
+    :func:`framing.features.registry.input_key`.
+    """
+    h = hashlib.sha256(f"{_chunk_code()}|{policy_key(language)}".encode())
     cols = [c for c in documents.columns if c != "duplicate_of"]
     h.update(pd.util.hash_pandas_object(documents[cols], index=False).to_numpy().tobytes())
     return h.hexdigest()[:24]
 
 
 def _file_key(name: str, sha256: str, hints: dict[str, Any], *, language: LanguageSettings | None,
-              dedupe: DedupeSettings, chunk_docs: int, stream_bytes: int) -> str:
-    """What a file's documents and signatures depend on besides the code."""
+              dedupe: DedupeSettings, chunk_docs: int, stream_bytes: int, code: str) -> str:
+    """What a file's documents and signatures depend on: ``code`` is :func:`framing.features.registry.input_key`."""
     from framing.ingest import INGEST_VERSION  # read at call time (a test raises it)
 
-    payload = json.dumps({"v": __version__, "ingest": INGEST_VERSION, "name": name, "sha256": sha256, "hints": hints,
+    payload = json.dumps({"v": __version__, "ingest": INGEST_VERSION, "code": code, "name": name, "sha256": sha256,
+                          "hints": hints,
                           "policy": policy_key(language), "outlets": file_hash(lexicon_path("outlets")),
                           "dedupe": asdict(dedupe), "chunk_docs": chunk_docs, "stream_bytes": stream_bytes},
                          sort_keys=True, default=str)
@@ -467,6 +490,7 @@ class BuildSummary:
     dedupe_index_mb: float = 0.0
     engine: str = "local"
     chunk_docs: int = 0
+    computed_features: dict[str, int] = field(default_factory=dict)  # documents each feature scored
 
     def as_dict(self) -> dict[str, Any]:
         """The summary as a plain dict (``_meta.json``)."""
@@ -522,47 +546,80 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
         raise FileNotFoundError(f"corpus folder not found: {corpus_dir}")
     cache = cache_dir or INTERIM_DIR / "engine"
     file_cache = use_cache and outlets is None
-    registry = outlets or OutletRegistry.default()
+    outlet_table = outlets or OutletRegistry.default()
     manifest = load_manifests(corpus_dir)
-    fkey = feature_key(actor_mode) if features else "segment-only"
+    feature_list = registry.features() if features else ()
+    fkeys = {f.name: f.key(actor_mode) for f in feature_list}
+    skey = registry.input_key()
     chunk_names = chunk_tables() if features else ("sentences",)
     _clear_parts(out, part_tables() if features else ("documents", "sentences", "rejects", "files"))
-    summary = BuildSummary(out=str(out), engine=settings.engine, chunk_docs=settings.chunk_docs)
+    summary = BuildSummary(out=str(out), engine=settings.engine, chunk_docs=settings.chunk_docs,
+                           computed_features=dict.fromkeys(fkeys, 0))
     runner = engine or make_engine(settings)
     window = settings.in_flight or max(2, 2 * settings.workers)
     index = DedupeIndex(out / ".dedupe", dedupe)
-    pending: deque[tuple[int, str, Any]] = deque()
+    pending: deque[tuple[int, Path, tuple[str, ...], Any]] = deque()
     reports: list[FileReport] = []
     n_rejects_parts = 0
     bar = tqdm(desc="documents", unit="doc", disable=not progress, leave=False)
 
-    def finish_one() -> None:
-        k, key, fut = pending.popleft()
-        part = f"part-{k:05d}.parquet"
-        cached = cache / "chunks" / key
-        if fut is None:
-            for table in chunk_names:
-                with atomic_path(out / table / part) as tmp:
-                    shutil.copyfile(cached / f"{table}.parquet", tmp)
+    def cached_sentences(cdir: Path) -> Path:
+        return cdir / f"sentences-{skey}.parquet"
+
+    def cached_feature(cdir: Path, name: str) -> Path:
+        return cdir / f"{name}-{fkeys[name]}"
+
+    def submit(k: int, docs: pd.DataFrame) -> None:
+        """Start computing what the cache lacks of chunk ``k``: its sentences, and features whose key changed."""
+        cdir = cache / "chunks" / _chunk_key(docs, language)
+        todo = tuple(f.name for f in feature_list if not (use_cache and cached_feature(cdir, f.name).is_dir()))
+        if not todo and use_cache and cached_sentences(cdir).is_file():
+            pending.append((k, cdir, todo, None))
             return
-        tables: dict[str, bytes] = fut.result()
-        missing = sorted(set(chunk_names) - set(tables))
+        stored = {table: (cached_feature(cdir, req) / f"{table}.parquet").read_bytes()
+                  for name in todo for req in registry.get(name).requires if req not in todo
+                  for table in registry.get(req).table_names()}
+        pending.append((k, cdir, todo, runner.submit(compute_chunk, docs, actor_mode, language, todo, stored)))
+        summary.computed_chunks += 1
+        summary.computed_docs += len(docs)
+        if todo:
+            scored = int(english_measures_mask(docs, settings=language).sum())
+            for f in feature_list:
+                if f.name in todo:
+                    summary.computed_features[f.name] += scored if f.english_only else len(docs)
+
+    def finish_one() -> None:
+        k, cdir, todo, fut = pending.popleft()
+        part = f"part-{k:05d}.parquet"
+        fresh: dict[str, bytes] = fut.result() if fut is not None else {}
+        missing = sorted({t for name in todo for t in registry.get(name).table_names()} - set(fresh))
         if missing:  # a feature registered in this process only: the engine's workers are other processes
             raise RegistryError(
                 f"the engine's workers did not compute {missing}: their feature is registered in this process only. "
                 "Name its module in FRAMING_FEATURES (or publish a framing.features entry point) so that every "
                 "process loads it")
-        if use_cache:
-            _store_chunk(cached, tables)
-        for table, data in tables.items():
-            _write(out / table / part, data)
+        if use_cache and fresh:
+            if not cached_sentences(cdir).is_file():
+                cdir.mkdir(parents=True, exist_ok=True)
+                _write(cached_sentences(cdir), fresh["sentences"])
+            for name in todo:
+                _store_feature(cached_feature(cdir, name), {t: fresh[t] for t in registry.get(name).table_names()})
+        sources = {"sentences": cached_sentences(cdir)}
+        sources.update({t: cached_feature(cdir, f.name) / f"{t}.parquet" for f in feature_list
+                        for t in f.table_names()})
+        for table in chunk_names:
+            if table in fresh:
+                _write(out / table / part, fresh[table])
+            else:
+                with atomic_path(out / table / part) as tmp:
+                    shutil.copyfile(sources[table], tmp)
 
     def plan(name: str, path: Path) -> tuple[str, Path, dict[str, Any], str, Path, Any]:
         """A file's hints, hash and cache folder; files read whole and not cached start parsing on the engine."""
         hints = manifest.get(name, {})
         sha = _sha256(path)
         fdir = cache / "files" / _file_key(name, sha, hints, language=language, dedupe=dedupe,
-                                           chunk_docs=settings.chunk_docs, stream_bytes=stream_bytes)
+                                           chunk_docs=settings.chunk_docs, stream_bytes=stream_bytes, code=skey)
         parsing = None
         if (outlets is None and not (file_cache and (fdir / "COMPLETE").is_file())
                 and _stream_kind(path, hints, stream_bytes) is None):
@@ -601,12 +658,12 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
                     del parsed
                 elif kind := _stream_kind(path, hints, stream_bytes):  # a big table, read in batches here
                     result = _FileResult(FileReport(name, sha, 0, None))
-                    chunks = _cached(_table_chunks(path, name, kind, hints, sha, outlets=registry, language=language,
-                                                   chunk_docs=settings.chunk_docs, dedupe=dedupe, result=result,
-                                                   runner=runner, ahead=window), building)
+                    chunks = _cached(_table_chunks(path, name, kind, hints, sha, outlets=outlet_table,
+                                                   language=language, chunk_docs=settings.chunk_docs, dedupe=dedupe,
+                                                   result=result, runner=runner, ahead=window), building)
                 else:  # a file read whole with a custom outlet table: here
                     result = _FileResult(FileReport(name, sha, 0, None))
-                    chunks = _cached(_signed(_file_chunks(path, name, hints, outlets=registry, language=language,
+                    chunks = _cached(_signed(_file_chunks(path, name, hints, outlets=outlet_table, language=language,
                                                           chunk_docs=settings.chunk_docs, result=result), dedupe),
                                      building)
             n_file_chunks = 0
@@ -628,13 +685,7 @@ def build_chunked(corpus_dir: Path, out: Path, *, actor_mode: str = "accurate",
                 dup = decision.duplicate_of
                 docs = conform(docs.assign(duplicate_of=pd.array(dup, dtype="string")), "documents")
                 _write(out / "documents" / f"part-{k:05d}.parquet", parquet_bytes(docs))
-                key = _chunk_key(docs, fkey, language)
-                if use_cache and (cache / "chunks" / key).is_dir():
-                    pending.append((k, key, None))
-                else:
-                    pending.append((k, key, runner.submit(compute_chunk, docs, actor_mode, language, features)))
-                    summary.computed_docs += len(docs)
-                    summary.computed_chunks += 1
+                submit(k, docs)
                 summary.n_chunks += 1
                 summary.n_docs += len(docs)
                 bar.update(len(docs))
@@ -708,15 +759,26 @@ def read_table(out: Path, name: str, *, columns: list[str] | None = None) -> pd.
     return pd.concat(full, ignore_index=True) if len(full) > 1 else full[0].reset_index(drop=True)
 
 
-def read_tables(out: Path) -> StudyTables:
-    """Every table :func:`build_chunked` wrote, as :class:`~framing.build.pipeline.StudyTables` (small corpora only)."""
+def read_tables(out: Path, *, order: str = "corpus") -> StudyTables:
+    """Every table :func:`build_chunked` wrote, as :class:`~framing.build.pipeline.StudyTables` (small corpora only).
+
+    ``order="corpus"`` keeps the parts' order (file, then row or line); ``order="doc_id"`` sorts documents by
+    ``doc_id``, sentences by ``doc_id`` and ``sent_idx``, rejects by file and lines, and each feature table by its
+    sort key: the order of the run's CSV tables.
+    """
     from framing.corpus import empty
 
+    if order not in ("corpus", "doc_id"):
+        raise ValueError(f"unknown order {order!r}; choose 'corpus' or 'doc_id'")
+    keys = {"documents": ["doc_id"], "sentences": ["doc_id", "sent_idx"], "rejects": ["source_file", "source_lines"],
+            **{name: list(k) for name, k in registry.sort_keys().items()}}
     frames: dict[str, pd.DataFrame] = {}
     for name in StudyTables.TABLES:
         df = read_table(out, name)
         if name in ("documents", "sentences", "rejects"):
             df = validate(conform(df, name) if len(df) else empty(name), name)
+        if order == "doc_id" and name in keys and len(df):
+            df = df.sort_values(keys[name], kind="stable").reset_index(drop=True)
         frames[name] = df
     meta = json.loads((out / "_meta.json").read_text()) if (out / "_meta.json").is_file() else {}
     frames.update(without_copies({name: frames[name] for name in registry.tables()}, frames["documents"]))

@@ -11,31 +11,27 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import multiprocessing
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from tqdm import tqdm
 
 from framing import __version__
 from framing.build.dedupe import DedupeIndex, Signatures
-from framing.build.memo import TextMemo, text_hash
 from framing.config import INTERIM_DIR, DedupeSettings, LanguageSettings, resolve
-from framing.corpus import comparable, conform, empty, parquet_bytes, validate
+from framing.corpus import comparable, conform, empty, validate
 from framing.features import registry
 from framing.features.topics import TopicLexicon
-from framing.ingest import FileReport, Record, Reject, read_corpus
+from framing.ingest import FileReport, Record, Reject
 from framing.ingest.base import document_fields, format_ranges
 from framing.language import clean_code, detect_languages, english_measures_mask, policy_key
 from framing.lexicons import file_hash, lexicon_path
 from framing.outlets import OutletRegistry
-from framing.safeio import atomic_path, atomic_write_bytes, atomic_write_text, private_name, publish_dir
+from framing.safeio import atomic_path, atomic_write_text, private_name, publish_dir
 from framing.text import count_words, normalise_text, split_sentences
 
 log = logging.getLogger(__name__)
@@ -176,60 +172,12 @@ class StudyTables:
 
 # ---------------------------------------------------------------- stages
 
-@dataclass(frozen=True)
-class Memos:
-    """The per-text memos of a build (see :mod:`framing.build.memo`): repair, language, sentences, dedupe hashes."""
-
-    repair: TextMemo
-    lang: TextMemo
-    split: TextMemo
-    dedupe: TextMemo
-
-    @classmethod
-    def open(cls, folder: Path, language: LanguageSettings | None) -> Memos:
-        """The memos under ``folder``, each in a subfolder named by what its results depend on."""
-        from importlib.metadata import version
-
-        from framing.build.memo import memo_key
-
-        repair = memo_key("repair", version("ftfy"), modules=["framing.text"])
-        lang = memo_key("lang", policy_key(language), version("py3langid"), modules=["framing.language",
-                                                                                    "framing.text"])
-        split = memo_key("split", version("syntok"), modules=["framing.text"])
-        dedupe = memo_key("dedupe", DedupeSettings(), modules=["framing.build.dedupe", "framing.text"])
-        return cls(repair=TextMemo(folder / f"repair-{repair}", ["text"]),
-                   lang=TextMemo(folder / f"lang-{lang}", ["lang"]),
-                   split=TextMemo(folder / f"split-{split}", ["spans"]),
-                   dedupe=TextMemo(folder / f"dedupe-{dedupe}", ["fingerprint", "n_tokens", "shingles"]))
-
-
-def _chunk_bounds(n: int, workers: int) -> list[tuple[int, int]]:
-    """Slices of ``n`` items for ``workers`` processes: a few per worker, or one when there is nothing to share.
-
-    Several chunks per worker even out long and short documents.
-
-    >>> _chunk_bounds(10, 2), _chunk_bounds(10, 1), _chunk_bounds(3, 2), _chunk_bounds(0, 2)
-    ([(0, 2), (2, 4), (4, 6), (6, 8), (8, 10)], [(0, 10)], [(0, 3)], [])
-    """
-    if n == 0:
-        return []
-    size = -(-n // (4 * workers)) if workers > 1 and n >= 2 * workers else n
-    return [(a, min(a + size, n)) for a in range(0, n, size)]
-
-
-def _fork_map(fn: Callable[[Any], Any], chunks: list[Any], workers: int) -> list[Any]:
-    """``fn`` of each chunk, in order: in ``workers`` forked processes when there is more than one chunk."""
-    if workers <= 1 or len(chunks) <= 1:
-        return [fn(chunk) for chunk in chunks]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(fn, chunks))
-
-
 def repair_records(records: list[Record], language: LanguageSettings | None
                    ) -> list[tuple[str, str | None, str]]:
     """Repaired text, repaired title and language of each record (each depends on its record alone).
 
-    The costly part of :func:`normalise` (text repair and language identification), so it can run apart.
+    The costly part of :func:`normalise` (text repair and language identification), so it can run apart: the
+    build runs it on its workers (:func:`framing.build.engine.prepare_records`).
     """
     texts = [normalise_text(rec.text) for rec in records]
     given = [clean_code(getattr(rec, "lang", None)) for rec in records]
@@ -240,72 +188,22 @@ def repair_records(records: list[Record], language: LanguageSettings | None
             for rec, text, code in zip(records, texts, given, strict=True)]
 
 
-def _normalise_all(texts: list[str]) -> list[str]:
-    return [normalise_text(t) for t in texts]
-
-
-def _detect_all(texts: list[str], *, language: LanguageSettings | None) -> list[str]:
-    return detect_languages(texts, settings=language)
-
-
-def _memo_map(fn: Callable[[list[str]], list[Any]], texts: list[str], memo: TextMemo | None, workers: int, *,
-              encode: Callable[[Any], tuple[Any, ...]] = lambda v: (v,),
-              decode: Callable[[tuple[Any, ...]], Any] = lambda row: str(row[0])) -> list[Any]:
-    """``fn`` of each text (one result a text), from ``memo`` where it holds the text; new results are stored.
-
-    The texts it lacks are computed once each, in ``workers`` forked processes; ``encode`` turns a result into the
-    memo's columns and ``decode`` turns them back.
-    """
-    keys = [text_hash(t) for t in texts]
-    known = {k: decode(v) for k, v in memo.get(keys).items()} if memo is not None else {}
-    todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in known}  # each missing text once
-    missing = list(todo.values())
-    chunks = [missing[a:b] for a, b in _chunk_bounds(len(missing), workers)]
-    fresh = dict(zip(todo, [r for part in _fork_map(fn, chunks, workers) for r in part], strict=True))
-    if memo is not None:
-        memo.put({k: encode(v) for k, v in fresh.items()})
-    known.update(fresh)
-    return [known[k] for k in keys]
-
-
-def repair_records_memo(records: list[Record], language: LanguageSettings | None, memos: Memos,
-                        workers: int = 1) -> list[tuple[str, str | None, str]]:
-    """:func:`repair_records`, with each text's repair and language taken from ``memos`` where a run made them."""
-    titles = [rec.title for rec in records if rec.title]
-    repaired = _memo_map(_normalise_all, [rec.text for rec in records] + titles, memos.repair, workers)
-    texts, fixed_titles = repaired[:len(records)], iter(repaired[len(records):])
-    given = [clean_code(getattr(rec, "lang", None)) for rec in records]
-    unknown = [i for i, code in enumerate(given) if code is None]
-    detected = _memo_map(partial(_detect_all, language=language), [texts[i] for i in unknown], memos.lang, workers)
-    for i, code in zip(unknown, detected, strict=True):
-        given[i] = code
-    return [(text, next(fixed_titles) if rec.title else None, str(code))
-            for rec, text, code in zip(records, texts, given, strict=True)]
-
-
 def normalise(records: Iterable[Record], *, outlets: OutletRegistry | None = None,
-              language: LanguageSettings | None = None, workers: int = 1,
-              seen: dict[str, int] | None = None,
-              repaired: list[tuple[str, str | None, str]] | None = None,
-              memos: Memos | None = None) -> pd.DataFrame:
+              language: LanguageSettings | None = None, seen: dict[str, int] | None = None,
+              repaired: list[tuple[str, str | None, str]] | None = None) -> pd.DataFrame:
     """Records → documents: repair and tidy text, map outlets to slugs, fill kinds, count words, hash ids.
 
     ``lang`` is the record's own (a manifest ``lang:`` hint or override), else detected from the repaired text
     (:func:`framing.language.detect_languages` with ``language``). ``parent_id`` and ``depth`` come from a record's
-    ``extra`` (``comment_id``, ``parent_id``, ``depth``), as comment threads give them. With ``workers`` > 1 the
-    text repair and language identification run in that many forked processes (same table). ``seen`` carries the
-    counts of identical copies across calls on successive batches of one file (the chunked engine), so the
-    copies get the doc_ids a single call would give them. ``repaired``: :func:`repair_records` of these records,
-    computed elsewhere (the chunked engine does it on its workers). ``memos``: where earlier runs' repairs and
-    languages are kept (:class:`Memos`); only texts they do not hold are repaired.
+    ``extra`` (``comment_id``, ``parent_id``, ``depth``), as comment threads give them. ``seen`` carries the
+    counts of identical copies across calls on successive batches of one file (the build reads big tables in
+    batches), so the copies get the doc_ids a single call would give them. ``repaired``: :func:`repair_records`
+    of these records, computed elsewhere (the build does it on its workers).
     """
     outlets = outlets or OutletRegistry.default()
     records = list(records)
-    if repaired is None and memos is not None:
-        repaired = repair_records_memo(records, language, memos, workers)
     if repaired is None:
-        chunks = [records[a:b] for a, b in _chunk_bounds(len(records), workers)]
-        repaired = [t for part in _fork_map(partial(repair_records, language=language), chunks, workers) for t in part]
+        repaired = repair_records(records, language)
     elif len(repaired) != len(records):
         raise ValueError(f"{len(repaired)} repaired texts for {len(records)} records")
     rows = []
@@ -352,37 +250,22 @@ def normalise(records: Iterable[Record], *, outlets: OutletRegistry | None = Non
     return conform(pd.DataFrame(rows), "documents")
 
 
-def _signatures_all(texts: list[str], *, settings: DedupeSettings) -> list[Signatures]:
-    return Signatures.of(texts, settings).split()
-
-
-def dedupe(documents: pd.DataFrame, *, settings: DedupeSettings = DedupeSettings(), workers: int = 1,
-           memo: TextMemo | None = None) -> pd.DataFrame:
+def dedupe(documents: pd.DataFrame, *, settings: DedupeSettings = DedupeSettings()) -> pd.DataFrame:
     """Fill ``duplicate_of`` with the first copy's doc_id (corpus order: file, then first line).
 
-    The decisions are :func:`framing.build.dedupe.find_duplicates`'; they are made by
-    :class:`framing.build.dedupe.DedupeIndex`, with the texts' signatures (the hashing) computed in ``workers``
-    forked processes, or taken from ``memo`` for texts an earlier run hashed.
+    The decisions are :func:`framing.build.dedupe.find_duplicates`', made by
+    :class:`framing.build.dedupe.DedupeIndex` as the build makes them, for documents already in memory.
     """
     if documents.empty:
         return documents
     order = documents.assign(_first=documents["source_lines"].str.extract(r"^(\d+)", expand=False).astype(float))
     order = order.sort_values(["source_file", "_first"], kind="stable").drop(columns="_first")
     texts = order["text"].astype(str).tolist()
-    bounds = _chunk_bounds(len(texts), workers)
-    if memo is None or settings != DedupeSettings():  # the memo holds signatures of the default settings
-        signatures = _fork_map(partial(Signatures.of, settings=settings), [texts[a:b] for a, b in bounds], workers)
-    else:
-        each = _memo_map(partial(_signatures_all, settings=settings), texts, memo, workers,
-                         encode=Signatures.to_memo, decode=Signatures.from_memo)
-        signatures = [Signatures.join(each[a:b]) for a, b in bounds]
     ordinals = [f"{i:016x}" for i in range(len(texts))]  # the index's ids; mapped back to doc_ids below
-    found: list[str | None] = []
     with tempfile.TemporaryDirectory(prefix="framing-dedupe-") as tmp:
         index = DedupeIndex(Path(tmp), settings)
         try:
-            for (a, b), sig in zip(bounds, signatures, strict=True):
-                found += index.assign(ordinals[a:b], sig)
+            found = index.assign(ordinals, Signatures.of(texts, settings))
         finally:
             index.close()
     doc_ids = order["doc_id"].tolist()
@@ -391,39 +274,15 @@ def dedupe(documents: pd.DataFrame, *, settings: DedupeSettings = DedupeSettings
     return conform(out, "documents")
 
 
-def _spans_text(spans: list[tuple[int, int, str]]) -> str:
-    """Sentence offsets as the memo stores them: ``start,end`` pairs joined by ``;``."""
-    return ";".join(f"{a},{b}" for a, b, _ in spans)
-
-
-def _text_spans(text: str, stored: str) -> list[tuple[int, int, str]]:
-    """:func:`framing.text.split_sentences` of ``text``, from its stored offsets."""
-    out = []
-    for pair in stored.split(";") if stored else []:
-        a, b = map(int, pair.split(","))
-        out.append((a, b, text[a:b]))
-    return out
-
-
-def _split_all(texts: list[str]) -> list[str]:
-    return [_spans_text(split_sentences(t)) for t in texts]
-
-
-def segment(documents: pd.DataFrame, *, memo: TextMemo | None = None, workers: int = 1) -> pd.DataFrame:
-    """Documents → sentences, with character offsets into the document text.
-
-    Each distinct text is split once; with ``memo``, only texts no earlier run split (the others' offsets are
-    stored), in ``workers`` forked processes.
-    """
+def segment(documents: pd.DataFrame) -> pd.DataFrame:
+    """Documents → sentences, with character offsets into the document text (identical texts are split once)."""
     rows = []
-    texts = documents["text"].astype(str).tolist()
-    if memo is not None:
-        stored = dict(zip(texts, _memo_map(_split_all, texts, memo, workers), strict=True))
-    split: dict[str, list[tuple[int, int, str]]] = {}  # identical texts (exact copies) are split once
-    for doc_id, text, voice in zip(documents["doc_id"], texts, documents["voice"], strict=True):
+    split: dict[str, list[tuple[int, int, str]]] = {}
+    for doc_id, text, voice in zip(documents["doc_id"], documents["text"].astype(str), documents["voice"],
+                                   strict=True):
         spans = split.get(text)
         if spans is None:
-            spans = split[text] = _text_spans(text, stored[text]) if memo is not None else split_sentences(text)
+            spans = split[text] = split_sentences(text)
         for i, (start, end, sent) in enumerate(spans):
             rows.append((doc_id, i, start, end, sent, voice))
     if not rows:
@@ -432,22 +291,8 @@ def segment(documents: pd.DataFrame, *, memo: TextMemo | None = None, workers: i
     return conform(df, "sentences")
 
 
-def _segment_in(documents: pd.DataFrame, *, workers: int, memo: TextMemo | None = None) -> pd.DataFrame:
-    """:func:`segment`, in ``workers`` forked processes over chunks of documents, concatenated in order."""
-    if memo is not None:
-        return segment(documents, memo=memo, workers=workers)
-    bounds = _chunk_bounds(len(documents), workers)
-    if len(bounds) <= 1:
-        return segment(documents)
-    parts = [part for part in _fork_map(segment, [documents.iloc[a:b] for a, b in bounds], workers) if len(part)]
-    if not parts:
-        return empty("sentences")
-    return conform(pd.concat(parts, ignore_index=True), "sentences")
-
-
 # The stages that make what a feature reads (its documents and sentences): their source is in every feature's key.
-INPUT_STAGES: tuple[Callable[..., Any], ...] = (repair_records, repair_records_memo, normalise, segment, _segment_in,
-                                                 _split_all, _spans_text, _text_spans)
+INPUT_STAGES: tuple[Callable[..., Any], ...] = (repair_records, normalise, segment)
 
 
 def rejects_table(rejects: Iterable[Reject]) -> pd.DataFrame:
@@ -589,216 +434,24 @@ def document_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor
     return compute_features(documents, sentences, actor_mode=actor_mode, language=language)
 
 
-def feature_key(actor_mode: str) -> str:
-    """What the engine's cached chunks depend on besides their documents: every feature's key and the code.
-
-    The code (:func:`code_fingerprint`) covers the engine itself; the feature store is keyed per feature instead.
-
-    Not the language settings: a document's rows do not depend on them, only whether it has English-measure rows,
-    and the store records that per document (see :class:`FeatureStore`).
-    """
-    return hashlib.sha256(f"{__version__}|{registry.key(actor_mode)}|{code_fingerprint()}".encode()).hexdigest()[:16]
-
-
-class FeatureStore:
-    """One feature's per-document rows on disk (Parquet), with the context each document was computed in.
-
-    Documents are identified by ``doc_id``, a hash of outlet, source file and text, so a changed document is a
-    new document; a document whose context changed (:func:`document_context`) is computed again. An English-only
-    feature's store holds the documents the language settings scored when it was computed, so a document newly
-    scored (a manifest ``lang:`` hint, new thresholds) is computed then. Writes go to a temporary file and are
-    renamed into place.
-    """
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-
-    def _documents(self) -> pd.DataFrame:
-        path = self.folder / "_documents.parquet"
-        if not path.is_file():
-            return pd.DataFrame({"doc_id": pd.Series(dtype="object"), "context": pd.Series(dtype="object")})
-        return pd.read_parquet(path)
-
-    def contexts(self) -> dict[str, str]:
-        """doc_id → the document context (:func:`document_context`) its rows were computed in."""
-        df = self._documents()
-        return {str(d): str(c) for d, c in zip(df["doc_id"], df["context"], strict=True) if c is not None}
-
-    def load(self, name: str, doc_ids: set[str]) -> pd.DataFrame | None:
-        """Stored rows of table ``name`` for ``doc_ids``."""
-        path = self.folder / f"{name}.parquet"
-        if not path.is_file():
-            return None
-        df = pd.read_parquet(path)
-        return df[df["doc_id"].isin(doc_ids)]
-
-    def add(self, tables: dict[str, pd.DataFrame], doc_ids: set[str], *, contexts: dict[str, str]) -> None:
-        """Store the rows of these documents (replacing any they had), then record them with their context.
-
-        The documents are recorded last, so a crash loses nothing.
-        """
-        self.folder.mkdir(parents=True, exist_ok=True)
-        for name, df in tables.items():
-            path = self.folder / f"{name}.parquet"
-            old = pd.read_parquet(path) if path.is_file() else None
-            if old is not None:
-                old = old[~old["doc_id"].isin(doc_ids)]
-            merged = df if old is None or old.empty else pd.concat([old, df], ignore_index=True)
-            _write_parquet(merged, path)
-        known = self._documents()
-        known = known[~known["doc_id"].isin(doc_ids)]
-        added = pd.DataFrame({"doc_id": sorted(doc_ids), "context": [contexts.get(d) for d in sorted(doc_ids)]})
-        ids = pd.concat([known, added], ignore_index=True) if len(known) else added
-        _write_parquet(ids.sort_values("doc_id", kind="stable").reset_index(drop=True),
-                       self.folder / "_documents.parquet")
-
-
-CONTEXT_COLUMNS = ("voice", "quoted_from", "source_kind", "title")
-
-
-def document_context(documents: pd.DataFrame) -> dict[str, str]:
-    """doc_id → what a document's feature rows depend on besides its text: the :data:`CONTEXT_COLUMNS`.
-
-    ``doc_id`` hashes outlet, source file and text only, so a manifest that marks a block quoted (``quoted_blocks``,
-    ``quoted_from``) keeps the id but changes the document's attribution units, and a corrected title changes its
-    topic tags; the store recomputes such a document. The title enters as a hash, to keep the store small.
-    """
-    voice, source, kind = (documents[c].astype("string").fillna("") for c in CONTEXT_COLUMNS[:3])
-    titles = [hashlib.sha256(str(t).encode()).hexdigest()[:12]
-              for t in documents["title"].astype("string").fillna("")]
-    return {str(d): f"{v}|{q}|{k}|{t}" for d, v, q, k, t in zip(documents["doc_id"], voice, source, kind, titles,
-                                                                    strict=True)}
-
-
-def _write_parquet(df: pd.DataFrame, path: Path) -> None:
-    """Write ``df`` to ``path`` atomically (serialised in memory first, so a failed write keeps its errno)."""
-    atomic_write_bytes(path, parquet_bytes(df))
-
-
 # The layout of the assembled tables a run cache holds (bump it when their columns or rows change for the same
 # inputs). 2: sentence-level feature tables keep one copy of each text, with n_copies; declared dtypes. 3: the
 # sentence_voice table; actor mentions carry their voice and speaker; documents carry author, date_precision, is_stub.
-TABLES_VERSION = 3
-FEATURE_BATCH_DOCS = 400  # documents per feature batch: the unit of progress and of writes to the store
-
-
-def _batch_features(documents: pd.DataFrame, sentences: pd.DataFrame, actor_mode: str,
-                    language: LanguageSettings | None, needs: dict[str, set[str]] | None = None,
-                    stored: dict[str, pd.DataFrame] | None = None) -> dict[str, pd.DataFrame]:
-    """:func:`compute_features` of one batch (module level, so that a worker process can run it)."""
-    return compute_features(documents, sentences, actor_mode=actor_mode, language=language, needs=needs,
-                            stored=stored)
-
-
-def feature_stores(folder: Path, actor_mode: str) -> dict[str, FeatureStore]:
-    """The store of each registered feature, ``folder/<name>-<key>``.
-
-    A feature whose key changed starts afresh there, and the others keep their rows.
-    """
-    return {f.name: FeatureStore(folder / f"{f.name}-{f.key(actor_mode)}") for f in registry.features()}
-
-
-def cached_features(documents: pd.DataFrame, sentences: pd.DataFrame, *, actor_mode: str,
-                    store: Path | None, language: LanguageSettings | None = None, progress: bool = False,
-                    workers: int = 1) -> tuple[dict[str, pd.DataFrame], int, dict[str, int]]:
-    """Per-document features, computing only what the feature stores under ``store`` lack.
-
-    Returns the tables, the number of documents computed for any feature, and that number per feature.
-
-    Each feature has its own store, keyed by :meth:`~framing.features.registry.Feature.key`: a feature whose code,
-    lexicons, models or gold files changed is computed again for every document, the others only for documents
-    they do not hold (new documents, documents whose context changed, documents newly scored as English).
-    Documents are computed in batches of :data:`FEATURE_BATCH_DOCS` in corpus order (a progress bar counts them),
-    and each batch is stored as soon as it is done, so an interrupted run keeps what it finished.
-
-    With ``workers`` > 1 the batches are computed by that many forked processes (documents are independent) and
-    collected in corpus order, so the tables are the same as with one. The models are loaded before the fork, so
-    the workers share them.
-    """
-    ids = set(documents["doc_id"])
-    scored = set(documents.loc[english_measures_mask(documents, settings=language), "doc_id"])
-    contexts = document_context(documents)
-    features = registry.features()
-    stores = feature_stores(store, actor_mode) if store is not None else {}
-    needs: dict[str, set[str]] = {}
-    stored: dict[str, pd.DataFrame] = {}
-    for feature in features:
-        covered = scored if feature.english_only else ids
-        if feature.name not in stores:
-            needs[feature.name] = set(covered)
-            continue
-        fstore = stores[feature.name]
-        known = fstore.contexts()
-        needs[feature.name] = {d for d in covered if known.get(d) != contexts[d]}  # not held, or a changed context
-        kept = covered - needs[feature.name]
-        for table in feature.table_names():
-            old = fstore.load(table, kept) if kept else None
-            stored[table] = old if old is not None else conform_feature(table, pd.DataFrame())
-    pending = set().union(*needs.values()) if needs else set()
-    order = [d for d in documents["doc_id"] if d in pending]
-    batches = [set(order[start:start + FEATURE_BATCH_DOCS]) for start in range(0, len(order), FEATURE_BATCH_DOCS)]
-
-    def batch_input(b: set[str]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, set[str]], dict[str, pd.DataFrame]]:
-        return (documents[documents["doc_id"].isin(b)], sentences[sentences["doc_id"].isin(b)],
-                {name: need & b for name, need in needs.items() if need & b},
-                {name: df[df["doc_id"].isin(b)] for name, df in stored.items()})
-
-    results = _computed_batches((batch_input(b) for b in batches), actor_mode=actor_mode, language=language,
-                                workers=workers if len(batches) > 1 else 1)
-    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in registry.tables()}
-    with tqdm(total=len(order), desc="features", unit="doc", disable=not progress or not order,
-              leave=False) as bar:
-        for batch, fresh in zip(batches, results, strict=True):
-            for feature in features:
-                done = needs[feature.name] & batch
-                if feature.name in stores and done:
-                    stores[feature.name].add({t: fresh[t] for t in feature.table_names()}, done, contexts=contexts)
-            for name, df in fresh.items():
-                parts[name].append(df)
-            bar.update(len(batch))
-    out = {}
-    for name, keys in registry.sort_keys().items():
-        frames = [p for p in [*parts[name], stored.get(name)] if p is not None and len(p)]
-        df = pd.concat(frames, ignore_index=True) if frames else conform_feature(name, pd.DataFrame())
-        if len(df):
-            df = df.sort_values(keys, kind="stable").reset_index(drop=True)
-        out[name] = df
-    return out, len(order), {name: len(need) for name, need in needs.items()}
-
-
-def _computed_batches(inputs: Iterable[tuple[pd.DataFrame, pd.DataFrame, dict[str, set[str]], dict[str, pd.DataFrame]]],
-                      *, actor_mode: str, language: LanguageSettings | None, workers: int
-                      ) -> Iterator[dict[str, pd.DataFrame]]:
-    """Features of each batch, in order: in this process, or in ``workers`` forked ones."""
-    if workers <= 1:
-        for docs, sents, needs, stored in inputs:
-            yield _batch_features(docs, sents, actor_mode, language, needs, stored)
-        return
-    _warm_models(actor_mode)  # loads every model of the mode here, before the fork, so workers share them
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(_batch_features, docs, sents, actor_mode, language, needs, stored)
-                   for docs, sents, needs, stored in inputs]
-        for future in futures:
-            yield future.result()
-
-
-@lru_cache(maxsize=2)
-def _warm_models(actor_mode: str) -> None:
-    """Compute every feature once on a one-sentence English document, which loads the mode's models."""
-    probe = Record("_", [1], "Maduro said that the army of Venezuela would back the government in Caracas.",
-                   outlet="_")
-    documents = normalise([probe], language=LanguageSettings(scored_langs=("en", "und")))
-    compute_features(documents, segment(documents), actor_mode=actor_mode)
+# 4: the run cache holds the build's Parquet store (``store/``) beside the CSV exports.
+TABLES_VERSION = 4
 
 
 def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode: str = "accurate",
-          progress: bool = True, use_store: bool = False, feature_dir: Path | None = None,
-          language: LanguageSettings | None = None, workers: int = 1) -> StudyTables:
-    """Run every stage on a corpus folder.
+          progress: bool = True, use_cache: bool = False, cache_dir: Path | None = None,
+          language: LanguageSettings | None = None, workers: int = 1, settings: Any = None,
+          store: Path | None = None) -> StudyTables:
+    """Every table of the study for a corpus folder, in memory: :func:`framing.build.engine.build_chunked`, read back.
 
-    Ingest, normalising, deduplication and segmentation always run (they are cheap and corpus-wide). The
-    per-document features are read from the feature store for documents it already holds (``use_store``), so a
-    corpus that grew only costs the new documents; ``meta["computed_docs"]`` says how many were computed.
+    This is the one build (ingest, normalise, dedupe, segment, features, a chunk of documents at a time) on a
+    corpus small enough to hold: its Parquet store is written to ``store`` (default: a temporary folder) and read
+    back sorted by ``doc_id``, each feature table by its sort key. ``meta["computed_docs"]`` says how many
+    documents were computed rather than read from the cache, ``meta["computed_features"]`` how many each feature
+    scored.
 
     Args:
         corpus_dir: Folder of raw files.
@@ -806,43 +459,28 @@ def build(corpus_dir: Path, *, outlets: OutletRegistry | None = None, actor_mode
         actor_mode: Models for sentiment toward actors and for generic frames: "accurate" (MiniLM) or "fast"
             (scikit-learn only).
         progress: Show a progress bar.
-        use_store: Read and extend the per-document feature store.
-        feature_dir: Where the store lives (default ``data/interim/features``).
+        use_cache: Read and extend the build's cache (parsed files, dedupe decisions, each feature's tables of
+            each chunk), so a corpus that grew only costs the new files, and a changed feature only itself.
+        cache_dir: Where that cache lives (default ``data/interim/engine``).
         language: Language identification thresholds, and which languages the English measures score
             (default :class:`framing.config.LanguageSettings`); other documents stay in ``documents`` and
             ``sentences`` but get no rows in the tables of English-only features.
-        workers: Processes for the per-document features (2 uses both cores of a 2-core machine); the tables
-            are the same for any number. Best with ``actor_mode="fast"``: the accurate models already use every
-            core through torch's threads.
+        workers: Local worker processes (1: everything in this process); the tables are the same for any number.
+        settings: :class:`framing.build.engine.EngineSettings` (engine, workers, scheduler, chunk size), instead
+            of ``workers``.
+        store: Where to write the Parquet store (kept); default a temporary folder.
     """
-    steps = tqdm(total=9, desc="framing", disable=not progress, leave=False)
-    steps.set_postfix_str("ingest")
-    ingested = read_corpus(corpus_dir, outlets=outlets)
-    steps.update()
-    steps.set_postfix_str("normalise")
-    memos = Memos.open((feature_dir.parent if feature_dir else INTERIM_DIR) / "memo", language) if use_store else None
-    documents = dedupe(normalise(ingested.records, outlets=outlets, language=language, workers=workers,
-                                 memos=memos), workers=workers, memo=memos.dedupe if memos else None)
-    documents = documents.sort_values("doc_id", kind="stable").reset_index(drop=True)
-    steps.update()
-    steps.set_postfix_str("segment")
-    sentences = _segment_in(documents, workers=workers, memo=memos.split if memos else None)
-    steps.update()
-    steps.set_postfix_str("features")
-    store = (feature_dir or INTERIM_DIR / "features") if use_store else None
-    features, pending, computed = cached_features(documents, sentences, actor_mode=actor_mode, store=store,
-                                         language=language, progress=progress, workers=workers)
-    steps.update(6)
-    steps.close()
-    rejects = rejects_table(ingested.rejects).sort_values(
-        ["source_file", "source_lines"], kind="stable").reset_index(drop=True)
-    return StudyTables.of({
-        "documents": validate(documents, "documents"),
-        "sentences": validate(sentences, "sentences"),
-        "rejects": validate(rejects, "rejects"),
-        "files": files_table(ingested.files),
-        **without_copies(features, documents),
-    }, meta={"computed_docs": pending, "computed_features": computed, "n_docs": int(len(documents))})
+    from framing.build.engine import EngineSettings, build_chunked, read_tables
+
+    settings = settings or EngineSettings(workers=workers if workers > 1 else 0)
+    with tempfile.TemporaryDirectory(prefix="framing-store-") as tmp:
+        out = store or Path(tmp)
+        summary = build_chunked(Path(corpus_dir), out, actor_mode=actor_mode, settings=settings, cache_dir=cache_dir,
+                                use_cache=use_cache, language=language, outlets=outlets, progress=progress)
+        tables = read_tables(out, order="doc_id")
+    tables.meta = {"computed_docs": summary.computed_docs, "computed_features": summary.computed_features,
+                   "n_docs": summary.n_docs}
+    return tables
 
 
 def empty_tables() -> StudyTables:
@@ -855,17 +493,19 @@ def empty_tables() -> StudyTables:
 
 # ---------------------------------------------------------------- cached runner
 
-def cache_key(corpus_dir: Path, *, actor_mode: str = "accurate", language: LanguageSettings | None = None) -> str:
+def cache_key(corpus_dir: Path, *, actor_mode: str = "accurate", language: LanguageSettings | None = None,
+              chunk_docs: int = 1000) -> str:
     """Hash of the corpus files, the package and ingest versions, the lexicons and the parameters the tables depend on.
 
     The parameters include the language identifier's version and thresholds (``lang`` and the English-measure
-    tables depend on them).
+    tables depend on them) and the chunk size (the accurate mode's encoder batches follow the chunks, and its
+    scores differ in the 6th digit when they change).
     """
     from framing import models
     from framing.ingest import INGEST_VERSION
 
     h = hashlib.sha256()
-    h.update(f"{__version__}|ingest={INGEST_VERSION}|tables={TABLES_VERSION}".encode())
+    h.update(f"{__version__}|ingest={INGEST_VERSION}|tables={TABLES_VERSION}|chunk_docs={chunk_docs}".encode())
     h.update(f"actor_mode={actor_mode}".encode())
     h.update(f"models={models.fingerprint()}|code={code_fingerprint()}".encode())
     h.update(policy_key(language).encode())
@@ -878,18 +518,36 @@ def cache_key(corpus_dir: Path, *, actor_mode: str = "accurate", language: Langu
     return h.hexdigest()[:20]
 
 
+# Corpora from this size on are built by worker processes; smaller ones in this process (starting workers and
+# loading their models costs more than it saves).
+IN_PROCESS_BYTES = 4 << 20
+
+
+def default_settings(corpus_dir: Path) -> Any:
+    """The build's engine settings for a corpus folder: in this process when it is small, else local workers."""
+    import os
+
+    from framing.build.engine import EngineSettings
+
+    size = sum(p.stat().st_size for p in corpus_dir.rglob("*") if p.is_file())
+    return EngineSettings(workers=0 if size < IN_PROCESS_BYTES else max(1, min(os.cpu_count() or 1, 4)))
+
+
 def run(corpus_dir: str | Path = "data/raw", *, actor_mode: str = "accurate", use_cache: bool = True,
-        cache_dir: Path | None = None, progress: bool = True, language: LanguageSettings | None = None
-        ) -> StudyTables:
+        cache_dir: Path | None = None, progress: bool = True, language: LanguageSettings | None = None,
+        settings: Any = None) -> StudyTables:
     """The study's tables for a corpus folder, from cache when nothing they depend on changed.
 
     Args:
         corpus_dir: Folder of raw files, relative to the project root unless absolute.
         actor_mode: Model for sentiment toward actors: "accurate" or "fast".
-        use_cache: Read and write ``data/interim/corpus-<key>/``.
+        use_cache: Read and write ``data/interim/corpus-<key>/`` (the build's Parquet store and CSV exports of
+            its tables) and the build's own cache ``data/interim/engine/``.
         cache_dir: Where to cache (default ``data/interim``).
         progress: Show a progress bar.
         language: Language thresholds and the languages the English measures score (see :func:`build`).
+        settings: :class:`framing.build.engine.EngineSettings` (default :func:`default_settings`); the tables are
+            the same on every engine.
 
     """
     folder = resolve(corpus_dir)
@@ -897,42 +555,35 @@ def run(corpus_dir: str | Path = "data/raw", *, actor_mode: str = "accurate", us
         raise FileNotFoundError(f"corpus folder not found: {folder} (give a folder of raw files)")
     if actor_mode not in ("accurate", "fast"):
         raise ValueError(f"unknown actor_mode {actor_mode!r}; choose 'accurate' or 'fast'")
-    key = cache_key(folder, actor_mode=actor_mode, language=language)
-    cached = (cache_dir or INTERIM_DIR) / f"corpus-{key}"
+    settings = settings or default_settings(folder)
+    key = cache_key(folder, actor_mode=actor_mode, language=language, chunk_docs=settings.chunk_docs)
+    root = cache_dir or INTERIM_DIR
+    cached = root / f"corpus-{key}"
     if use_cache and (cached / "COMPLETE").is_file():
         log.info("reading cached tables from %s", cached)
         tables = StudyTables.load(cached)
         tables.meta["computed_docs"] = 0
+    elif use_cache:
+        import shutil
+
+        tmp = private_name(cached)  # the store and the exports, renamed into place once whole
+        try:
+            built = build(folder, actor_mode=actor_mode, progress=progress, use_cache=True,
+                          cache_dir=root / "engine", language=language, settings=settings, store=tmp / "store")
+            built.save(tmp)
+            atomic_write_text(tmp / "COMPLETE", json.dumps({"key": key, "version": __version__}) + "\n")
+            publish_dir(tmp, cached, whole=lambda d: (d / "COMPLETE").is_file())
+        except BaseException:  # a run killed at any point leaves no corpus-<key> folder or a whole one
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        tables = StudyTables.load(cached)  # one code path: what is returned is what was written
+        tables.meta.update({k: built.meta[k] for k in ("computed_docs", "computed_features")})
     else:
-        tables = build(folder, actor_mode=actor_mode, progress=progress, use_store=use_cache,
-                       feature_dir=(cache_dir / "features") if cache_dir else None, language=language)
-        if use_cache:
-            _store_tables(tables, cached, key)
-            computed = tables.meta.get("computed_docs")
-            tables = StudyTables.load(cached)  # one code path: what is returned is what was written
-            tables.meta["computed_docs"] = computed
+        tables = build(folder, actor_mode=actor_mode, progress=progress, language=language, settings=settings)
     tables.meta.update({"corpus_dir": str(folder), "cache_key": key, "actor_mode": actor_mode})
     if use_cache:  # what StudyTables.export copies instead of writing again
         tables.meta.update({"read_from": str(cached), "read_from_id": id(tables.documents)})
     return tables
-
-
-def _store_tables(tables: StudyTables, cached: Path, key: str) -> None:
-    """Write the run cache: every table, then ``COMPLETE``, in a private folder renamed into place.
-
-    A run killed at any point leaves either no ``corpus-<key>`` folder or a complete one; a failed write (disk
-    full) removes the private folder and raises.
-    """
-    import shutil
-
-    tmp = private_name(cached)
-    try:
-        tables.save(tmp)
-        atomic_write_text(tmp / "COMPLETE", json.dumps({"key": key, "version": __version__}) + "\n")
-        publish_dir(tmp, cached, whole=lambda d: (d / "COMPLETE").is_file())
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def select(tables: StudyTables, *, outlets: list[str] | None = None, topic: str = "all",

@@ -533,6 +533,22 @@ def _stage_source() -> str:
     return "".join(inspect.getsource(fn) for fn in pipeline.INPUT_STAGES)
 
 
+def input_key() -> str:
+    """Hash of what makes every feature's inputs, the documents and their sentences.
+
+    The base modules, the stages and the versions of the packages they use: the key of the build's cached
+    sentences and parsed files.
+    """
+    from framing import __version__
+    from framing.models.artefacts import installed_versions
+
+    h = hashlib.sha256(f"{__version__}|{source_hash(BASE_MODULES)}".encode())
+    h.update(hashlib.sha256(_stage_source().encode()).digest())
+    for package, installed in installed_versions(BASE_PACKAGES).items():
+        h.update(f"{package}={installed}".encode())
+    return h.hexdigest()[:16]
+
+
 def _feature_key(name: str, actor_mode: str) -> str:
     from framing import models
     from framing.config import EXTERNAL_DIR
