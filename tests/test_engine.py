@@ -140,6 +140,28 @@ def test_dask_local_cluster_gives_the_bytes_of_the_local_engine(small_corpus, sm
     _assert_same_parts(small_local, tmp_path)
 
 
+@pytest.mark.filterwarnings("ignore:Port 8787 is already in use:UserWarning")
+def test_a_run_on_a_dask_scheduler_stores_the_bytes_and_the_findings_of_a_local_run(small_corpus, tmp_path):
+    """``framing run --engine dask --scheduler ADDR``: the run's store, its tables and its findings, as local."""
+    pytest.importorskip("distributed")
+    from distributed import LocalCluster
+
+    from framing.analysis import findings
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        on_dask = pipeline.run(small_corpus, actor_mode="fast", cache_dir=tmp_path / "dask", progress=False,
+                               settings=EngineSettings(engine="dask", scheduler=cluster.scheduler_address))
+    local = pipeline.run(small_corpus, actor_mode="fast", cache_dir=tmp_path / "local", progress=False,
+                         settings=EngineSettings(workers=2))
+    assert on_dask.meta["computed_docs"] == local.meta["computed_docs"] == 120
+    a, b = Path(on_dask.meta["read_from"]), Path(local.meta["read_from"])
+    _assert_same_parts(a / "store", b / "store")
+    for csv in sorted(b.glob("*.csv")):
+        assert (a / csv.name).read_bytes() == csv.read_bytes(), csv.name
+    pd.testing.assert_frame_equal(findings.run_tests(findings.document_measures(on_dask, on_dask.documents)),
+                                  findings.run_tests(findings.document_measures(local, local.documents)))
+
+
 def test_adding_one_percent_recomputes_only_the_new_chunk(tmp_path):
     corpus = tmp_path / "corpus"
     synthetic.write_corpus(corpus, 200, seed=3, shape=synthetic.CorpusShape(docs_per_file=100))

@@ -20,9 +20,15 @@ def _run(args: argparse.Namespace) -> int:
     unknown = sorted(set(notebooks) - set(REPORT_NOTEBOOKS))
     if unknown:
         raise ValueError(f"unknown notebooks {unknown}; the report has {list(REPORT_NOTEBOOKS)}")
+    engine = None
+    if any(v is not None for v in (args.engine, args.scheduler, args.build_workers, args.chunk_docs)):
+        from framing.build.engine import engine_settings
+
+        engine = engine_settings(engine=args.engine, scheduler=args.scheduler, workers=args.build_workers,
+                                 chunk_docs=args.chunk_docs)
     run = run_study(corpus_dir=args.corpus, out_dir=args.out, params_file=args.params, progress=not args.quiet,
                     min_free_mb=args.min_free_mb, notebooks=notebooks, workers=args.workers,
-                    cache_notebooks=not args.no_cache_validation)
+                    cache_notebooks=not args.no_cache_validation, engine=engine)
     print(run / "report.html")
     return 0
 
@@ -231,13 +237,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--notebooks", default=None,
                      help="comma-separated report notebooks to run, e.g. 01_corpus.ipynb,02_sentiment.ipynb "
                           "(default: all)")
+    run.add_argument("--engine", default=None, choices=["local", "dask"],
+                     help="where the build runs its chunks: local processes, or a Dask cluster (default: in this "
+                          "process for corpora under 4 MB, else local processes); the tables are the same")
+    run.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with "
+                                                       "--engine dask; default: a LocalCluster)")
+    run.add_argument("--build-workers", type=int, default=None,
+                     help="processes of the local engine, or of the LocalCluster (0: the build in this process)")
+    run.add_argument("--chunk-docs", type=int, default=None, help="documents per chunk of the build (default 1000)")
     _notebook_options(run)
     run.set_defaults(func=_run)
 
     report = sub.add_parser("report", help="the bundled study: data/raw with notebooks/params/default.yaml")
     report.add_argument("--params", default=str(DEFAULT_PARAMS), help="YAML of notebook parameters")
     _notebook_options(report)
-    report.set_defaults(func=_run, corpus=None, out=None, min_free_mb=MIN_FREE_MB, notebooks=None)
+    report.set_defaults(func=_run, corpus=None, out=None, min_free_mb=MIN_FREE_MB, notebooks=None, engine=None,
+                        scheduler=None, build_workers=None, chunk_docs=None)
 
     ingest = sub.add_parser("ingest", help="read a corpus folder and write documents/sentences/rejects CSVs")
     ingest.add_argument("--corpus", default="data/raw", help="folder of raw files")

@@ -2,7 +2,7 @@
 
 Each run here is a real ``framing run`` subprocess in a project root of its own (``FRAMING_PROJECT_ROOT``: the
 checkout's notebooks, raw corpus and gold data, and the package's shipped models, but an empty ``data/interim``),
-so the run cache and the feature store start cold and no test touches the checkout's caches. The runs use the fast
+so the run cache and the build cache start cold and no test touches the checkout's caches. The runs use the fast
 actor model, fewer bootstrap resamples and three of the report's notebooks to stay short; the module's first run is
 the reference every later run is compared with, byte for byte.
 """
@@ -260,7 +260,7 @@ def test_file_too_large_in_the_cache_fails_cleanly(study, first_run):
     import shutil
 
     shutil.rmtree(study.cache)
-    shutil.rmtree(study.interim / "features")
+    shutil.rmtree(study.interim / "engine")
     proc = subprocess.Popen(study.cmd(), env=env_for(study.root), cwd=study.root, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, preexec_fn=_file_size_limit(24 << 10))
     _, err = proc.communicate(timeout=900)
@@ -276,22 +276,22 @@ def test_file_too_large_in_the_cache_fails_cleanly(study, first_run):
 # ---------------------------------------------------------------- SIGKILL at observed milestones
 
 
-def test_sigkill_while_the_feature_store_and_run_cache_are_written(study, first_run):
+def test_sigkill_while_the_build_cache_and_run_cache_are_written(study, first_run):
     import shutil
 
     shutil.rmtree(study.cache, ignore_errors=True)
-    shutil.rmtree(study.interim / "features", ignore_errors=True)
-    store = study.interim / "features"
+    shutil.rmtree(study.interim / "engine", ignore_errors=True)
+    chunks = study.interim / "engine" / "chunks"
 
-    def store_writing() -> bool:
-        return store.is_dir() and any(p.is_file() for p in store.rglob("*"))
+    def store_writing() -> bool:  # the first feature tables of a chunk reach the build's cache
+        return chunks.is_dir() and any(p.is_file() for p in chunks.glob("*/*/*.parquet"))
 
     kill_at(study.cmd(), env=env_for(study.root), cwd=study.root, milestone=store_writing)
     assert_latest_intact(study, first_run)
     assert_cache_whole(study)
 
-    def cache_writing() -> bool:
-        return any(study.interim.glob(f".*.{study.cache.name}.part"))
+    def cache_writing() -> bool:  # the run cache's CSV exports are written (the killed build left its store)
+        return any(any(p.glob("*.csv")) for p in study.interim.glob(f".*.{study.cache.name}.part"))
 
     kill_at(study.cmd(), env=env_for(study.root), cwd=study.root, milestone=cache_writing)
     assert_latest_intact(study, first_run)

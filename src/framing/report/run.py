@@ -593,7 +593,8 @@ def _run_notebooks(nb_paths: list[Path], per_nb: dict[Path, dict[str, Any]], wor
 def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | None = None,
               params_file: str | Path | None = None, notebooks: tuple[str, ...] = REPORT_NOTEBOOKS,
               extra_params: dict[str, Any] | None = None, progress: bool = True,
-              min_free_mb: float = MIN_FREE_MB, workers: int | None = None, cache_notebooks: bool = True) -> Path:
+              min_free_mb: float = MIN_FREE_MB, workers: int | None = None, cache_notebooks: bool = True,
+              engine: Any = None) -> Path:
     """Run the whole study and publish it; returns the published run folder.
 
     The run is written in ``<run_id>.partial/``. A complete run is renamed ``<run_id>/`` and ``latest`` is pointed
@@ -618,6 +619,9 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
             core; 1: one after another in this process). The run's files do not depend on it.
         cache_notebooks: Take the validation notebook from ``data/interim/validation/`` when nothing it depends on
             changed (see :mod:`framing.report.nbcache`); False executes it again and replaces the cached copy.
+        engine: :class:`framing.build.engine.EngineSettings` for the build (default
+            :func:`framing.build.pipeline.default_settings`): in this process, local workers, or a Dask scheduler.
+            The tables are the same on every engine.
 
     Raises:
         ParameterError: before any work, for unknown or mistyped parameters, or fewer than one worker.
@@ -668,7 +672,8 @@ def run_study(*, corpus_dir: str | Path | None = None, out_dir: str | Path | Non
     try:
         pool = notebook_pool(planned_workers)  # the workers start up while the tables are built
         t0 = time.time()
-        tables = pipeline.run(corpus, actor_mode=str(params.get("actor_mode", "accurate")), progress=progress)
+        tables = pipeline.run(corpus, actor_mode=str(params.get("actor_mode", "accurate")), progress=progress,
+                              settings=engine)
         timings["pipeline"] = round(time.time() - t0, 3)
         docs = tables.documents
         computed = tables.meta.get("computed_docs") or 0
