@@ -1,6 +1,7 @@
 """A corpus that grows recomputes features for the new documents only, and gives the same tables."""
 
 import shutil
+from pathlib import Path
 
 import pandas as pd
 
@@ -93,3 +94,26 @@ def test_a_manifest_that_makes_a_file_quoted_recomputes_its_attribution(tmp_path
     assert set(after.sentence_voice["voice"]) == {"quoted"}
     assert set(after.sentence_voice["speaker"]) == {"reuters"}
     assert set(after.actor_mentions["voice"]) == {"quoted"}
+
+
+def test_a_run_cache_read_lazily_reads_a_table_when_it_is_first_used(tmp_path, monkeypatch):
+    corpus, cache = _seed_without_feed(tmp_path), tmp_path / "cache"
+    built = pipeline.run(corpus, cache_dir=cache, actor_mode="fast", progress=False)
+    folder = Path(built.meta["read_from"])
+    eager = pipeline.StudyTables.load(folder)
+    read: list[str] = []
+    original = pd.read_csv
+
+    def spy(path, *args, **kw):
+        read.append(Path(path).stem)
+        return original(path, *args, **kw)
+
+    monkeypatch.setattr(pd, "read_csv", spy)
+    lazy = pipeline.StudyTables.load(folder, lazy=True)
+    assert read == []
+    pd.testing.assert_frame_equal(lazy.doc_sentiment, eager.doc_sentiment)
+    assert read == ["doc_sentiment"]
+    pd.testing.assert_frame_equal(lazy.sentence_frames, eager.sentence_frames)
+    assert read == ["doc_sentiment", "sentence_frames"]
+    for name in pipeline.StudyTables.TABLES:
+        pd.testing.assert_frame_equal(getattr(lazy, name), getattr(eager, name), obj=name)

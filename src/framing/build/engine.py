@@ -1,6 +1,7 @@
-"""The chunked, streaming build: corpora of 10^5–10^7 documents in bounded memory, on local processes or Dask.
+"""The one build: a corpus of any size, a chunk of documents at a time, in this process, on local processes or Dask.
 
-:func:`build_chunked` runs the same stages as :func:`framing.build.pipeline.build`, a chunk of documents at a time:
+:func:`build_chunked` runs every stage (:func:`framing.build.pipeline.build` is this build on a corpus small enough
+to hold in memory, read back):
 
 1. **read** each raw file in sorted order. Tables (CSV, TSV, JSON Lines, Parquet) of :data:`STREAM_BYTES` or
    more are read on the driver in batches of ``chunk_docs`` rows; other files are read whole on the engine, a few
@@ -13,21 +14,23 @@
 3. **dedupe** sequentially on the driver, in corpus order, against a :class:`DedupeIndex` held in numpy arrays
    (64-bit fingerprints and sketch hashes, searched with ``searchsorted``); the shingle sets that near-duplicate
    checks compare against live in a file on disk. The result equals :func:`framing.build.pipeline.dedupe`'s.
-4. **segment and score** each chunk on an engine: :class:`LocalEngine` (worker processes) or :class:`DaskEngine`
-   (a ``distributed`` cluster). Results are consumed in chunk order and written as
+4. **segment and score** each chunk on an engine: :class:`LocalEngine` (worker processes, or the driver itself)
+   or :class:`DaskEngine` (a ``distributed`` cluster). Results are consumed in chunk order and written as
    ``<out>/<table>/part-00000.parquet`` … , so the driver never holds the corpus.
 
-Steps 1–2 are cached per raw file (keyed by the file's sha256, its manifest hints and the settings) and step 4
-per chunk (keyed by the chunk's documents and :func:`framing.build.pipeline.feature_key`), so a rerun after adding
-files parses and scores only the new files.
+Steps 1–2 are cached per raw file (keyed by the file's sha256, its manifest hints, the settings and the code that
+makes documents) and step 4 per chunk and feature: a chunk's sentences under
+:func:`framing.features.registry.input_key`, each feature's tables under the feature's own key
+(:meth:`framing.features.registry.Feature.key`), in a folder named by the chunk's documents. A rerun after adding
+files parses and scores only the new files; after a feature changed, it computes that feature alone.
 
 Reading the tables back: :func:`read_tables` gives a :class:`~framing.build.pipeline.StudyTables` (small corpora);
 for big ones read the columns you need, e.g.
 ``pd.read_parquet(out / "doc_sentiment", columns=["doc_id", "compound_mean"])`` or
 ``pyarrow.dataset.dataset(out / "documents").to_table(columns=[...], filter=...)``.
 
-Differences from :func:`framing.build.pipeline.build`'s tables: rows are in corpus order (file, then row or line), not
-sorted by ``doc_id`` (sort them to compare), and feature rows follow their documents' order.
+Rows are in corpus order (file, then row or line), and feature rows follow their documents' order;
+``read_tables(out, order="doc_id")`` sorts them as the run's CSV tables are sorted.
 """
 
 from __future__ import annotations

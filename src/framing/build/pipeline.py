@@ -152,22 +152,65 @@ class StudyTables:
         return paths
 
     @classmethod
-    def load(cls, folder: Path) -> StudyTables:
-        """Read tables written by :meth:`save`."""
-        frames = {}
-        for name in cls.TABLES:
-            df = pd.read_csv(folder / f"{name}.csv", keep_default_na=False, na_values=[""])
-            frames[name] = df
-        for name in ("documents", "sentences", "rejects"):
-            frames[name] = validate(frames[name].astype({c: "string" for c in frames[name].columns
-                                                         if frames[name][c].dtype == object}), name)
-        files = frames["files"]
-        for col in files.columns:
-            if files[col].dtype == object or str(files[col].dtype) == "str":
-                files[col] = files[col].astype("string")
-        # declared dtypes; sentence tables of a run written before they kept one copy of each text are cut now
-        frames.update(without_copies({name: frames[name] for name in registry.tables()}, frames["documents"]))
+    def load(cls, folder: Path, *, lazy: bool = False) -> StudyTables:
+        """Read tables written by :meth:`save`.
+
+        With ``lazy``, each table is read when first used, so a report section that reads three tables holds those
+        three (a kernel of ``01_corpus`` at 10^4 documents never reads the sentence-level tables).
+        """
+        if lazy:
+            return LazyStudyTables.of({name: _Pending(folder, name) for name in cls.TABLES})  # type: ignore[misc]
+        frames: dict[str, pd.DataFrame] = {}
+        for name in ("documents", *(n for n in cls.TABLES if n != "documents")):
+            frames[name] = _read_csv_table(folder, name, lambda: frames["documents"])
         return cls.of(frames)
+
+
+def _read_csv_table(folder: Path, name: str, documents: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """Table ``name`` as :meth:`StudyTables.save` wrote it, with its declared dtypes.
+
+    ``documents`` gives the documents table, read only for a sentence-level table of a run written before those
+    kept one copy of each text (cut now).
+    """
+    df = pd.read_csv(folder / f"{name}.csv", keep_default_na=False, na_values=[""])
+    if name in ("documents", "sentences", "rejects"):
+        return validate(df.astype({c: "string" for c in df.columns if df[c].dtype == object}), name)
+    if name == "files":
+        for col in df.columns:
+            if df[col].dtype == object or str(df[col].dtype) == "str":
+                df[col] = df[col].astype("string")
+        return df
+    if name in registry.sentence_tables() and "n_copies" not in df.columns:
+        return without_copies({name: df}, documents())[name]
+    return conform_feature(name, df)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A table of a run cache not read yet."""
+
+    folder: Path
+    name: str
+
+
+class LazyStudyTables(StudyTables):
+    """:class:`StudyTables` whose tables are read from their CSV files when first used."""
+
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if isinstance(value, _Pending):
+            value = self._resolve(value)
+            object.__setattr__(self, name, value)
+        return value
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        extra = self.__dict__.get("extra") or {}
+        if name in extra and isinstance(extra[name], _Pending):
+            extra[name] = self._resolve(extra[name])
+        return super().__getattr__(name)
+
+    def _resolve(self, pending: _Pending) -> pd.DataFrame:
+        return _read_csv_table(pending.folder, pending.name, lambda: self.documents)
 
 
 # ---------------------------------------------------------------- stages
@@ -561,7 +604,7 @@ def run(corpus_dir: str | Path = "data/raw", *, actor_mode: str = "accurate", us
     cached = root / f"corpus-{key}"
     if use_cache and (cached / "COMPLETE").is_file():
         log.info("reading cached tables from %s", cached)
-        tables = StudyTables.load(cached)
+        tables = StudyTables.load(cached, lazy=True)
         tables.meta["computed_docs"] = 0
     elif use_cache:
         import shutil
@@ -576,7 +619,7 @@ def run(corpus_dir: str | Path = "data/raw", *, actor_mode: str = "accurate", us
         except BaseException:  # a run killed at any point leaves no corpus-<key> folder or a whole one
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        tables = StudyTables.load(cached)  # one code path: what is returned is what was written
+        tables = StudyTables.load(cached, lazy=True)  # one code path: what is returned is what was written
         tables.meta.update({k: built.meta[k] for k in ("computed_docs", "computed_features")})
     else:
         tables = build(folder, actor_mode=actor_mode, progress=progress, language=language, settings=settings)
