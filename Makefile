@@ -18,12 +18,12 @@ help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-13s %s\n", $$1, $$2}'
 
 # pip's output goes to $(INSTALL_LOG): one line when it worked, the log's end when it did not
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@start=$$(date +%s); \
 	{ $(BIN)/python -m pip install -q --upgrade pip \
 	  && $(BIN)/python -m pip install -q '$(TORCH_SPEC)' \
-	  && $(BIN)/python -m pip install -q -e '.[dev]'; } > $(INSTALL_LOG) 2>&1 \
+	  && $(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'; } > $(INSTALL_LOG) 2>&1 \
 	  || { echo "pip install failed; the end of $(INSTALL_LOG):" >&2; tail -n 30 $(INSTALL_LOG) >&2; exit 1; }; \
 	echo "installed framing and its dependencies into $(VENV) ($$(( $$(date +%s) - start )) s); log: $(INSTALL_LOG)"
 	@touch $(STAMP)
