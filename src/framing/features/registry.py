@@ -566,15 +566,15 @@ def _feature_key(name: str, actor_mode: str) -> str:
         fn = fn.func
     own = inspect.getmodule(fn)
     uses_models = ("framing.models.artefacts",) if f.models else ()
-    modules = (*f.modules, *((own.__name__,) if own is not None else ()), *uses_models, *BASE_MODULES)
+    modules = (*f.modules, *((own.__name__,) if own is not None else ()), *uses_models)
     h.update(source_hash(tuple(modules)).encode())
+    h.update(input_key().encode())  # what makes its documents and sentences: the base modules, stages, packages
     if own is None or own.__name__ == "__main__":  # defined in a notebook or a script: hash the function itself
         try:
             h.update(inspect.getsource(fn).encode())  # type: ignore[arg-type]
         except (OSError, TypeError):  # no source to read: its name (bump the feature's version when it changes)
             h.update(str(getattr(fn, "__qualname__", type(fn).__name__)).encode())
-    h.update(hashlib.sha256(_stage_source().encode()).digest())
-    for package, installed in installed_versions((*BASE_PACKAGES, *f.packages)).items():
+    for package, installed in installed_versions(f.packages).items():
         h.update(f"{package}={installed}".encode())
     for lexicon in f.lexicons:
         h.update(f"{lexicon}={file_hash(lexicon_path(lexicon))}".encode())
