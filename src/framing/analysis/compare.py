@@ -14,6 +14,7 @@ import pandas as pd
 
 from framing.analysis import stats as stats_
 from framing.analysis.stats import Kind
+from framing.build.store import TextSource, texts_for
 from framing.config import CompareSettings, LanguageSettings
 from framing.corpus import comparable, copies
 from framing.language import ENGLISH_MEASURES, UNDETERMINED, in_english_measures
@@ -105,17 +106,21 @@ EVIDENCE_COLUMNS = ("end", "score", "published_date", "title", "sentence", "doc_
 
 
 def extreme_sentences(sentences: pd.DataFrame, documents: pd.DataFrame, *, value: str = "vader_compound",
-                      k: int = 3, by: Sequence[str] = ("outlet", "voice")) -> pd.DataFrame:
+                      k: int = 3, by: Sequence[str] = ("outlet", "voice"),
+                      text: TextSource | None = None) -> pd.DataFrame:
     """The ``k`` lowest- and highest-scoring sentences per group, as evidence (unique documents only, no stubs).
 
     Args:
-        sentences: Sentence rows with ``doc_id``, ``sent_idx``, ``text`` and ``value``.
+        sentences: Sentence rows with ``doc_id``, ``sent_idx`` and ``value`` (and ``text``, unless ``text`` is
+            given).
         documents: Documents with ``doc_id``, ``outlet``, ``published_date``, ``title``, ``duplicate_of`` and the
             ``by`` columns; copies and headline-only stubs are left out (:func:`framing.corpus.comparable`), and
             each row says in ``n_copies`` how often its text appears.
         value: Score column.
         k: Sentences per end.
         by: Grouping columns (from the documents table).
+        text: Where the chosen sentences' text comes from (:data:`framing.build.store.TextSource`); None: the
+            ``text`` column of ``sentences``.
 
     Returns:
         Columns ``by`` + ``end`` ("most negative"/"most positive"), ``score``, ``published_date``, ``title``,
@@ -140,6 +145,8 @@ def extreme_sentences(sentences: pd.DataFrame, documents: pd.DataFrame, *, value
     if not parts:
         return typed(pd.DataFrame(columns=cols), {"score": "float64", "sent_idx": "int64", "n_copies": "int64"})
     out = pd.concat(parts, ignore_index=True)
+    if text is not None:
+        out["text"] = texts_for(text, out)
     text_col = "text_sent" if "text_sent" in out.columns else "text"
     out = _with_copies(out.rename(columns={value: "score", text_col: "sentence"}), documents)
     return out[cols]
@@ -339,11 +346,13 @@ def actor_portrayal(mentions: pd.DataFrame, documents: pd.DataFrame, *, voice: s
     return typed(out[cols], {**summary_dtypes(["outlet", "actor"]), "n_mentions": "int64"})
 
 
-def actor_evidence(mentions: pd.DataFrame, sentences: pd.DataFrame, documents: pd.DataFrame, *,
+def actor_evidence(mentions: pd.DataFrame, sentences: TextSource, documents: pd.DataFrame, *,
                    actors: Sequence[str], voice: str | None = "author", k: int = 2) -> pd.DataFrame:
-    """The ``k`` most negative and most positive mentions per outlet × actor: the sentences behind each cell."""
+    """The ``k`` most negative and most positive mentions per outlet × actor: the sentences behind each cell.
+
+    ``sentences`` gives the text of the chosen mentions' sentences (:data:`framing.build.store.TextSource`).
+    """
     m = in_voice(mentions[mentions["actor"].isin(list(actors))], documents, voice)
-    m = m.merge(sentences[["doc_id", "sent_idx", "text"]], on=["doc_id", "sent_idx"])
     m = m.merge(documents[["doc_id", "published_date", "title"]], on="doc_id")
     parts = []
     for _, g in m.groupby(["outlet", "actor"], sort=True):
@@ -360,11 +369,12 @@ def actor_evidence(mentions: pd.DataFrame, sentences: pd.DataFrame, documents: p
     if not parts:
         empty_out = pd.DataFrame(columns=cols).rename(columns={"text": "sentence"})
         return typed(empty_out, {"actor_sentiment": "float64", "sent_idx": "int64", "n_copies": "int64"})
-    out = _with_copies(pd.concat(parts, ignore_index=True), documents)
+    out = pd.concat(parts, ignore_index=True)
+    out = _with_copies(out.assign(text=texts_for(sentences, out)), documents)
     return out[cols].rename(columns={"text": "sentence"})
 
 
-def label_table(labels: pd.DataFrame, mentions: pd.DataFrame, sentences: pd.DataFrame, documents: pd.DataFrame,
+def label_table(labels: pd.DataFrame, mentions: pd.DataFrame, sentences: TextSource, documents: pd.DataFrame,
                 *, voice: str | None = "author", min_count: int = 1) -> pd.DataFrame:
     """Word choice: how often each outlet attaches each label to each actor, with an example sentence.
 
@@ -376,14 +386,14 @@ def label_table(labels: pd.DataFrame, mentions: pd.DataFrame, sentences: pd.Data
     kept = in_voice(mentions, documents, voice)
     key = ["doc_id", "sent_idx", "actor", "char_start"]
     lab = labels.merge(kept[[*key, "outlet"]].drop_duplicates(key), on=key)
-    lab = lab.merge(sentences[["doc_id", "sent_idx", "text"]], on=["doc_id", "sent_idx"])
     cols = ["actor", "label", "stance", "outlet", "n_labelled", "n_mentions", "share", "example"]
     if lab.empty:
         return typed(pd.DataFrame(columns=cols), {"n_labelled": "int64", "n_mentions": "int64", "share": "float64"})
     totals = kept.groupby(["actor", "outlet"]).size().rename("n_mentions")
     lab = lab.sort_values(["doc_id", "sent_idx", "char_start"], kind="stable")
     out = lab.groupby(["actor", "label", "stance", "outlet"], sort=True).agg(
-        n_labelled=("doc_id", "size"), example=("text", "first")).reset_index()
+        n_labelled=("doc_id", "size"), doc_id=("doc_id", "first"), sent_idx=("sent_idx", "first")).reset_index()
+    out["example"] = texts_for(sentences, out)
     out = out.join(totals, on=["actor", "outlet"])
     out["share"] = (out["n_labelled"] / out["n_mentions"]).round(4)
     out = out[out["n_labelled"] >= min_count]
@@ -496,7 +506,7 @@ FRAME_EVIDENCE_COLUMNS = ("frame", "outlet", "score", "published_date", "title",
                           "n_copies")
 
 
-def frame_evidence(sentence_scores: pd.DataFrame, sentences: pd.DataFrame, documents: pd.DataFrame, *,
+def frame_evidence(sentence_scores: pd.DataFrame, sentences: TextSource, documents: pd.DataFrame, *,
                    score: str, voice: str | None = "author", k: int = 2, doc_frames: pd.DataFrame | None = None,
                    present: str = "frame_present", cues: str | None = None,
                    min_score: float | None = None) -> pd.DataFrame:
@@ -504,7 +514,7 @@ def frame_evidence(sentence_scores: pd.DataFrame, sentences: pd.DataFrame, docum
 
     Args:
         sentence_scores: ``doc_id``, ``sent_idx``, ``frame`` and ``score`` (plus any other columns, kept).
-        sentences: The sentence table (for the text).
+        sentences: Where the chosen sentences' text comes from (:data:`framing.build.store.TextSource`).
         documents: The selection (outlet, voice, duplicates): copies are left out, and ``n_copies`` counts them.
         score: The sentence's own score, shown as ``score``.
         voice: Keep this voice only (None: both).
@@ -523,8 +533,7 @@ def frame_evidence(sentence_scores: pd.DataFrame, sentences: pd.DataFrame, docum
         ``sent_idx``, ``n_copies``, then the other columns of ``sentence_scores``; sorted by frame and outlet.
     """
     docs = _voice_docs(documents, voice)[["doc_id", "outlet", "published_date", "title"]]
-    s = sentence_scores.merge(sentences[["doc_id", "sent_idx", "text"]], on=["doc_id", "sent_idx"]).merge(
-        docs, on="doc_id")
+    s = sentence_scores.merge(docs, on="doc_id")
     if doc_frames is not None:
         counted = doc_frames.loc[numeric(doc_frames[present]) == 1, ["doc_id", "frame"]]
         s = s.merge(counted, on=["doc_id", "frame"])
@@ -538,7 +547,8 @@ def frame_evidence(sentence_scores: pd.DataFrame, sentences: pd.DataFrame, docum
     s = s.sort_values(order, ascending=[False] * (len(order) - 2) + [True, True], kind="stable")
     s = s.drop(columns="_carries", errors="ignore")
     out = s.groupby(["outlet", "frame"], sort=True).head(k).sort_values(["frame", "outlet"], kind="stable")
-    out = _with_copies(out.rename(columns={"text": "sentence"}).reset_index(drop=True), documents)
+    out = out.assign(sentence=texts_for(sentences, out))
+    out = _with_copies(out.reset_index(drop=True), documents)
     rest = [c for c in out.columns if c not in FRAME_EVIDENCE_COLUMNS and c != score]
     cols = [*FRAME_EVIDENCE_COLUMNS, *rest]
     return typed(out.reindex(columns=cols), {"score": "float64", "sent_idx": "int64", "n_copies": "int64"})

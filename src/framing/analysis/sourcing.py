@@ -17,6 +17,7 @@ import pandas as pd
 
 from framing.analysis import stats as stats_
 from framing.analysis.compare import group_summary, summary_dtypes, typed
+from framing.build.store import TextSource, texts_for
 from framing.config import CompareSettings, LanguageSettings
 from framing.corpus import comparable
 from framing.features.attribution import sentence_voice_summary
@@ -102,7 +103,7 @@ def source_key(speaker: object, ref: object) -> str:
     return UNNAMED if not name or _UNNAMED.match(name) else name
 
 
-def sourcing_table(units: pd.DataFrame, documents: pd.DataFrame, sentences: pd.DataFrame | None = None, *,
+def sourcing_table(units: pd.DataFrame, documents: pd.DataFrame, sentences: TextSource | None = None, *,
                    confidence_level: float = 0.95, language: LanguageSettings | None = None) -> pd.DataFrame:
     """Whom each outlet quotes, reports or reposts: one row per outlet × source.
 
@@ -137,13 +138,11 @@ def sourcing_table(units: pd.DataFrame, documents: pd.DataFrame, sentences: pd.D
     if cites.empty:
         return typed(pd.DataFrame(columns=cols), {"n_docs": "int64", "n_outlet_docs": "int64", "n_units": "int64",
                                                   "share_docs": "float64", "ci_low": "float64", "ci_high": "float64"})
-    if sentences is not None:
-        text = sentences.set_index(["doc_id", "sent_idx"])["text"]
-        keys = pd.MultiIndex.from_arrays([cites["doc_id"], cites["sent_idx"]])
-        cites["example"] = text.reindex(keys).to_numpy()
-    else:
-        cites["example"] = pd.NA
     cites = cites.sort_values(["outlet", "source", "doc_id", "sent_idx"], kind="stable")
+    first = ~cites.duplicated(["outlet", "source"])  # a group's example: its first citing sentence
+    cites["example"] = pd.NA
+    if sentences is not None:
+        cites.loc[first, "example"] = texts_for(sentences, cites[first]).astype(object)
     names = _display_names()
     rows = []
     for (outlet, source), g in cites.groupby(["outlet", "source"], sort=True):

@@ -109,6 +109,26 @@ class StudyTables:
             return extra[name]
         raise AttributeError(f"{type(self).__name__} has no table {name!r}")
 
+    def replaced(self, **tables: pd.DataFrame) -> StudyTables:
+        """A copy with the given tables replaced (``dataclasses.replace`` reads every table of lazy tables).
+
+        The copy keeps these tables' ``meta`` (its own dict), so it reads sentence text from the same store.
+        """
+        import copy
+
+        unknown = sorted(set(tables) - set(self.TABLES))
+        if unknown:
+            raise KeyError(f"not tables: {unknown}")
+        new = copy.copy(self)
+        fixed = {f.name for f in fields(self)}
+        for name, frame in tables.items():
+            if name in fixed:
+                object.__setattr__(new, name, frame)
+            else:
+                new.extra = {**self.extra, name: frame}
+        new.meta = dict(self.meta)
+        return new
+
     def save(self, folder: Path) -> dict[str, Path]:
         """Write every table as CSV (deterministic: fixed column order, sorted rows, ``\\n`` line ends)."""
         folder.mkdir(parents=True, exist_ok=True)

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from framing.build.store import sentence_text
 from framing.corpus import comparable
 from framing.safeio import atomic_path
 
@@ -169,7 +170,7 @@ def _issue_pool(tables: StudyTables) -> pd.DataFrame:
     on_topic = codebook.on_topic(tables.doc_topics)  # where the detector runs: the codebook's topic only
     if on_topic is not None:
         docs = docs[docs["doc_id"].astype(str).isin(on_topic)]
-    sents = tables.sentences.merge(docs, on="doc_id")
+    sents = sentence_text(tables, docs[["doc_id"]]).merge(docs, on="doc_id")
     # every sentence × every frame, sentence by sentence in the codebook's frame order (at 10^4 documents, a
     # million rows: built as columns, not row by row)
     n_frames, n_sents = len(codebook.frames), len(sents)
@@ -285,8 +286,7 @@ def _mention_pool(tables: StudyTables, unit: str) -> pd.DataFrame:
     docs = _unique_documents(tables)[["doc_id", "outlet"]]
     automatic = tables.actor_mentions["actor_label"] if unit == "actor" else mention_voices(tables)
     mentions = tables.actor_mentions.assign(_automatic=automatic.astype(str).to_numpy()).merge(docs, on="doc_id")
-    text = {(d, int(i)): str(t) for d, i, t in tables.sentences[["doc_id", "sent_idx", "text"]].itertuples(
-        index=False)}
+    text = {(d, int(i)): str(t) for d, i, t in sentence_text(tables, mentions).itertuples(index=False)}
     rows = []
     cols = ["doc_id", "sent_idx", "char_start", "char_end", "actor", "mention", "outlet", "_automatic"]
     for doc_id, sent_idx, start, end, actor, mention, outlet, label in mentions[cols].itertuples(
@@ -312,9 +312,10 @@ def _stance_pool(tables: StudyTables) -> pd.DataFrame:
     unique = _unique_documents(tables)
     docs = pd.DataFrame({"doc_id": unique["doc_id"].astype(str).to_numpy(dtype=object),
                          "outlet": unique["outlet"].astype(str).to_numpy(dtype=object)})
-    sents = pd.DataFrame({"doc_id": tables.sentences["doc_id"].astype(str).to_numpy(dtype=object),
-                          "sent_idx": tables.sentences["sent_idx"].astype("int64").to_numpy(),
-                          "sentence": tables.sentences["text"].astype(str).to_numpy(dtype=object)})
+    found_text = sentence_text(tables, hits)
+    sents = pd.DataFrame({"doc_id": found_text["doc_id"].astype(str).to_numpy(dtype=object),
+                          "sent_idx": found_text["sent_idx"].astype("int64").to_numpy(),
+                          "sentence": found_text["text"].astype(str).to_numpy(dtype=object)})
     pool = hits.merge(docs, on="doc_id").merge(sents, on=["doc_id", "sent_idx"]).merge(book, on="frame")
     return pool[[*UNIT_SPECS["stance"].columns, "outlet", "automatic"]]
 

@@ -3,8 +3,9 @@
 :func:`open_report` is the one set-up call of a report notebook: it builds (or reads from cache) the study's tables,
 applies the selection (outlets, topic), and returns a :class:`Study`. Sections ask the study for what they need:
 :meth:`Study.docs` for document-level rows, :meth:`Study.feature` for a feature table restricted to the selection,
-and :meth:`Study.sentence_rows` for the text of chosen sentences (evidence). They never reach into the tables
-behind it, so the tables can later come from an on-disk store behind the same methods.
+and :meth:`Study.sentence_rows` for the text of chosen sentences (evidence), which a query over the build's
+Parquet store answers (:mod:`framing.build.store`): sections pick their sentences on scores, then ask for the text
+of those, so no kernel loads the sentence table.
 
 A section declares its needs once, as a :class:`Needs`; :meth:`Needs.unmet` turns the first unmet need into the
 sentence the report shows instead of the section ("No document matches the focus topic …; set `focus_topic` to …").
@@ -137,12 +138,16 @@ class Study:
         df = getattr(self.tables, name)
         return df[df["doc_id"].isin(self.docs(voice=voice)["doc_id"])]
 
-    def sentence_rows(self, keys: pd.DataFrame | None = None) -> pd.DataFrame:
-        """Sentences (``doc_id``, ``sent_idx``, ``text``) of the given (doc_id, sent_idx) keys, or all selected."""
-        sents = self.tables.sentences[["doc_id", "sent_idx", "text"]]
-        if keys is None:
-            return sents[sents["doc_id"].isin(self.selection["doc_id"])]
-        return sents.merge(keys[["doc_id", "sent_idx"]].drop_duplicates(), on=["doc_id", "sent_idx"])
+    def sentence_rows(self, keys: pd.DataFrame) -> pd.DataFrame:
+        """Sentences (``doc_id``, ``sent_idx``, ``text``) of the given (doc_id, sent_idx) keys, sorted by them.
+
+        From the build's Parquet store when the tables came from one (:func:`framing.build.pipeline.run`), by a
+        query that reads those sentences only: no kernel holds the corpus's sentence text
+        (:func:`framing.build.store.sentence_text`). ``keys`` without ``sent_idx``: every sentence of its documents.
+        """
+        from framing.build.store import sentence_text
+
+        return sentence_text(self.tables, keys)
 
     @property
     def actor_mode(self) -> str:
@@ -156,10 +161,11 @@ class Study:
         return self.memo[key]
 
     def selected_tables(self) -> Any:
-        """The study's tables with the documents cut to the selection (for the hand-coding sample)."""
-        import dataclasses
+        """The study's tables with the documents cut to the selection (for the hand-coding sample).
 
-        return dataclasses.replace(self.tables, documents=self.tables.documents[
+        A table not read yet stays unread (:meth:`framing.build.pipeline.StudyTables.replaced`).
+        """
+        return self.tables.replaced(documents=self.tables.documents[
             self.tables.documents["doc_id"].isin(self.selection["doc_id"])])
 
     def builder(self, section: str) -> Builder:

@@ -59,7 +59,7 @@ def sources(study: Study, show: Builder) -> None:
     from framing.analysis import sourcing
 
     table = show.save(sourcing.sourcing_table(study.feature("sentence_voice"), study.unique,
-                                              study.sentence_rows(study.feature("sentence_voice")),
+                                              study.sentence_rows,
                                               confidence_level=study.settings.compare.confidence_level),
                       "sourcing")
     if table.empty:
@@ -125,7 +125,7 @@ def word_choice(study: Study, show: Builder) -> None:
     """The labels each outlet attaches to each actor."""
     voice = study.settings.voice
     words = show.save(compare.label_table(study.feature("actor_labels"), study.feature("actor_mentions"),
-                                          study.sentence_rows(study.feature("actor_labels")), study.unique,
+                                          study.sentence_rows, study.unique,
                                           voice=voice), f"word_choice_{voice}")
     if words.empty:
         show.note("No label of lexicons/labels.yaml (\"regime\", \"self-proclaimed\", …) is attached to an actor in "
@@ -157,7 +157,7 @@ def actor_evidence(study: Study, show: Builder) -> None:
     voice, s = study.settings.voice, study.settings
     mentions = study.mentions(voice)
     counts = mentions["actor"].astype(str).value_counts()
-    evidence = show.save(compare.actor_evidence(mentions.drop(columns="outlet"), study.sentence_rows(mentions),
+    evidence = show.save(compare.actor_evidence(mentions.drop(columns="outlet"), study.sentence_rows,
                                                 study.selection, actors=sorted(counts.index), voice=voice),
                          f"actor_evidence_{voice}")
     chosen = [a for a in (s.key_actors or counts.head(8).index.tolist()) if a in set(evidence["actor"])]

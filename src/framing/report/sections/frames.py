@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from framing.analysis import compare
+from framing.build.store import texts_for
 from framing.handcoding import coding
 from framing.report import plots
 from framing.report.display import Builder
@@ -17,6 +18,7 @@ CONFLICT = ("war", "violence", "aggression", "weapon", "threat", "weaponry", "ha
 # frame model scores it alone at least this high: the model on one short sentence is sure of many that carry no
 # frame ("Maybe grill some burgers." scores 0.98 for human interest), so a score alone must be near certain.
 EVIDENCE_MIN_PROB = 0.99
+CUE_BATCH = 100_000  # sentences whose text is read at once to find a frame's cues in them
 
 
 def _issue_names() -> dict[str, str]:
@@ -68,12 +70,14 @@ def generic_frame_evidence(study: Study, show: Builder) -> None:
     doc_frames = study.feature("doc_frames")
     positive = doc_frames.loc[doc_frames["frame_present"].astype(bool), ["doc_id", "frame"]]
     scores = study.feature("sentence_frames").merge(positive, on=["doc_id", "frame"])
-    rows = study.sentence_rows(scores)
-    texts = scores.merge(rows, on=["doc_id", "sent_idx"], how="left")["text"].fillna("").astype(str)
     codebook = GenericCodebook.load()
-    scores = scores.assign(cues=[", ".join(codebook.cues_in(t, str(f))) for t, f in zip(texts, scores["frame"],
-                                                                                         strict=True)])
-    ev = compare.frame_evidence(scores, rows, study.selection, score="frame_prob", voice=voice, k=2,
+    cues: list[str] = []
+    for start in range(0, len(scores), CUE_BATCH):  # the text of a batch of sentences at a time, not the corpus's
+        batch = scores.iloc[start:start + CUE_BATCH]
+        texts = texts_for(study.sentence_rows, batch).fillna("").astype(str)
+        cues += [", ".join(codebook.cues_in(t, str(f))) for t, f in zip(texts, batch["frame"], strict=True)]
+    scores = scores.assign(cues=cues)
+    ev = compare.frame_evidence(scores, study.sentence_rows, study.selection, score="frame_prob", voice=voice, k=2,
                                 doc_frames=doc_frames, present="frame_present", cues="cues",
                                 min_score=EVIDENCE_MIN_PROB)
     _show_evidence(show, ev, f"generic_frames_evidence_{voice}",
@@ -164,7 +168,7 @@ def issue_frame_evidence(study: Study, show: Builder) -> None:
     if "stance" in hits.columns:  # the cells count used hits: reported and rebutted ones are no evidence of them
         hits = hits[hits["stance"].astype(str) == "used"].drop(columns="stance")
     hits = hits.assign(n_cues=[len([c for c in str(cues).split(";") if c.strip()]) for cues in hits["cues"]])
-    ev = compare.frame_evidence(hits, study.sentence_rows(hits), study.selection, score="n_cues", voice=s.voice, k=2,
+    ev = compare.frame_evidence(hits, study.sentence_rows, study.selection, score="n_cues", voice=s.voice, k=2,
                                 doc_frames=study.feature("issue_frame_docs"), present="uses_frame")
     sheet = coding.draw_sample(study.selected_tables(), settings=coding.SampleSettings(
         unit="issue", per_stratum=max(s.coding_per_frame, 1), seed=s.seed))

@@ -85,9 +85,8 @@ def tone_table(study: Study, show: Builder) -> None:
 @section("tone_evidence", title="Evidence: the sentences behind the tone", notebook=NB, needs=Needs(english=1))
 def tone_evidence(study: Study, show: Builder) -> None:
     """The most negative and most positive sentences per outlet and voice."""
-    scores = study.feature("sentence_sentiment")
-    scored = scores.merge(study.sentence_rows(scores), on=["doc_id", "sent_idx"])
-    evidence = compare.extreme_sentences(scored, study.selection, k=3)
+    evidence = compare.extreme_sentences(study.feature("sentence_sentiment"), study.selection, k=3,
+                                         text=study.sentence_rows)
     show.save(evidence, "sentiment_evidence")
     if evidence.empty:
         show.note("No sentence of the selection could be scored (every sentence was empty or boilerplate).")
