@@ -74,3 +74,18 @@ def test_a_report_on_the_store_reads_no_sentence_table_and_shows_what_the_tables
     assert written == sorted(p.relative_to(tmp_path / "memory") for p in (tmp_path / "memory").rglob("*.csv"))
     differ = [p for p in written if not filecmp.cmp(tmp_path / "store" / p, tmp_path / "memory" / p, shallow=False)]
     assert differ == []
+
+
+def test_replaced_tables_leave_the_tables_not_read_yet_unread(tmp_path):
+    pipeline.run(RAW, actor_mode="fast", cache_dir=tmp_path, progress=False)
+    lazy = pipeline.StudyTables.load(next(tmp_path.glob("corpus-*")), lazy=True)
+    docs = lazy.documents.head(3)
+    extra = pd.DataFrame({"doc_id": docs["doc_id"], "n": [1, 2, 3]})
+    cut = lazy.replaced(documents=docs, doc_topics=lazy.doc_topics.head(1))
+    assert len(cut.documents) == 3 and len(cut.doc_topics) == 1 and len(lazy.documents) > 3
+    read = {k for k, v in vars(cut).items() if isinstance(v, pd.DataFrame)}
+    assert read == {"documents", "doc_topics"}  # sentences and the rest still unread
+    assert len(cut.sentences) > 0 and "sentences" not in {k for k, v in vars(lazy).items()
+                                                          if isinstance(v, pd.DataFrame)}
+    with pytest.raises(KeyError, match="not tables"):
+        lazy.replaced(no_such_table=extra)

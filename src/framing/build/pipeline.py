@@ -125,7 +125,7 @@ class StudyTables:
             if name in fixed:
                 object.__setattr__(new, name, frame)
             else:
-                new.extra = {**self.extra, name: frame}
+                new.extra = {**new.extra, name: frame}
         new.meta = dict(self.meta)
         return new
 

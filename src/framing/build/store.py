@@ -53,8 +53,7 @@ class Store:
         """``doc_id``, ``sent_idx`` and ``text`` of the sentences keyed by ``keys``' (doc_id, sent_idx) rows.
 
         ``keys`` without ``sent_idx`` asks for every sentence of its documents. Keys that name no sentence give no
-        row; each sentence comes once, sorted by ``doc_id`` and ``sent_idx``
-        (as the sentence table is).
+        row; each sentence comes once, sorted by ``doc_id`` and ``sent_idx`` (as the sentence table is).
         """
         import duckdb
 
