@@ -596,3 +596,14 @@ def test_headline_only_stubs_are_not_drawn_for_coders():
         assert "d3" in set(coding.candidate_units(plain, unit)["doc_id"])  # no is_stub column: no stub
         pool = coding.candidate_units(stubbed, unit)
         assert "d3" not in set(pool["doc_id"]) and "d1" in set(pool["doc_id"])
+
+
+@pytest.mark.parametrize("by,balance", [("frame", True), ("outlet", True), ("frame", False)])
+def test_the_issue_draw_without_the_sentence_by_frame_pool_draws_the_sheet_the_pool_draws(seed_tables, by, balance):
+    settings = coding.SampleSettings(unit="issue", by=by, per_stratum=7, seed=11, balance_automatic=balance)
+    lean = coding._issue_draw(seed_tables, settings, by)
+    full = coding._pool_draw(seed_tables, settings, coding.UNIT_SPECS["issue"], by)
+    assert len(lean) > 20 and lean.attrs == full.attrs
+    pd.testing.assert_frame_equal(lean, full)
+    assert lean.to_csv(index=False) == full.to_csv(index=False)
+    assert coding.draw_sample(seed_tables, settings=settings).equals(lean)

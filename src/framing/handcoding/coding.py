@@ -380,6 +380,99 @@ def _round_robin(groups: list[pd.DataFrame], n: int) -> list[int]:
     return taken
 
 
+def _issue_draw(tables: StudyTables, settings: SampleSettings, by: str) -> pd.DataFrame:
+    """:func:`draw_sample` for issue units by frame or outlet, without the pool of every sentence × every frame.
+
+    That pool (a million string rows at 10^4 documents, +450 MB in a report kernel) is what the draw would
+    consume; here each unit is a row of integer arrays (its sentence, its frame, its item id as the number its
+    10 hex digits spell, the code of its folded text), drawn exactly as :func:`draw_sample` draws the pool: the
+    same strata, orders, duplicates left out, groups, permutations and round robin, so the sheet is the same.
+    Only the drawn units get their text columns.
+    """
+    from framing.features.issue_frames import IssueCodebook
+
+    codebook = IssueCodebook.load()
+    docs = _unique_documents(tables)[["doc_id", "outlet"]]
+    on_topic = codebook.on_topic(tables.doc_topics)
+    if on_topic is not None:
+        docs = docs[docs["doc_id"].astype(str).isin(on_topic)]
+    sents = sentence_text(tables, docs[["doc_id"]]).merge(docs, on="doc_id")
+    slugs = list(codebook.frames)
+    n_f, n_s = len(slugs), len(sents)
+    doc_ids = sents["doc_id"].astype(str).to_numpy(dtype=object)
+    sent_idx = sents["sent_idx"].astype("int64").to_numpy()
+    plain_frames = [_plain(f) for f in slugs]
+    ids = np.empty(n_s * n_f, dtype=np.int64)  # each unit's item_id, as the number its hex digits spell
+    for i, (d, k) in enumerate(zip(doc_ids, sent_idx, strict=True)):
+        head = f"issue|{_plain(d)}|{_plain(int(k))}|"
+        for j, f in enumerate(plain_frames):
+            ids[i * n_f + j] = int(hashlib.sha1((head + f).encode("utf-8")).hexdigest()[:10], 16)
+    hits = tables.issue_frame_sentences  # the detector's flags, set on each flagged unit
+    position = pd.Series(np.arange(n_s), index=pd.MultiIndex.from_arrays([doc_ids, sent_idx]))
+    frame_no = pd.Series(np.arange(n_f), index=slugs)
+    at = position.reindex(pd.MultiIndex.from_arrays([hits["doc_id"].astype(str).to_numpy(dtype=object),
+                                                     hits["sent_idx"].astype("int64").to_numpy()])).to_numpy()
+    fr = frame_no.reindex(hits["frame"].astype(str).to_numpy(dtype=object)).to_numpy()
+    found = ~(pd.isna(at) | pd.isna(fr))
+    automatic = np.zeros(n_s * n_f, dtype=bool)
+    automatic[at[found].astype(np.int64) * n_f + fr[found].astype(np.int64)] = True
+    codes, uniques = pd.factorize(sents["text"].astype(str))
+    folded = pd.factorize(np.asarray([" ".join(t.casefold().split()) for t in uniques], dtype=object))[0]
+    text_of_sentence = folded[codes] if n_s else np.zeros(0, dtype=np.int64)
+    # the pool, in candidate_units' order (by item_id, stable over sentence-major order), then by stratum
+    rows = np.argsort(ids, kind="stable")  # full row r is unit rows[r]
+    unit_sent, unit_frame = rows // max(n_f, 1), rows % max(n_f, 1)
+    names = slugs if by == "frame" else sents["outlet"].astype(str).tolist()
+    strata = sorted(set(names))
+    rank = np.asarray([strata.index(n) for n in (slugs if by == "frame" else strata)], dtype=np.int64)
+    if by == "frame":
+        stratum = rank[unit_frame]
+    else:
+        outlet_code = pd.Categorical(names, categories=strata).codes.astype(np.int64)
+        stratum = outlet_code[unit_sent]
+    order = np.lexsort((ids[rows], stratum))  # pool position p is full row order[p]
+    p_stratum, p_frame = stratum[order], unit_frame[order]
+    p_text, p_id, p_auto = text_of_sentence[unit_sent[order]], ids[rows[order]], automatic[rows[order]]
+    key = (p_stratum.astype(np.int64) * max(n_f, 1) + p_frame) * (int(folded.max(initial=0)) + 1) + p_text
+    keep = ~pd.Series(key).duplicated().to_numpy()  # a text once per stratum and frame
+    label = np.flatnonzero(keep)  # the pool's index labels
+    p_stratum, p_text, p_id, p_auto = p_stratum[keep], p_text[keep], p_id[keep], p_auto[keep]
+    rng = np.random.default_rng(settings.seed)
+    chosen: list[int] = []
+    taken_ids: set[int] = set()
+    taken_texts: set[int] = set()
+    counts: dict[str, int] = {}
+    for code, name in enumerate(strata):
+        sub = np.flatnonzero((p_stratum == code) & ~np.isin(p_id, list(taken_ids))
+                             & ~np.isin(p_text, list(taken_texts)))
+        if settings.balance_automatic:
+            groups = [sub[p_auto[sub] == flag] for flag in (True, False) if (p_auto[sub] == flag).any()]
+        else:
+            groups = [sub]
+        groups = [g[rng.permutation(len(g))] for g in groups]
+        picks: list[int] = []
+        depth = 0
+        while len(picks) < settings.per_stratum and any(depth < len(g) for g in groups):
+            for g in groups:
+                if depth < len(g) and len(picks) < settings.per_stratum:
+                    picks.append(int(g[depth]))
+            depth += 1
+        chosen += [int(label[p]) for p in picks]
+        taken_ids.update(int(p_id[p]) for p in picks)
+        taken_texts.update(int(p_text[p]) for p in picks)
+        counts[str(name)] = len(picks)
+    units = rows[order[np.asarray(chosen, dtype=np.int64)]] if chosen else np.zeros(0, dtype=np.int64)
+    s_i, f_i = units // max(n_f, 1), units % max(n_f, 1)
+    frames = codebook.frames
+    sheet = pd.DataFrame({
+        "doc_id": doc_ids[s_i], "sent_idx": sent_idx[s_i], "frame": np.asarray(slugs, dtype=object)[f_i],
+        "frame_name": [frames[slugs[j]].name for j in f_i], "definition": [frames[slugs[j]].definition for j in f_i],
+        "sentence": sents["text"].astype(str).to_numpy(dtype=object)[s_i]}).astype(
+        {"sent_idx": "int64", **dict.fromkeys(["doc_id", "frame", "frame_name", "definition", "sentence"], "str")})
+    sheet.insert(0, "item_id", item_ids("issue", sheet[list(UNIT_SPECS["issue"].key)]))
+    return _finish_sheet(sheet, rng, counts, settings, by)
+
+
 def draw_sample(tables: StudyTables, *, settings: SampleSettings = SampleSettings()) -> pd.DataFrame:
     """A blind coding sheet: ``per_stratum`` units from every stratum, shuffled, seeded.
 
@@ -401,6 +494,13 @@ def draw_sample(tables: StudyTables, *, settings: SampleSettings = SampleSetting
     if spec is None:
         raise ValueError(f"unknown unit {settings.unit!r}; choose one of {list(UNITS)}")
     by = settings.by or spec.default_by
+    if settings.unit == "issue" and by in ("frame", "outlet"):
+        return _issue_draw(tables, settings, by)
+    return _pool_draw(tables, settings, spec, by)
+
+
+def _pool_draw(tables: StudyTables, settings: SampleSettings, spec: Unit, by: str) -> pd.DataFrame:
+    """:func:`draw_sample` from the pool of every candidate unit (:func:`candidate_units`)."""
     full = _with_strata(candidate_units(tables, settings.unit), tables, settings.unit, by).reset_index(drop=True)
     # the draw works on the few columns it needs (a 10^4-document issue pool holds a million sentence rows) and
     # takes the sheet's columns for the drawn rows only
@@ -442,6 +542,12 @@ def draw_sample(tables: StudyTables, *, settings: SampleSettings = SampleSetting
             taken_texts.update(texts.loc[picks])
         counts[str(stratum)] = len(picks)
     sheet = full.iloc[pool.loc[chosen, "_row"].to_numpy()][["item_id", *spec.columns]]
+    return _finish_sheet(sheet, rng, counts, settings, by)
+
+
+def _finish_sheet(sheet: pd.DataFrame, rng: np.random.Generator, counts: dict[str, int], settings: SampleSettings,
+                  by: str) -> pd.DataFrame:
+    """The drawn units shuffled, with empty coder columns and what was drawn in ``attrs``."""
     sheet = sheet.iloc[rng.permutation(len(sheet))].reset_index(drop=True)
     for col in CODER_COLUMNS:
         sheet[col] = ""
