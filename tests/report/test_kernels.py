@@ -50,6 +50,32 @@ def test_a_kernel_started_ahead_runs_the_notebook_as_a_fresh_kernel_would(tmp_pa
     assert not asyncio.run(km.is_alive()) and _folders() == before  # stopped, sockets gone
 
 
+@pytest.mark.parametrize("ahead", [True, False], ids=["started-ahead", "started-by-papermill"])
+def test_every_report_kernel_drops_only_the_closed_socket_traceback_of_its_shutdown(tmp_path, ahead):
+    import nbformat
+
+    from framing.report import kernels
+
+    cell = ("import logging, sys, zmq\n"
+            "def record(exc):\n"
+            "    try:\n"
+            "        raise exc\n"
+            "    except zmq.ZMQError:\n"
+            "        return logging.makeLogRecord({'exc_info': sys.exc_info()})\n"
+            "log = logging.getLogger('tornado.general')\n"
+            "print(bool(log.filter(record(zmq.ZMQError(zmq.ENOTSOCK)))), bool(log.filter(record(zmq.ZMQError(zmq.EAGAIN)))),"
+            " len(In))")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(cell)]
+    nbformat.write(nb, tmp_path / "nb.ipynb")
+    if ahead:
+        kernels.warm(str(tmp_path))
+    result = kernels.execute(str(tmp_path / "nb.ipynb"), str(tmp_path / "out.ipynb"), parameters={}, cwd=str(tmp_path))
+    assert not result.failed
+    (code,) = nbformat.read(tmp_path / "out.ipynb", as_version=4).cells
+    assert code.execution_count == 1 and code.outputs[0]["text"] == "False True 2\n"
+
+
 def test_a_kernel_started_ahead_for_another_folder_is_not_used(tmp_path):
     from framing.report import kernels
 

@@ -18,6 +18,7 @@ The kernel's ZeroMQ sockets are IPC sockets (files in a private folder, mode 070
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -34,6 +35,42 @@ PRELOAD = ("import matplotlib.pyplot, scipy.stats, sklearn.decomposition, sklear
            "import framing.build.pipeline, framing.report.plots, framing.analysis.compare, framing.analysis.findings; "
            "import framing.handcoding.coding; "
            "import framing.report.sections")
+# Run first in every report kernel: see :func:`quiet_teardown`.
+QUIET = "import framing.report.kernels; framing.report.kernels.quiet_teardown()"
+
+
+def _closed_socket_error(record: logging.LogRecord) -> bool:
+    """Whether ``record`` is ZMQStream's "uncaught exception" for a socket that was already closed (ENOTSOCK)."""
+    import zmq
+
+    exc = record.exc_info[1] if record.exc_info else None
+    return isinstance(exc, zmq.ZMQError) and exc.errno == zmq.ENOTSOCK
+
+
+def quiet_teardown() -> None:
+    """Drop the traceback ipykernel's control thread can log as its sockets close at shutdown.
+
+    ipykernel may still be answering the shutdown request when the kernel closes its sockets; pyzmq's stream then
+    logs "Uncaught exception in ZMQStream callback ... Socket operation on non-socket" on the kernel's stderr, which
+    is the run's. The notebook is done by then, so the record says nothing about it; every other record is kept.
+
+    Example:
+        >>> import sys, zmq
+        >>> quiet_teardown()
+        >>> try:
+        ...     raise zmq.ZMQError(zmq.ENOTSOCK)
+        ... except zmq.ZMQError:
+        ...     record = logging.makeLogRecord({"exc_info": sys.exc_info()})
+        >>> logging.getLogger("tornado.general").filter(record), logging.getLogger("tornado.general").filter(
+        ...     logging.makeLogRecord({"msg": "something else"})) is not False
+        (False, True)
+
+    """
+    log = logging.getLogger("tornado.general")
+    if not any(getattr(f, "__name__", None) == "_keep" for f in log.filters):
+        def _keep(record: logging.LogRecord) -> bool:
+            return not _closed_socket_error(record)
+        log.addFilter(_keep)
 
 
 class IpcKernelManager(AsyncKernelManager):
@@ -72,6 +109,7 @@ class IpcKernelManager(AsyncKernelManager):
         await super()._async_interrupt_kernel()
 
     async def _async_start_kernel(self, **kw: Any) -> None:
+        kw["extra_arguments"] = [f"--IPKernelApp.exec_lines={QUIET}", *kw.get("extra_arguments", [])]
         try:
             await super()._async_start_kernel(**kw)
         except BaseException:  # no kernel, so no shutdown will clean up: the folder goes now
