@@ -72,8 +72,10 @@ class Study:
         self.tables = tables
         self.settings = settings
         self.outputs = Outputs(output_dir)
-        self.selection = pipeline.select(tables, outlets=settings.outlets, topic=settings.topic,
-                                         include_duplicates=True)
+        selection = pipeline.select(tables, outlets=settings.outlets, topic=settings.topic, include_duplicates=True)
+        # the documents' text stays in the tables alone: the selection and its subsets (``unique``, each section's
+        # rows) would each hold another copy of the corpus; sections that read words ask :meth:`with_text`
+        self.selection = selection.drop(columns="text", errors="ignore")
         self.memo: dict[str, Any] = {}  # results several sections share (the findings' tests)
 
     # -------------------------------------------------------------- what sections read
@@ -132,6 +134,13 @@ class Study:
             return set()
         tags = self.tables.doc_topics
         return set(tags.loc[tags["topic"] == topic, "doc_id"].astype(str))
+
+    def with_text(self, docs: pd.DataFrame) -> pd.DataFrame:
+        """``docs`` (rows of :meth:`docs`) with each document's ``text``, for the sections that count its words."""
+        source = self.tables.documents
+        text = pd.Series(source["text"].to_numpy(), index=source["doc_id"].astype(str).to_numpy())
+        return docs.assign(text=pd.Series(text.reindex(docs["doc_id"].astype(str).to_numpy()).to_numpy(),
+                                          index=docs.index, dtype=source["text"].dtype))
 
     def feature(self, name: str, *, voice: str | None = None) -> pd.DataFrame:
         """Feature table ``name``, restricted to the selection's unique documents (of one voice)."""

@@ -187,7 +187,7 @@ def distinctive_terms(study: Study, show: Builder) -> None:
     from framing.features import keyness
 
     s = study.settings
-    docs = study.docs(voice=s.voice, english=True)
+    docs = study.with_text(study.docs(voice=s.voice, english=True))
     key = keyness.outlet_keyness(docs, alpha0=s.keyness_alpha0)
     show.save(key[key["z"] > 0].groupby("outlet").head(40), f"keyness_{s.voice}")
     if key.empty:
@@ -217,7 +217,7 @@ def topics(study: Study, show: Builder) -> None:
     from framing.features import topics as topic_model
 
     s = study.settings
-    docs = study.docs(english=True)
+    docs = study.with_text(study.docs(english=True))
     k = s.topics_for(len(docs))
     shares, terms = topic_model.fit_topics(docs, n_topics=k, seed=s.seed)
     show.save(terms, "topic_terms")
