@@ -211,3 +211,16 @@ def test_the_tuning_section_shows_each_models_candidates_and_the_one_chosen():
         assert epoch in html  # every epoch of the fine-tuning, on its hold-out
     assert "10% hold-out of train" in html and "5-fold CV on train" in html
     assert "devtest_rw played no part" in html
+
+
+def test_the_selection_holds_no_text_and_with_text_gives_each_documents_own(frame_tables):
+    from framing.report import Study
+
+    study = Study(frame_tables, ReportSettings(actor_mode="fast", outlets=["rt", "the-canary"]))
+    assert "text" not in study.selection.columns and "text" not in study.unique.columns
+    docs = study.docs(english=True).iloc[::-1]  # any order, any index: the text follows the doc_id
+    shown = study.with_text(docs)
+    assert shown.index.equals(docs.index) and shown.drop(columns="text").equals(docs)
+    own = frame_tables.documents.set_index("doc_id")["text"]
+    assert shown["text"].tolist() == own.loc[docs["doc_id"]].tolist() and shown["text"].notna().all()
+    assert study.with_text(docs.iloc[:0]).empty
