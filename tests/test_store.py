@@ -76,6 +76,22 @@ def test_a_report_on_the_store_reads_no_sentence_table_and_shows_what_the_tables
     assert differ == []
 
 
+def test_the_documents_that_quote_come_from_one_query_over_the_store(tmp_path):
+    pipeline.run(RAW, actor_mode="fast", cache_dir=tmp_path, progress=False)
+    folder = next(tmp_path.glob("corpus-*"))
+    lazy = pipeline.run(RAW, actor_mode="fast", cache_dir=tmp_path, progress=False)
+    eager = pipeline.StudyTables.load(folder)
+    settings = ReportSettings(actor_mode="fast")
+    ids = Study(lazy, settings).quoting_ids
+    assert ids == Study(eager, settings).quoting_ids and len(ids) > 3
+    assert "sentence_voice" not in {k for k, v in vars(lazy).items() if isinstance(v, pd.DataFrame)}
+    store = Store.of(lazy)
+    assert store is not None and store.doc_ids_where("sentence_voice", "voice", []) == set()
+    units = eager.sentence_voice
+    assert store.doc_ids_where("sentence_voice", "voice", ["reported"]) == set(
+        units.loc[units["voice"] == "reported", "doc_id"].astype(str))
+
+
 def test_replaced_tables_leave_the_tables_not_read_yet_unread(tmp_path):
     pipeline.run(RAW, actor_mode="fast", cache_dir=tmp_path, progress=False)
     lazy = pipeline.StudyTables.load(next(tmp_path.glob("corpus-*")), lazy=True)

@@ -75,6 +75,21 @@ class Store:
         return found.astype(out_types).reset_index(drop=True)
 
 
+    def doc_ids_where(self, table: str, column: str, values: list[str]) -> set[str]:
+        """The ``doc_id`` of every row of ``table`` whose ``column`` is one of ``values`` (one query, no table read).
+
+        An empty set for a table with no part.
+        """
+        import duckdb
+
+        parts = self.parts(table)
+        if not parts or not values:
+            return set()
+        with duckdb.connect(":memory:", config={"memory_limit": MEMORY_LIMIT}) as con:
+            rows = con.execute(f'SELECT DISTINCT doc_id FROM read_parquet(?) WHERE "{column}" IN '
+                               f"({', '.join('?' for _ in values)})", [parts, *values]).fetchall()
+        return {str(doc_id) for (doc_id,) in rows}
+
 
 #: Where sentence text comes from: a sentence table (``doc_id``, ``sent_idx``, ``text``), or a function from keys
 #: to such rows (:meth:`Store.sentence_text`, :meth:`framing.report.study.Study.sentence_rows`).

@@ -109,8 +109,14 @@ class Study:
     @cached_property
     def quoting_ids(self) -> set[str]:
         """Unique selected documents that pass on someone's words: quoted documents, or quotes inside their text."""
-        units = self.tables.sentence_voice
-        ids = set(units.loc[units["voice"].isin(["quoted", "reported"]), "doc_id"].astype(str))
+        from framing.build.store import Store
+
+        store = Store.of(self.tables)
+        if store is not None:  # one query over the store's sentence_voice parts: the table is not read
+            ids = store.doc_ids_where("sentence_voice", "voice", ["quoted", "reported"])
+        else:
+            units = self.tables.sentence_voice
+            ids = set(units.loc[units["voice"].isin(["quoted", "reported"]), "doc_id"].astype(str))
         ids |= set(self.unique.loc[self.unique["voice"] == "quoted", "doc_id"].astype(str))
         return ids & set(self.unique["doc_id"].astype(str))
 
