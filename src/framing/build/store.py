@@ -74,7 +74,6 @@ class Store:
                 "ORDER BY s.doc_id, s.sent_idx", [parts]).df()
         return found.astype(out_types).reset_index(drop=True)
 
-
     def doc_ids_where(self, table: str, column: str, values: list[str]) -> set[str]:
         """The ``doc_id`` of every row of ``table`` whose ``column`` is one of ``values`` (one query, no table read).
 
@@ -89,6 +88,15 @@ class Store:
             rows = con.execute(f'SELECT DISTINCT doc_id FROM read_parquet(?) WHERE "{column}" IN '
                                f"({', '.join('?' for _ in values)})", [parts, *values]).fetchall()
         return {str(doc_id) for (doc_id,) in rows}
+
+
+def doc_ids_where(tables: object, table: str, column: str, values: list[str]) -> set[str]:
+    """``doc_id`` of the rows of a study's ``table`` whose ``column`` is in ``values``, from its store if it has one."""
+    store = Store.of(tables)
+    if store is not None:
+        return store.doc_ids_where(table, column, values)
+    df = getattr(tables, table)
+    return set(df.loc[df[column].isin(values), "doc_id"].astype(str))
 
 
 #: Where sentence text comes from: a sentence table (``doc_id``, ``sent_idx``, ``text``), or a function from keys

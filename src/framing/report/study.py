@@ -109,14 +109,10 @@ class Study:
     @cached_property
     def quoting_ids(self) -> set[str]:
         """Unique selected documents that pass on someone's words: quoted documents, or quotes inside their text."""
-        from framing.build.store import Store
+        from framing.build.store import doc_ids_where
 
-        store = Store.of(self.tables)
-        if store is not None:  # one query over the store's sentence_voice parts: the table is not read
-            ids = store.doc_ids_where("sentence_voice", "voice", ["quoted", "reported"])
-        else:
-            units = self.tables.sentence_voice
-            ids = set(units.loc[units["voice"].isin(["quoted", "reported"]), "doc_id"].astype(str))
+        # one query over the store's sentence_voice parts when the tables have a store: the table is not read
+        ids = doc_ids_where(self.tables, "sentence_voice", "voice", ["quoted", "reported"])
         ids |= set(self.unique.loc[self.unique["voice"] == "quoted", "doc_id"].astype(str))
         return ids & set(self.unique["doc_id"].astype(str))
 
