@@ -98,7 +98,10 @@ class CompareSettings:
     # one set of permutations (framing.analysis.stats.shared_permutation_pvalues) and differences of means get
     # Welch's t interval instead of the bootstrap: both cost a pass over every document per resample, which at
     # 10^4 documents and a few hundred tests is minutes, and at this size the results agree within Monte Carlo
-    # error (tests check both). Below it, the p-values are scipy's own, bit for bit.
+    # error (tests check both). Below it, the p-values are scipy's own, bit for bit. From this many documents in
+    # one group, its mean gets a t interval, and where an outlet and its rest both have this many, its p-value
+    # comes from the permutation distribution itself (hypergeometric for shares, normal for means), so neither
+    # grows with the corpus.
     large_n: int = 1000
 
 

@@ -159,6 +159,60 @@ def test_shared_permutations_are_total_and_seeded():
         S.shared_permutation_pvalues([1.0, NAN, 2.0, 3.0], [0, 0, 1, 1])
 
 
+@pytest.mark.parametrize("values", ["normal", "binary", "rare binary", "skewed", "bounded"])
+def test_the_permutation_distribution_itself_agrees_with_drawn_permutations(values):
+    # from analytic_from units on both sides, the p-value comes from the permutation distribution (hypergeometric
+    # for 0/1 values, normal otherwise) instead of draws: within Monte Carlo error of 20,000 drawn permutations
+    rng = np.random.default_rng(11)
+    n = 4000
+    codes = rng.choice(4, n, p=[0.05, 0.3, 0.3, 0.35])  # one group under the threshold, three over it
+    z = {"normal": lambda: rng.normal(size=n), "binary": lambda: (rng.random(n) < 0.3).astype(float),
+         "rare binary": lambda: (rng.random(n) < 0.004).astype(float), "skewed": lambda: rng.exponential(size=n),
+         "bounded": lambda: np.tanh(rng.normal(0.1, 0.4, n))}[values]()
+    if values == "rare binary":
+        z[np.flatnonzero(codes == 1)[:6]] = 1.0  # a few more in one group: a small p from a handful of cases
+    else:
+        z = z + 0.08 * np.std(z) * (codes == 1) - 0.05 * np.std(z) * (codes == 3)  # p between 0.001 and 0.5
+    drawn = S.shared_permutation_pvalues(z, codes, n_resamples=20000, seed=3)
+    direct = S.shared_permutation_pvalues(z, codes, n_resamples=20000, seed=3, analytic_from=1000)
+    se = np.sqrt(np.maximum(drawn * (1 - drawn), 0.001) / 20000) * 2
+    assert np.all(np.abs(direct - drawn) <= 4 * se + 0.005), (direct.round(4), drawn.round(4))
+    assert (direct[1:] != drawn[1:]).all()  # the three large groups are not drawn
+    assert direct[1] < 0.05
+
+
+def test_too_skewed_values_keep_their_drawn_permutations():
+    # a few large values among zeros: the normal form would be off, so those groups are still drawn
+    rng = np.random.default_rng(12)
+    n = 3000
+    z = np.where(rng.random(n) < 0.003, rng.exponential(50, n), 0.0)
+    codes = rng.choice(2, n)
+    drawn = S.shared_permutation_pvalues(z, codes, n_resamples=2000, seed=3)
+    assert np.array_equal(S.shared_permutation_pvalues(z, codes, n_resamples=2000, seed=3, analytic_from=1000),
+                          drawn)
+
+
+@pytest.mark.parametrize("n", [1000, 5000])
+@pytest.mark.parametrize("values", ["skewed", "bounded"])
+def test_t_interval_of_a_large_group_matches_the_bootstrap(n, values):
+    # from t_from values a mean gets Student's t instead of the bootstrap (which holds n_resamples × n values)
+    rng = np.random.default_rng(n)
+    x = rng.beta(0.4, 3.0, n) if values == "skewed" else np.tanh(rng.normal(0.2, 0.6, n))
+    boot = S.mean_interval(x, n_resamples=4000, seed=2)
+    t = S.mean_interval(x, t_from=n)
+    assert boot.method == "bootstrap" and t.method == f"t (n = {n}, {n} or more)"
+    width = boot.high - boot.low
+    assert abs(t.low - boot.low) < 0.08 * width and abs(t.high - boot.high) < 0.08 * width
+    assert S.mean_interval(x, t_from=n + 1).method == "bootstrap"
+
+
+def test_group_summary_gives_large_groups_a_t_interval():
+    rng = np.random.default_rng(3)
+    frame = docs(big=rng.normal(size=1200), small=rng.normal(size=50))
+    methods = group_summary(frame, "value", settings=FAST).set_index("outlet")["ci_method"]
+    assert methods["big"] == "t (n = 1200, 1000 or more)" and methods["small"] == "bootstrap"
+
+
 @pytest.mark.parametrize("n1,n2", [(40, 160), (25, 600), (300, 300)])
 def test_welch_interval_for_large_samples_matches_the_bootstrap(n1, n2):
     # at the sizes where outlet_vs_rest swaps the bootstrap for Welch's t, the two agree: checked here on small n

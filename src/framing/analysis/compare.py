@@ -66,8 +66,8 @@ def group_summary(docs: pd.DataFrame, value: str, *, by: Sequence[str] = ("outle
         value: Column to summarise, e.g. ``vader_compound_mean`` or ``frame_present``.
         by: Grouping columns.
         settings: Resamples, confidence level, small-n threshold, bootstrap threshold and seed.
-        kind: ``"mean"`` (bootstrap from ``settings.min_bootstrap_n`` documents, t interval below) or ``"share"``
-            (0/1 values: Wilson interval). See :mod:`framing.analysis.stats`.
+        kind: ``"mean"`` (bootstrap from ``settings.min_bootstrap_n`` documents, t interval below it and from
+            ``settings.large_n``) or ``"share"`` (0/1 values: Wilson interval). See :mod:`framing.analysis.stats`.
 
     Returns:
         Columns ``by`` + ``n_docs``, ``mean``, ``ci_low``, ``ci_high``, ``ci_method`` (how the interval was made,
@@ -84,7 +84,7 @@ def group_summary(docs: pd.DataFrame, value: str, *, by: Sequence[str] = ("outle
         key_tuple = key if isinstance(key, tuple) else (key,)
         iv = stats_.interval(vals, kind=kind, confidence_level=settings.confidence_level,
                              n_resamples=settings.n_resamples, min_bootstrap_n=settings.min_bootstrap_n,
-                             seed=settings.seed + _stable_offset(key_tuple))
+                             seed=settings.seed + _stable_offset(key_tuple), t_from=settings.large_n)
         rows.append({**dict(zip(by, key_tuple, strict=True)), "n_docs": n, "mean": iv.estimate, "ci_low": iv.low,
                      "ci_high": iv.high, "ci_method": iv.method, "small_n": n < settings.min_docs})
     return typed(pd.DataFrame(rows, columns=[*by, *SUMMARY_COLUMNS]), summary_dtypes(by))
@@ -603,7 +603,9 @@ def outlet_vs_rest(data: pd.DataFrame, value: str, *, measure: str, by: str = "o
         ``min_detectable_effect`` and ``min_detectable_difference`` (the smallest effect, standardised and on the
         measure's scale, that these group sizes detect with 80% power at two-sided 0.05), ``p_value`` (two-sided
         permutation test of the difference in means; from ``settings.large_n`` documents in the stratum, from
-        permutations shared by its outlets), ``small_n``. Outlets or rests under ``min_docs`` documents
+        permutations shared by its outlets, and where the outlet and its rest both have that many, from the
+        permutation distribution itself: see :func:`framing.analysis.stats.shared_permutation_pvalues`),
+        ``small_n``. Outlets or rests under ``min_docs`` documents
         are kept, marked small-n and not tested (p is NaN). No rows for empty input or a single outlet.
     """
     rows = []
@@ -615,14 +617,14 @@ def outlet_vs_rest(data: pd.DataFrame, value: str, *, measure: str, by: str = "o
         if len(outlets) < 2:  # nothing to compare with
             continue
         shared = None
+        values = part["_v"].to_numpy(dtype=float)
+        codes = pd.Categorical(part[by], categories=outlets).codes
         if len(part) >= settings.large_n:  # one set of permutations for every outlet of this measure and stratum
-            codes = pd.Categorical(part[by], categories=outlets).codes
-            shared = stats_.shared_permutation_pvalues(part["_v"].to_numpy(dtype=float), codes,
-                                                       n_resamples=settings.n_resamples,
-                                                       seed=settings.seed + _stable_offset((measure, level)))
+            shared = stats_.shared_permutation_pvalues(values, codes, n_resamples=settings.n_resamples,
+                                                       seed=settings.seed + _stable_offset((measure, level)),
+                                                       analytic_from=settings.large_n)
         for i, outlet in enumerate(outlets):
-            x = part.loc[part[by] == outlet, "_v"].to_numpy(dtype=float)
-            y = part.loc[part[by] != outlet, "_v"].to_numpy(dtype=float)
+            x, y = values[codes == i], values[codes != i]
             small = len(x) < settings.min_docs or len(y) < settings.min_docs
             seed = settings.seed + _stable_offset((measure, outlet, level))
             diff = stats_.difference_interval(x, y, kind=kind, confidence_level=settings.confidence_level,

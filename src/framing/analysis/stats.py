@@ -8,7 +8,10 @@ choice of interval follows the data:
   coverage at small n and at 0% or 100% (8 of 8 documents: [68%, 100%], not [100%, 100%]);
 - a **mean** gets a percentile bootstrap over documents only from ``min_bootstrap_n`` values up; below that the
   bootstrap's few distinct resamples make its interval far too narrow (two documents give three possible means), so
-  a Student t interval is given instead, and below two values none.
+  a Student t interval is given instead, and below two values none. From ``t_from`` values (the report passes
+  ``CompareSettings.large_n``, 1,000) the t interval replaces the bootstrap again, at the other end: there the
+  bootstrap distribution of a mean is normal to within its own Monte Carlo error, while scipy's bootstrap holds
+  ``n_resamples`` × n values at once (1.6 GB at 10^5 documents). A test checks the two against each other.
 
 Differences between two groups follow the same rule (Newcombe's hybrid score interval for shares, bootstrap or
 Welch's t for means), and each comes with the effect size suited to its measure: Cohen's h for shares, Hedges' g
@@ -69,8 +72,11 @@ def _bootstrap(data: tuple[np.ndarray, ...], statistic: Callable[..., np.ndarray
 
 
 def mean_interval(values: Sequence[float] | np.ndarray, *, confidence_level: float = 0.95, n_resamples: int = 2000,
-                  min_bootstrap_n: int = 20, seed: int = 0) -> Interval:
+                  min_bootstrap_n: int = 20, seed: int = 0, t_from: int | None = None) -> Interval:
     """Mean of the finite ``values`` with a bootstrap, t, or no interval, by how many there are.
+
+    The bootstrap is used from ``min_bootstrap_n`` values up to, but not including, ``t_from`` (None: no upper
+    bound); outside that range the interval is Student's t.
 
     >>> mean_interval([]).method
     'none: no values'
@@ -81,6 +87,8 @@ def mean_interval(values: Sequence[float] | np.ndarray, *, confidence_level: flo
     ('t (n = 3, under 20)', True)
     >>> mean_interval([0.3] * 25).method
     'none: all 25 values are equal'
+    >>> mean_interval([0.1, 0.2, 0.4] * 10, t_from=30).method
+    't (n = 30, 30 or more)'
     """
     x = finite(values)
     n = len(x)
@@ -91,10 +99,12 @@ def mean_interval(values: Sequence[float] | np.ndarray, *, confidence_level: flo
         return Interval(mean, NAN, NAN, "none: one value")
     if np.ptp(x) == 0:
         return Interval(mean, NAN, NAN, f"none: all {n} values are equal")
-    if n < min_bootstrap_n:
+    small = n < min_bootstrap_n
+    if small or (t_from is not None and n >= t_from):
         with np.errstate(all="ignore"):
             low, high = stats.t.interval(confidence_level, n - 1, loc=mean, scale=float(np.std(x, ddof=1) / np.sqrt(n)))
-        return Interval(mean, float(low), float(high), f"t (n = {n}, under {min_bootstrap_n})")
+        why = f"under {min_bootstrap_n}" if small else f"{t_from} or more"
+        return Interval(mean, float(low), float(high), f"t (n = {n}, {why})")
     low, high = _bootstrap((x,), np.mean, n_resamples=n_resamples, confidence_level=confidence_level, seed=seed)
     return Interval(mean, low, high, "bootstrap")
 
@@ -128,7 +138,7 @@ def is_binary(values: Sequence[float] | np.ndarray) -> bool:
 
 
 def interval(values: Sequence[float] | np.ndarray, *, kind: Kind, confidence_level: float = 0.95,
-             n_resamples: int = 2000, min_bootstrap_n: int = 20, seed: int = 0) -> Interval:
+             n_resamples: int = 2000, min_bootstrap_n: int = 20, seed: int = 0, t_from: int | None = None) -> Interval:
     """:func:`share_interval` of 0/1 values or :func:`mean_interval` of any values, by ``kind``."""
     if kind == "share":
         x = finite(values)
@@ -137,7 +147,7 @@ def interval(values: Sequence[float] | np.ndarray, *, kind: Kind, confidence_lev
         return share_interval(int(x.sum()), len(x), confidence_level=confidence_level)
     if kind == "mean":
         return mean_interval(values, confidence_level=confidence_level, n_resamples=n_resamples,
-                             min_bootstrap_n=min_bootstrap_n, seed=seed)
+                             min_bootstrap_n=min_bootstrap_n, seed=seed, t_from=t_from)
     raise ValueError(f"unknown kind {kind!r}; choose one of {list(KINDS)}")
 
 
@@ -312,7 +322,8 @@ def permutation_pvalue(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.
 
 
 def shared_permutation_pvalues(values: Sequence[float] | np.ndarray, groups: Sequence[int] | np.ndarray, *,
-                               n_resamples: int = 2000, seed: int = 0) -> np.ndarray:
+                               n_resamples: int = 2000, seed: int = 0,
+                               analytic_from: int | None = None) -> np.ndarray:
     """Two-sided permutation p-values of every group against the rest, from one set of permutations.
 
     For many documents, testing each of ``g`` groups against the rest with its own permutations costs ``g`` times
@@ -325,11 +336,23 @@ def shared_permutation_pvalues(values: Sequence[float] | np.ndarray, groups: Seq
     values drawn differ from scipy's, so p-values agree with :func:`permutation_pvalue` within Monte Carlo error,
     not bit for bit (a test checks the agreement).
 
+    From ``analytic_from`` units on both sides of a split (the group and its rest), the permutation distribution
+    itself is used in place of draws from it, which makes the cost independent of ``N``: for 0/1 values it is
+    the hypergeometric distribution of the group's count (the exact permutation test, as Fisher's), and for
+    other values the normal distribution with the permutation variance
+    ``σ² · N² / (n_j · (N − n_j) · (N − 1))`` of the difference (σ² the population variance of all values),
+    which holds by the finite-population central limit theorem. The normal form is used only where the values'
+    standardised third absolute moment over the square root of ``n_j (N − n_j) / N`` is at most
+    :data:`NORMAL_SKEW_LIMIT`, so heavy tails or a few non-zero values keep their permutations. Tests check both
+    forms against drawn permutations.
+
     Args:
         values: One finite value per unit (NaNs are an error: drop them first).
         groups: The group of each unit, as integer codes.
         n_resamples: Permutations drawn.
         seed: Seed of the permutations.
+        analytic_from: Size of the smaller side of a split from which the permutation distribution is used
+            directly (None: never).
 
     Returns:
         One p-value per group code from 0 to ``max(groups)``; NaN for a group or rest under two values, or
@@ -360,9 +383,18 @@ def shared_permutation_pvalues(values: Sequence[float] | np.ndarray, groups: Seq
     # a group's subset sum is a prefix sum of the shuffled values; a group over half of them is the complement of
     # a prefix, so no prefix needs to be longer than half the units
     take = np.where(sizes <= n - sizes, sizes, n - sizes)
-    depth = int(take[testable].max())
     with np.errstate(divide="ignore", invalid="ignore"):
         observed = sums / sizes - (total - sums) / (n - sizes)
+    if analytic_from is not None:
+        analytic = testable & (take >= analytic_from)
+        if analytic.any():
+            exact = _analytic_pvalues(z, sizes[analytic], sums[analytic], observed[analytic])
+            done = np.isfinite(exact)
+            out[np.flatnonzero(analytic)[done]] = exact[done]
+            testable = testable & ~np.isfinite(out)
+        if not testable.any():
+            return out
+    depth = int(take[testable].max())
     gamma = np.abs(np.finfo(float).eps * 100 * observed)
     less = np.zeros(n_groups, dtype=np.int64)
     greater = np.zeros(n_groups, dtype=np.int64)
@@ -385,6 +417,34 @@ def shared_permutation_pvalues(values: Sequence[float] | np.ndarray, groups: Seq
     p = np.minimum((less + 1) / (n_resamples + 1), (greater + 1) / (n_resamples + 1)) * 2
     out[tested] = np.clip(p[tested], 0.0, 1.0)
     return out
+
+
+# largest standardised third absolute moment over sqrt(n_j (N - n_j) / N) for which the normal form is used: the
+# size of the Berry–Esseen term, so the normal CDF is off by a few thousandths at most where it is used
+NORMAL_SKEW_LIMIT = 0.1
+
+
+def _analytic_pvalues(z: np.ndarray, sizes: np.ndarray, sums: np.ndarray, observed: np.ndarray) -> np.ndarray:
+    """Two-sided p-values of groups of ``sizes`` against the rest from the permutation distribution itself.
+
+    0/1 values: the hypergeometric distribution of a group's count, exact. Other values: the normal
+    distribution with the permutation variance, NaN where the values are too skewed for it (see
+    :func:`shared_permutation_pvalues`).
+    """
+    n = len(z)
+    if is_binary(z):
+        positives = int(z.sum())
+        counts = np.rint(sums).astype(np.int64)
+        low = stats.hypergeom.cdf(counts, n, positives, sizes)
+        high = stats.hypergeom.sf(counts - 1, n, positives, sizes)
+        return np.clip(2 * np.minimum(low, high), 0.0, 1.0)
+    centred = z - z.mean()
+    var = float(np.mean(centred ** 2))
+    rho = float(np.mean(np.abs(centred) ** 3)) / var ** 1.5
+    effective = sizes * (n - sizes) / n
+    sd = np.sqrt(var * n * n / (sizes * (n - sizes) * (n - 1)))
+    p = np.clip(2 * stats.norm.sf(np.abs(observed) / sd), 0.0, 1.0)
+    return np.where(rho / np.sqrt(effective) <= NORMAL_SKEW_LIMIT, p, NAN)
 
 
 def effect_size(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray, *, kind: Kind
